@@ -1,0 +1,63 @@
+package org.odmwatcher.workflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.odmwatcher.config.ArgoConfig;
+import org.odmwatcher.config.S3Config;
+import org.odmwatcher.manifest.ManifestParser;
+import org.odmwatcher.manifest.ManifestValidator;
+import org.odmwatcher.manifest.OptionCatalogue;
+
+class WorkflowRendererTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final OptionCatalogue CATALOGUE = OptionCatalogue.load(JSON);
+
+  static JobSpec sampleJob() {
+    var manifest =
+        new ManifestParser(JSON, new ManifestValidator(CATALOGUE))
+            .parse("{\"name\": \"Farm A\", \"options\": {\"dsm\": true, \"orthophoto-resolution\": 2}, \"outputs\": [\"orthophoto\", \"dsm\"]}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .manifest();
+    return new JobSpec("drone-data", "farm a/flight 3/", JobId.derive("drone-data", "farm a/flight 3/", "etag-1"),
+        "etag-1", manifest, List.of("farm a/flight 3/1.jpg", "farm a/flight 3/2.jpg"), "farm a/flight 3/results/");
+  }
+
+  static WorkflowRenderer renderer() {
+    return new WorkflowRenderer(
+        new ArgoConfig("odm", "odm-process", null, true, Duration.ofMinutes(5)),
+        new S3Config("https://s3.example.org", "eu-central-1", true, null, null, "auto"),
+        new OdmArguments(CATALOGUE));
+  }
+
+  @Test
+  void rendersTheExpectedWorkflow() throws Exception {
+    String rendered = Serialization.asYaml(renderer().render(sampleJob()));
+    try (InputStream in = getClass().getResourceAsStream("/workflow/expected-workflow.yaml")) {
+      JsonNode expected = new YAMLMapper().readTree(in);
+      assertThat(new YAMLMapper().readTree(rendered)).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void rendersEveryContractParameterOnce() {
+    assertThat(renderer().parameterValues(sampleJob()).keySet()).containsExactlyElementsOf(WorkflowParameters.ALL);
+  }
+
+  @Test
+  void sizesResourcesFromTheImageCount() {
+    assertThat(ResourceSizing.forImages(40)).isEqualTo(new ResourceSizing("4Gi", "2", "12Gi"));
+    assertThat(ResourceSizing.forImages(245).memory()).isEqualTo("16Gi");
+    assertThat(ResourceSizing.forImages(500).memory()).isEqualTo("32Gi");
+    assertThat(ResourceSizing.forImages(1500).memory()).isEqualTo("64Gi");
+    assertThat(ResourceSizing.forImages(5000).memory()).isEqualTo("256Gi");
+    assertThat(ResourceSizing.forImages(20000).memory()).isEqualTo("256Gi");
+  }
+}
