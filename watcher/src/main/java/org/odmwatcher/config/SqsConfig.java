@@ -26,7 +26,8 @@ import java.time.Duration;
 @ConfigurationProperties(SqsConfig.PREFIX)
 @Requires(property = SqsConfig.PREFIX + ".enabled", value = "true")
 public record SqsConfig(
-    @NotBlank(message = "watcher.sqs.queue-url must be set when watcher.sqs.enabled=true")
+    @io.micronaut.core.annotation.Nullable
+        @NotBlank(message = "watcher.sqs.queue-url must be set when watcher.sqs.enabled=true")
         String queueUrl,
     @io.micronaut.core.annotation.Nullable String endpoint,
     @io.micronaut.core.annotation.Nullable String region,

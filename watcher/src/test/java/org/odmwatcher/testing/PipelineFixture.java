@@ -60,7 +60,6 @@ public final class PipelineFixture implements AutoCloseable {
   public Map<String, String> properties() {
     Map<String, String> p = new HashMap<>();
     p.put("micronaut.server.port", "-1");
-    p.put("endpoints.all.port", "-1");
     p.put("watcher.sqs.enabled", "true");
     p.put("watcher.sqs.queue-url", queueUrl);
     p.put("watcher.sqs.endpoint", servers.sqsEndpoint());
