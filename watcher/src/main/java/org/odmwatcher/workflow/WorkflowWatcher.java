@@ -33,6 +33,7 @@ public final class WorkflowWatcher implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "status-retry"));
   private final Map<String, GenericKubernetesResource> pending = new ConcurrentHashMap<>();
   private volatile SharedIndexInformer<GenericKubernetesResource> informer;
+  private volatile boolean running;
 
   public WorkflowWatcher(
       KubernetesClient kubernetes,
@@ -43,31 +44,69 @@ public final class WorkflowWatcher implements AutoCloseable {
     this.recorder = recorder;
   }
 
+  /**
+   * Starts watching without blocking: when the API server is unreachable (at start or later) the
+   * informer stops, and it is started again with a growing pause until it syncs.
+   */
   public void start() {
-    informer =
+    running = true;
+    startInformer(1);
+  }
+
+  /** Whether the informer is running and has synced (for the health indicator). */
+  public boolean isWatching() {
+    SharedIndexInformer<GenericKubernetesResource> current = informer;
+    return current != null && current.isRunning() && current.hasSynced();
+  }
+
+  private void startInformer(int attempt) {
+    if (!running) {
+      return;
+    }
+    SharedIndexInformer<GenericKubernetesResource> created =
         kubernetes
             .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
             .inNamespace(argo.namespace())
             .withLabel(WorkflowLabels.MANAGED_BY, WorkflowLabels.MANAGED_BY_VALUE)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(GenericKubernetesResource wf) {
-                    enqueue(wf);
-                  }
+            .runnableInformer(argo.resync().toMillis());
+    created.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(GenericKubernetesResource wf) {
+            enqueue(wf);
+          }
 
-                  @Override
-                  public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
-                    enqueue(after);
-                  }
+          @Override
+          public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+            enqueue(after);
+          }
 
-                  @Override
-                  public void onDelete(GenericKubernetesResource wf, boolean unknownFinalState) {
-                    pending.remove(wf.getMetadata().getName());
-                  }
-                },
-                argo.resync().toMillis());
-    LOG.info("watching Workflows in namespace {}", argo.namespace());
+          @Override
+          public void onDelete(GenericKubernetesResource wf, boolean unknownFinalState) {
+            pending.remove(wf.getMetadata().getName());
+          }
+        });
+    informer = created;
+    created
+        .start()
+        .whenComplete(
+            (ok, error) -> {
+              if (error == null) {
+                LOG.info("watching Workflows in namespace {}", argo.namespace());
+              }
+            });
+    created
+        .stopped()
+        .whenComplete(
+            (ok, error) -> {
+              if (!running) {
+                return;
+              }
+              long pause = Math.min(60, 1L << Math.min(attempt, 6));
+              LOG.warn("watching Workflows in {} stopped ({}); starting again in {} s",
+                  argo.namespace(), error == null ? "closed" : error.getMessage(), pause);
+              retries.schedule(() -> startInformer(attempt + 1), pause, TimeUnit.SECONDS);
+            });
   }
 
   private void enqueue(GenericKubernetesResource wf) {
@@ -115,6 +154,7 @@ public final class WorkflowWatcher implements AutoCloseable {
 
   @Override
   public void close() {
+    running = false;
     if (informer != null) {
       informer.close();
     }
