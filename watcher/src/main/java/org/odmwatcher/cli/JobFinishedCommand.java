@@ -1,0 +1,82 @@
+package org.odmwatcher.cli;
+
+import io.micronaut.context.ApplicationContext;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.status.JobState;
+import org.odmwatcher.workflow.PhaseRecorder;
+import org.odmwatcher.workflow.WorkflowPhase;
+
+/**
+ * {@code job-finished}: run by the WorkflowTemplate's exit handler so the final state reaches
+ * {@code status.json} even while the watcher is scaled to zero. Arguments come as an array from
+ * the template ({@code --bucket B --prefix P --job-id J --results-prefix R --phase
+ * Succeeded|Failed|Error}); S3 settings from {@code WATCHER_S3_*} environment variables.
+ */
+public final class JobFinishedCommand {
+  private static final List<String> REQUIRED = List.of("--bucket", "--prefix", "--job-id", "--phase");
+
+  private JobFinishedCommand() {}
+
+  /** Returns the process exit code. */
+  public static int run(String[] args) {
+    Map<String, String> options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("job-finished: " + e.getMessage());
+      System.err.println(
+          "usage: job-finished --bucket B --prefix P --job-id J --phase Succeeded|Failed|Error [--results-prefix R] [--message M]");
+      return 2;
+    }
+    WorkflowPhase phase = phaseOf(options.get("--phase"), options.get("--message"));
+    try (ApplicationContext context =
+        ApplicationContext.builder()
+            .properties(Map.of("watcher.executor", "none", "watcher.sqs.enabled", "false", "watcher.argo.watch", "false"))
+            .deduceEnvironment(false)
+            .start()) {
+      context.getBean(PhaseRecorder.class)
+          .record(options.get("--bucket"), options.get("--prefix"), options.get("--job-id"), phase);
+      System.out.println("status.json of s3://" + options.get("--bucket") + "/" + options.get("--prefix")
+          + " records " + phase.state().wireName());
+      return 0;
+    } catch (TransientFailureException e) {
+      System.err.println("job-finished: " + e.getMessage());
+      return 1; // the template's retryStrategy tries again
+    }
+  }
+
+  static WorkflowPhase phaseOf(String argoStatus, String message) {
+    JobState state =
+        switch (argoStatus) {
+          case "Succeeded" -> JobState.SUCCEEDED;
+          case "Failed", "Error" -> JobState.FAILED;
+          default -> throw new IllegalArgumentException("unknown phase " + argoStatus);
+        };
+    String text = message != null && !message.isBlank() ? message
+        : state == JobState.SUCCEEDED ? "processing finished" : "workflow " + argoStatus.toLowerCase(java.util.Locale.ROOT);
+    return new WorkflowPhase(state, text, null, state == JobState.SUCCEEDED ? 100 : null);
+  }
+
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String name = args[i];
+      if (!name.startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("expected --name value pairs, got '" + name + "'");
+      }
+      options.put(name, args[++i]);
+    }
+    for (String required : REQUIRED) {
+      if (!options.containsKey(required)) {
+        throw new IllegalArgumentException("missing " + required);
+      }
+    }
+    if (!List.of("Succeeded", "Failed", "Error").contains(options.get("--phase"))) {
+      throw new IllegalArgumentException("--phase must be Succeeded, Failed or Error");
+    }
+    return options;
+  }
+}

@@ -1,0 +1,29 @@
+package org.odmwatcher.config;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.bind.annotation.Bindable;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+
+/**
+ * Where and how Workflows are submitted ({@code watcher.argo.*}). Kubernetes itself is found the
+ * usual way (kubeconfig, in-cluster service account) unless {@code master-url} is set.
+ *
+ * @param namespace namespace the Workflows are created and watched in
+ * @param workflowTemplate name of the WorkflowTemplate each Workflow references
+ * @param masterUrl optional API server URL overriding discovery
+ * @param watch whether to watch Workflows and keep {@code status.json} current
+ * @param resync how often the informer re-delivers every Workflow (repairs missed status writes)
+ */
+@ConfigurationProperties(ArgoConfig.PREFIX)
+public record ArgoConfig(
+    @Bindable(defaultValue = "odm") @NotBlank String namespace,
+    @Bindable(defaultValue = "odm-process") @NotBlank String workflowTemplate,
+    @Nullable String masterUrl,
+    @Bindable(defaultValue = "true") boolean watch,
+    @Bindable(defaultValue = "5m") @NotNull Duration resync) {
+
+  public static final String PREFIX = "watcher.argo";
+}

@@ -1,0 +1,38 @@
+package org.odmwatcher.config;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.time.Duration;
+
+/**
+ * The bucket layout contract ({@code watcher.manifest.*}).
+ *
+ * @param name the manifest file that starts a job when it appears in a folder
+ * @param statusName the status file the watcher writes beside it
+ * @param resultsFolder folder (inside the job's folder) results are uploaded to, with a slash
+ * @param maxSize largest manifest accepted, in bytes
+ * @param recheckInterval how often folders waiting for images are listed again
+ */
+@ConfigurationProperties(ManifestConfig.PREFIX)
+public record ManifestConfig(
+    @Bindable(defaultValue = "odm.json")
+        @NotBlank
+        @Pattern(regexp = "[^/]+", message = "watcher.manifest.name must be a file name, no slash")
+        String name,
+    @Bindable(defaultValue = "status.json")
+        @NotBlank
+        @Pattern(regexp = "[^/]+", message = "watcher.manifest.status-name must be a file name")
+        String statusName,
+    @Bindable(defaultValue = "results/")
+        @NotBlank
+        @Pattern(regexp = "[^/].*/", message = "watcher.manifest.results-folder must end with /")
+        String resultsFolder,
+    @Bindable(defaultValue = "1048576") @Min(1) long maxSize,
+    @Bindable(defaultValue = "60s") @NotNull Duration recheckInterval) {
+
+  public static final String PREFIX = "watcher.manifest";
+}

@@ -1,0 +1,205 @@
+package org.odmwatcher.event.sqs;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.odmwatcher.config.SqsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+/**
+ * Long-polls the queue and hands each message to a bounded pool of workers. It only receives as
+ * many messages as it has free workers, so nothing waits hidden in a local buffer. Shutdown stops
+ * polling, lets in-flight messages finish for a grace period and makes the rest visible again.
+ */
+public final class SqsPoller implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SqsPoller.class);
+  private static final int MAX_VISIBILITY_SECONDS = 12 * 60 * 60; // SQS's limit
+
+  private final SqsClient sqs;
+  private final SqsConfig config;
+  private final SqsMessageHandler handler;
+  private final Semaphore free;
+  private final ExecutorService workers;
+  private final Map<String, Message> inFlight = new ConcurrentHashMap<>();
+  private final AtomicInteger threadCount = new AtomicInteger();
+  private volatile boolean running;
+  private Thread pollThread;
+
+  public SqsPoller(SqsClient sqs, SqsConfig config, SqsMessageHandler handler) {
+    this.sqs = sqs;
+    this.config = config;
+    this.handler = handler;
+    this.free = new Semaphore(config.concurrency());
+    this.workers =
+        Executors.newFixedThreadPool(
+            config.concurrency(),
+            r -> {
+              Thread t = new Thread(r, "sqs-worker-" + threadCount.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  public synchronized void start() {
+    if (running) {
+      return;
+    }
+    running = true;
+    pollThread = new Thread(this::pollLoop, "sqs-poller");
+    pollThread.setDaemon(true);
+    pollThread.start();
+    LOG.info("polling {} (wait {} s, batch {}, {} workers)", config.queueUrl(),
+        config.waitTime().toSeconds(), config.maxMessages(), config.concurrency());
+  }
+
+  private void pollLoop() {
+    int failures = 0;
+    while (running) {
+      int wanted = 0;
+      try {
+        free.acquire();
+        wanted = 1 + drainUpTo(config.maxMessages() - 1);
+        List<Message> messages = receive(wanted);
+        free.release(wanted - messages.size());
+        wanted = 0;
+        failures = 0;
+        for (Message message : messages) {
+          if (!running) {
+            release(message);
+            free.release();
+            continue;
+          }
+          inFlight.put(message.messageId(), message);
+          workers.execute(() -> process(message));
+        }
+      } catch (InterruptedException e) {
+        free.release(wanted);
+        Thread.currentThread().interrupt();
+        return;
+      } catch (SdkException e) {
+        free.release(wanted);
+        failures++;
+        long pause = Math.min(30_000L, 500L << Math.min(failures, 6));
+        LOG.warn("receive from {} failed ({}); polling again in {} ms", config.queueUrl(), e.getMessage(), pause);
+        if (!pauseFor(pause)) {
+          return;
+        }
+      }
+    }
+  }
+
+  private int drainUpTo(int max) {
+    int got = 0;
+    while (got < max && free.tryAcquire()) {
+      got++;
+    }
+    return got;
+  }
+
+  private List<Message> receive(int count) {
+    return sqs.receiveMessage(
+            b ->
+                b.queueUrl(config.queueUrl())
+                    .maxNumberOfMessages(count)
+                    .waitTimeSeconds((int) Math.min(20, config.waitTime().toSeconds()))
+                    .visibilityTimeout((int) config.visibilityTimeout().toSeconds())
+                    .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
+        .messages();
+  }
+
+  private void process(Message message) {
+    try {
+      int receiveCount = receiveCount(message);
+      SqsMessageHandler.Decision decision = handler.handle(message.messageId(), message.body(), receiveCount);
+      if (inFlight.remove(message.messageId()) == null) {
+        return; // released by shutdown meanwhile; SQS will redeliver it
+      }
+      if (decision instanceof SqsMessageHandler.Decision.RetryLater retry) {
+        changeVisibility(message, retry.delay());
+      } else {
+        sqs.deleteMessage(b -> b.queueUrl(config.queueUrl()).receiptHandle(message.receiptHandle()));
+      }
+    } catch (SdkException e) {
+      // Delete/visibility failed: the message comes back after its visibility timeout and is
+      // handled again, idempotently.
+      LOG.warn("message {}: acknowledging failed ({}); it will be redelivered", message.messageId(), e.getMessage());
+    } finally {
+      inFlight.remove(message.messageId());
+      free.release();
+    }
+  }
+
+  private void changeVisibility(Message message, Duration delay) {
+    int seconds = (int) Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, delay.toSeconds()));
+    sqs.changeMessageVisibility(
+        b -> b.queueUrl(config.queueUrl()).receiptHandle(message.receiptHandle()).visibilityTimeout(seconds));
+  }
+
+  private void release(Message message) {
+    try {
+      changeVisibility(message, Duration.ZERO);
+    } catch (SdkException e) {
+      LOG.debug("could not release message {}: {}", message.messageId(), e.getMessage());
+    }
+  }
+
+  private static int receiveCount(Message message) {
+    String count = message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
+    try {
+      return count == null ? 1 : Integer.parseInt(count);
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  private boolean pauseFor(long millis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(millis);
+      return running;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Messages being handled right now. */
+  public int inFlight() {
+    return inFlight.size();
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (!running) {
+        return;
+      }
+      running = false;
+    }
+    if (pollThread != null) {
+      pollThread.interrupt();
+    }
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("{} messages still in flight after {}; releasing them", inFlight.size(), config.shutdownGrace());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    inFlight.values().forEach(this::release);
+    inFlight.clear();
+    workers.shutdownNow();
+    LOG.info("stopped polling {}", config.queueUrl());
+  }
+}

@@ -1,0 +1,175 @@
+package org.odmwatcher.manifest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the bytes of an {@code odm.json} into an {@link OdmManifest}, or into the complete list of
+ * what is wrong with it (structure and every option, checked by {@link ManifestValidator}).
+ */
+public final class ManifestParser {
+  private static final Set<String> TOP_LEVEL =
+      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion");
+
+  private final ObjectMapper json;
+  private final ManifestValidator validator;
+
+  public ManifestParser(ObjectMapper json, ManifestValidator validator) {
+    this.json = json;
+    this.validator = validator;
+  }
+
+  /** The result: either a manifest (errors empty) or the errors (manifest null). */
+  public record Result(OdmManifest manifest, List<String> errors) {
+    public boolean valid() {
+      return errors.isEmpty();
+    }
+  }
+
+  public Result parse(byte[] bytes) {
+    JsonNode root;
+    try {
+      root = json.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      return invalid(
+          "odm.json is not valid JSON: "
+              + e.getOriginalMessage()
+              + " (line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ")");
+    } catch (java.io.IOException e) {
+      return invalid("odm.json cannot be read: " + e.getMessage());
+    }
+    if (root == null || root.isMissingNode()) {
+      return invalid("odm.json is empty");
+    }
+    if (!root.isObject()) {
+      return invalid("odm.json must be a JSON object, found " + root.getNodeType());
+    }
+    List<String> errors = new ArrayList<>();
+    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      if (!TOP_LEVEL.contains(field)) {
+        errors.add("unknown field '" + field + "' (known: " + String.join(", ", sorted()) + ")");
+      }
+    }
+    JsonNode schemaVersion = root.get("schemaVersion");
+    if (schemaVersion != null && !(schemaVersion.isInt() && schemaVersion.asInt() == 1)) {
+      errors.add("schemaVersion must be 1, found " + schemaVersion);
+    }
+    String name = null;
+    JsonNode nameNode = root.get("name");
+    if (nameNode != null && !nameNode.isNull()) {
+      if (nameNode.isTextual()) {
+        name = nameNode.asText();
+      } else {
+        errors.add("name must be a string");
+      }
+    }
+    Map<String, JsonNode> options = readOptions(root.get("options"), errors);
+    List<String> outputs = readOutputs(root.get("outputs"), errors);
+    Integer expected = readExpected(root.get("images"), errors);
+    boolean cancel = false;
+    JsonNode cancelNode = root.get("cancel");
+    if (cancelNode != null && !cancelNode.isNull()) {
+      if (cancelNode.isBoolean()) {
+        cancel = cancelNode.asBoolean();
+      } else {
+        errors.add("cancel must be true or false");
+      }
+    }
+    errors.addAll(validator.validateOptions(options));
+    if (!errors.isEmpty()) {
+      return new Result(null, List.copyOf(errors));
+    }
+    return new Result(new OdmManifest(name, options, outputs, expected, cancel), List.of());
+  }
+
+  private static List<String> sorted() {
+    return TOP_LEVEL.stream().sorted().toList();
+  }
+
+  private static Result invalid(String error) {
+    return new Result(null, List.of(error));
+  }
+
+  private static Map<String, JsonNode> readOptions(JsonNode node, List<String> errors) {
+    Map<String, JsonNode> options = new LinkedHashMap<>();
+    if (node == null || node.isNull()) {
+      return options;
+    }
+    if (node.isObject()) {
+      node.fields().forEachRemaining(e -> options.put(e.getKey(), e.getValue()));
+    } else if (node.isArray()) {
+      // NodeODM's list form: [{"name": "dsm", "value": true}, ...]
+      int i = 0;
+      for (JsonNode item : node) {
+        JsonNode optionName = item.get("name");
+        if (!item.isObject() || optionName == null || !optionName.isTextual()) {
+          errors.add("options[" + i + "] must be an object with a string 'name' and a 'value'");
+        } else if (options.containsKey(optionName.asText())) {
+          errors.add("option '" + optionName.asText() + "' is given twice");
+        } else {
+          options.put(optionName.asText(), item.path("value"));
+        }
+        i++;
+      }
+    } else {
+      errors.add("options must be an object {\"name\": value} or a list [{\"name\", \"value\"}]");
+    }
+    return options;
+  }
+
+  private static List<String> readOutputs(JsonNode node, List<String> errors) {
+    List<String> outputs = new ArrayList<>();
+    if (node == null || node.isNull()) {
+      return outputs;
+    }
+    if (!node.isArray()) {
+      errors.add("outputs must be a list of strings");
+      return outputs;
+    }
+    for (JsonNode item : node) {
+      String output = item.asText();
+      if (!item.isTextual() || !OdmManifest.KNOWN_OUTPUTS.contains(output)) {
+        errors.add(
+            "unknown output "
+                + item
+                + " (known: "
+                + String.join(", ", OdmManifest.KNOWN_OUTPUTS)
+                + ")");
+      } else if (!outputs.contains(output)) {
+        outputs.add(output);
+      }
+    }
+    return outputs;
+  }
+
+  private static Integer readExpected(JsonNode images, List<String> errors) {
+    if (images == null || images.isNull()) {
+      return null;
+    }
+    if (!images.isObject()) {
+      errors.add("images must be an object like {\"expected\": 245}");
+      return null;
+    }
+    JsonNode expected = images.get("expected");
+    if (expected == null || expected.isNull()) {
+      return null;
+    }
+    if (!expected.canConvertToInt() || !expected.isIntegralNumber() || expected.asInt() < 1) {
+      errors.add("images.expected must be a whole number >= 1, found " + expected);
+      return null;
+    }
+    return expected.asInt();
+  }
+}

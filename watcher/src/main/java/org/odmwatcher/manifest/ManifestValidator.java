@@ -1,0 +1,149 @@
+package org.odmwatcher.manifest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.StreamSupport;
+
+/**
+ * Checks ODM options against the {@link OptionCatalogue}: unknown names, wrong types and values
+ * outside a domain. Reports every problem, not just the first. Values may be JSON-typed ({@code
+ * true}, {@code 2}) or strings ({@code "true"}, {@code "2"}) as NodeODM clients send them.
+ */
+public final class ManifestValidator {
+  private static final Pattern RANGE = Pattern.compile("integer: (-?\\d+) <= x <= (-?\\d+)");
+  private final OptionCatalogue catalogue;
+
+  public ManifestValidator(OptionCatalogue catalogue) {
+    this.catalogue = catalogue;
+  }
+
+  public List<String> validateOptions(Map<String, JsonNode> options) {
+    List<String> errors = new ArrayList<>();
+    options.forEach(
+        (name, value) -> {
+          Optional<OptionCatalogue.Option> option = catalogue.find(name);
+          if (option.isEmpty()) {
+            errors.add("unknown option '" + name + "'" + suggestion(name));
+          } else {
+            check(option.get(), value).ifPresent(errors::add);
+          }
+        });
+    return errors;
+  }
+
+  /** The option's value as the string ODM's command line wants, assuming it validated. */
+  public static String commandLineValue(OptionCatalogue.Option option, JsonNode value) {
+    if (value.isTextual()) {
+      return value.asText();
+    }
+    if (value.isContainerNode()) {
+      return value.toString(); // GeoJSON / cameras JSON passed inline
+    }
+    return value.asText();
+  }
+
+  /** Whether a (valid) bool option's value is true. */
+  public static boolean isTrue(JsonNode value) {
+    return value.isBoolean() ? value.asBoolean() : "true".equalsIgnoreCase(value.asText());
+  }
+
+  private Optional<String> check(OptionCatalogue.Option option, JsonNode value) {
+    String name = option.name();
+    if (value == null || value.isNull() || value.isMissingNode()) {
+      return Optional.of("option '" + name + "' has no value");
+    }
+    return switch (option.type()) {
+      case "bool" -> checkBool(name, value);
+      case "int" -> checkNumber(option, value, true);
+      case "float" -> checkNumber(option, value, false);
+      case "enum" -> checkEnum(option, value);
+      case "string" -> checkString(option, value);
+      default -> Optional.of("option '" + name + "' has unsupported type " + option.type());
+    };
+  }
+
+  private static Optional<String> checkBool(String name, JsonNode value) {
+    if (value.isBoolean()
+        || (value.isTextual() && value.asText().matches("(?i)true|false"))) {
+      return Optional.empty();
+    }
+    return Optional.of("option '" + name + "' must be true or false, found " + value);
+  }
+
+  private static Optional<String> checkNumber(
+      OptionCatalogue.Option option, JsonNode value, boolean integer) {
+    String name = option.name();
+    String kind = integer ? "a whole number" : "a number";
+    BigDecimal number;
+    try {
+      number = value.isNumber() ? value.decimalValue() : new BigDecimal(value.asText().trim());
+    } catch (NumberFormatException e) {
+      return Optional.of("option '" + name + "' must be " + kind + ", found " + value);
+    }
+    if (!value.isNumber() && !value.isTextual()) {
+      return Optional.of("option '" + name + "' must be " + kind + ", found " + value);
+    }
+    if (integer && number.stripTrailingZeros().scale() > 0) {
+      return Optional.of("option '" + name + "' must be " + kind + ", found " + value);
+    }
+    String domain = option.domain().asText("");
+    if (domain.startsWith("positive") && number.signum() < 0) {
+      return Optional.of("option '" + name + "' must be >= 0, found " + value);
+    }
+    if (domain.equals("float > 0.0") && number.signum() <= 0) {
+      return Optional.of("option '" + name + "' must be > 0, found " + value);
+    }
+    Matcher range = RANGE.matcher(domain);
+    if (range.matches()) {
+      BigDecimal low = new BigDecimal(range.group(1));
+      BigDecimal high = new BigDecimal(range.group(2));
+      if (number.compareTo(low) < 0 || number.compareTo(high) > 0) {
+        return Optional.of(
+            "option '" + name + "' must be between " + low + " and " + high + ", found " + value);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> checkEnum(OptionCatalogue.Option option, JsonNode value) {
+    List<String> domain =
+        StreamSupport.stream(option.domain().spliterator(), false).map(JsonNode::asText).toList();
+    if (value.isTextual() && domain.contains(value.asText())) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "option '"
+            + option.name()
+            + "' must be one of "
+            + String.join(", ", domain)
+            + "; found "
+            + value);
+  }
+
+  private static Optional<String> checkString(OptionCatalogue.Option option, JsonNode value) {
+    if (value.isTextual()) {
+      return Optional.empty();
+    }
+    if ("json".equals(option.domain().asText()) && value.isContainerNode()) {
+      return Optional.empty();
+    }
+    return Optional.of("option '" + option.name() + "' must be a string, found " + value);
+  }
+
+  private String suggestion(String name) {
+    String normalized = name.replace('_', '-').toLowerCase(java.util.Locale.ROOT);
+    if (normalized.startsWith("--")) {
+      normalized = normalized.substring(2);
+    }
+    if (!normalized.equals(name) && catalogue.find(normalized).isPresent()) {
+      return " (did you mean '" + normalized + "'?)";
+    }
+    return "";
+  }
+}

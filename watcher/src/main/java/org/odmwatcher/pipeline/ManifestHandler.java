@@ -1,0 +1,172 @@
+package org.odmwatcher.pipeline;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.odmwatcher.event.ObjectCreated;
+import org.odmwatcher.event.ObjectCreatedHandler;
+import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.event.filter.ObjectFilter;
+import org.odmwatcher.manifest.FolderImages;
+import org.odmwatcher.manifest.FolderRules;
+import org.odmwatcher.manifest.ManifestParser;
+import org.odmwatcher.manifest.OdmManifest;
+import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.status.JobState;
+import org.odmwatcher.status.JobStatus;
+import org.odmwatcher.status.StatusWriter;
+import org.odmwatcher.workflow.JobId;
+import org.odmwatcher.workflow.JobSpec;
+import org.odmwatcher.workflow.JobSubmitter;
+import org.odmwatcher.workflow.OdmArguments;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pipeline, top to bottom, for one object: filter → read the manifest → validate it → list the
+ * folder's images → submit the job → record {@code status.json}. Every outcome but a transient
+ * failure is final, so the event source may acknowledge; nothing is dropped silently: a broken
+ * manifest ends as {@code invalid} with every reason in {@code status.json}.
+ */
+public final class ManifestHandler implements ObjectCreatedHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(ManifestHandler.class);
+
+  private final ObjectFilter ownWrites;
+  private final ObjectFilter manifests;
+  private final String manifestName;
+  private final long maxManifestBytes;
+  private final String resultsFolder;
+  private final BucketStore store;
+  private final ManifestParser parser;
+  private final JobSubmitter submitter;
+  private final StatusWriter statusWriter;
+  private final WaitingFolders waiting;
+  private final Clock clock;
+
+  public ManifestHandler(
+      ObjectFilter ownWrites,
+      ObjectFilter manifests,
+      String manifestName,
+      long maxManifestBytes,
+      String resultsFolder,
+      BucketStore store,
+      ManifestParser parser,
+      JobSubmitter submitter,
+      StatusWriter statusWriter,
+      WaitingFolders waiting,
+      Clock clock) {
+    this.ownWrites = ownWrites;
+    this.manifests = manifests;
+    this.manifestName = manifestName;
+    this.maxManifestBytes = maxManifestBytes;
+    this.resultsFolder = resultsFolder;
+    this.store = store;
+    this.parser = parser;
+    this.submitter = submitter;
+    this.statusWriter = statusWriter;
+    this.waiting = waiting;
+    this.clock = clock;
+  }
+
+  @Override
+  public Outcome handle(ObjectCreated object) throws TransientFailureException {
+    if (!ownWrites.accept(object)) {
+      return Outcome.IGNORED;
+    }
+    if (manifests.accept(object)) {
+      return handleFolder(object.bucket(), object.folder());
+    }
+    if (FolderImages.isImage(object.key()) && waiting.contains(object.bucket(), object.folder())) {
+      return handleFolder(object.bucket(), object.folder()); // an image the folder waited for
+    }
+    return Outcome.IGNORED;
+  }
+
+  /** Runs the pipeline for a folder's current manifest (also used by the waiting re-check). */
+  public Outcome handleFolder(String bucket, String folder) throws TransientFailureException {
+    String manifestKey = folder + manifestName;
+    Optional<BucketStore.Blob> blob = store.get(bucket, manifestKey, maxManifestBytes);
+    if (blob.isEmpty()) {
+      waiting.remove(bucket, folder);
+      LOG.info("s3://{}/{} is gone; nothing to do", bucket, manifestKey);
+      return Outcome.GONE;
+    }
+    BucketStore.Blob manifestBlob = blob.get();
+    String version = manifestBlob.versionId() != null ? manifestBlob.versionId() : manifestBlob.eTag();
+    JobId jobId = JobId.derive(bucket, folder, version);
+
+    List<String> errors = new ArrayList<>(FolderRules.check(folder));
+    ManifestParser.Result parsed = null;
+    if (manifestBlob.truncated()) {
+      errors.add(manifestName + " is larger than the limit of " + maxManifestBytes + " bytes");
+    } else {
+      parsed = parser.parse(manifestBlob.bytes());
+      errors.addAll(parsed.errors());
+      if (parsed.valid()) {
+        errors.addAll(OdmArguments.conflicts(parsed.manifest()));
+      }
+    }
+    if (!errors.isEmpty()) {
+      return invalid(bucket, folder, jobId, manifestBlob.eTag(), errors);
+    }
+    OdmManifest manifest = parsed.manifest();
+    if (manifest.cancel()) {
+      return cancel(bucket, folder);
+    }
+
+    FolderImages images = FolderImages.of(store.listFolder(bucket, folder));
+    if (images.images().isEmpty()) {
+      return invalid(bucket, folder, jobId, manifestBlob.eTag(),
+          List.of("no images in s3://" + bucket + "/" + folder
+              + " (looked for " + String.join(", ", FolderImages.IMAGE_EXTENSIONS.stream().sorted().toList())
+              + " directly in the folder)"));
+    }
+    Integer expected = manifest.expectedImages();
+    int found = images.images().size();
+    if (expected != null && found < expected) {
+      waiting.add(bucket, folder);
+      statusWriter.record(bucket, folder,
+          JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.WAITING,
+                  "waiting for images: " + found + " of " + expected + " present", clock.instant())
+              .withImages(found, expected));
+      return Outcome.WAITING;
+    }
+    waiting.remove(bucket, folder);
+
+    JobSpec spec = new JobSpec(bucket, folder, jobId, manifestBlob.eTag(), manifest, images.images(), folder + resultsFolder);
+    JobSubmitter.Submission submission = submitter.submit(spec);
+    statusWriter.record(bucket, folder,
+        JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.SUBMITTED,
+                "submitted as " + submission.workflow().namespace() + "/" + submission.workflow().name(),
+                clock.instant())
+            .withImages(found, expected)
+            .withWorkflow(submission.workflow(), submission.engine()));
+    return submission.created() ? Outcome.SUBMITTED : Outcome.ALREADY_SUBMITTED;
+  }
+
+  private Outcome invalid(String bucket, String folder, JobId jobId, String eTag, List<String> errors)
+      throws TransientFailureException {
+    waiting.remove(bucket, folder);
+    LOG.info("s3://{}/{}{} is invalid: {}", bucket, folder, manifestName, errors);
+    statusWriter.record(bucket, folder,
+        JobStatus.of(jobId.value(), eTag, null, JobState.INVALID,
+                manifestName + " is invalid (" + errors.size() + (errors.size() == 1 ? " problem)" : " problems)"),
+                clock.instant())
+            .withErrors(errors));
+    return Outcome.INVALID;
+  }
+
+  private Outcome cancel(String bucket, String folder) throws TransientFailureException {
+    waiting.remove(bucket, folder);
+    Optional<JobStatus> current = statusWriter.read(bucket, folder);
+    if (current.isEmpty() || current.get().state().isFinal()) {
+      return Outcome.CANCELED;
+    }
+    JobStatus status = current.get();
+    submitter.cancel(new JobId(status.jobId()));
+    statusWriter.advance(bucket, folder, status.jobId(),
+        s -> s.moveTo(JobState.CANCELED, "canceled by " + manifestName, clock.instant()));
+    return Outcome.CANCELED;
+  }
+}

@@ -1,0 +1,86 @@
+package org.odmwatcher.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import org.odmwatcher.config.ManifestConfig;
+import org.odmwatcher.config.S3Config;
+import org.odmwatcher.event.filter.ManifestKeyFilter;
+import org.odmwatcher.event.filter.OwnWritesFilter;
+import org.odmwatcher.manifest.ManifestParser;
+import org.odmwatcher.manifest.ManifestValidator;
+import org.odmwatcher.manifest.OptionCatalogue;
+import org.odmwatcher.status.StatusCodec;
+import org.odmwatcher.status.StatusWriter;
+import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.JobSubmitter;
+import org.odmwatcher.workflow.OdmArguments;
+import org.odmwatcher.workflow.PhaseRecorder;
+
+/**
+ * Wires the pipeline's plain classes (they know nothing of Micronaut, so tests build them by hand).
+ */
+@Factory
+public class PipelineFactory {
+
+  @Singleton
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Singleton
+  OptionCatalogue optionCatalogue(ObjectMapper json) {
+    return OptionCatalogue.load(json);
+  }
+
+  @Singleton
+  ManifestParser manifestParser(ObjectMapper json, OptionCatalogue catalogue) {
+    return new ManifestParser(json, new ManifestValidator(catalogue));
+  }
+
+  @Singleton
+  OdmArguments odmArguments(OptionCatalogue catalogue) {
+    return new OdmArguments(catalogue);
+  }
+
+  @Singleton
+  StatusWriter statusWriter(BucketStore store, ManifestConfig manifest, S3Config s3, Clock clock) {
+    return new StatusWriter(store, new StatusCodec(), manifest.statusName(), s3.conditionalWrites(), clock);
+  }
+
+  @Singleton
+  PhaseRecorder phaseRecorder(StatusWriter statusWriter, BucketStore store, ManifestConfig manifest, Clock clock) {
+    return new PhaseRecorder(statusWriter, store, manifest.resultsFolder(), clock);
+  }
+
+  @Singleton
+  WaitingFolders waitingFolders() {
+    return new WaitingFolders();
+  }
+
+  @Singleton
+  @Requires(beans = JobSubmitter.class)
+  ManifestHandler manifestHandler(
+      ManifestConfig manifest,
+      BucketStore store,
+      ManifestParser parser,
+      JobSubmitter submitter,
+      StatusWriter statusWriter,
+      WaitingFolders waiting,
+      Clock clock) {
+    return new ManifestHandler(
+        new OwnWritesFilter(manifest.statusName(), manifest.resultsFolder()),
+        new ManifestKeyFilter(manifest.name()),
+        manifest.name(),
+        manifest.maxSize(),
+        manifest.resultsFolder(),
+        store,
+        parser,
+        submitter,
+        statusWriter,
+        waiting,
+        clock);
+  }
+}

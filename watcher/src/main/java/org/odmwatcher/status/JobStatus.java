@@ -1,0 +1,115 @@
+package org.odmwatcher.status;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.micronaut.core.annotation.Nullable;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The content of {@code status.json} (schema: {@code samples/status.schema.json}). Dashboards read
+ * it straight from the bucket, so its shape is a public contract: add fields, never rename.
+ *
+ * @param schemaVersion always {@link #SCHEMA_VERSION}
+ * @param jobId deterministic id of the manifest version this status is about
+ * @param manifestETag ETag of the {@code odm.json} that started the job
+ * @param name the manifest's job name
+ * @param state the state
+ * @param message one human sentence about the state
+ * @param errors every reason, when {@code invalid}
+ * @param images images found in the folder
+ * @param expectedImages images the manifest waits for, if it says
+ * @param workflow the Argo Workflow (or local run) doing the work
+ * @param stage current processing stage, when known
+ * @param progress 0..100, when known
+ * @param engine what processes the images ({@code argo}, {@code local}, {@code test})
+ * @param createdAt when the job was first seen
+ * @param updatedAt when this status was written
+ * @param finishedAt when the job reached a final state
+ * @param outputs result keys, relative to the folder, when succeeded
+ * @param logTail last lines of the processing log, on failure
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobStatus(
+    int schemaVersion,
+    String jobId,
+    @Nullable String manifestETag,
+    @Nullable String name,
+    JobState state,
+    String message,
+    @Nullable List<String> errors,
+    @Nullable Integer images,
+    @Nullable Integer expectedImages,
+    @Nullable WorkflowRef workflow,
+    @Nullable String stage,
+    @Nullable Integer progress,
+    @Nullable String engine,
+    Instant createdAt,
+    Instant updatedAt,
+    @Nullable Instant finishedAt,
+    @Nullable List<String> outputs,
+    @Nullable List<String> logTail) {
+
+  public static final int SCHEMA_VERSION = 1;
+
+  /** Where the work runs: an Argo Workflow's namespace and name. */
+  public record WorkflowRef(String namespace, String name) {}
+
+  /** A fresh status for a job, as the handler first records it. */
+  public static JobStatus of(
+      String jobId, String manifestETag, @Nullable String name, JobState state, String message, Instant now) {
+    return new JobStatus(
+        SCHEMA_VERSION, jobId, manifestETag, name, state, message, null, null, null, null, null,
+        null, null, now, now, state.isFinal() ? now : null, null, null);
+  }
+
+  public JobStatus withErrors(List<String> value) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, List.copyOf(value),
+        images, expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
+        outputs, logTail);
+  }
+
+  public JobStatus withImages(@Nullable Integer found, @Nullable Integer expected) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, found,
+        expected, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
+        logTail);
+  }
+
+  public JobStatus withWorkflow(WorkflowRef value, String engineName) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
+        expectedImages, value, stage, progress, engineName, createdAt, updatedAt, finishedAt,
+        outputs, logTail);
+  }
+
+  public JobStatus withProgress(@Nullable String stageName, @Nullable Integer percent) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
+        expectedImages, workflow, stageName, percent, engine, createdAt, updatedAt, finishedAt,
+        outputs, logTail);
+  }
+
+  public JobStatus withOutputs(List<String> value) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
+        expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
+        List.copyOf(value), logTail);
+  }
+
+  public JobStatus withLogTail(List<String> value) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
+        expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
+        List.copyOf(value));
+  }
+
+  /** This status moved to {@code next} at {@code now} (finishedAt set when it becomes final). */
+  public JobStatus moveTo(JobState next, String why, Instant now) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, next, why, errors, images,
+        expectedImages, workflow, stage, next == JobState.SUCCEEDED ? Integer.valueOf(100) : progress,
+        engine, createdAt, now, next.isFinal() ? (finishedAt != null ? finishedAt : now) : null,
+        outputs, logTail);
+  }
+
+  /** The same status re-stamped as written at {@code now}, keeping when the job was created. */
+  JobStatus stamped(Instant created, Instant now) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
+        expectedImages, workflow, stage, progress, engine, created, now, finishedAt, outputs,
+        logTail);
+  }
+}

@@ -1,0 +1,53 @@
+package org.odmwatcher.workflow;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Singleton;
+import org.odmwatcher.config.ArgoConfig;
+import org.odmwatcher.config.S3Config;
+
+/**
+ * Argo Workflows as the executor ({@code watcher.executor=argo}, the default). Kubernetes is found
+ * the usual way (kubeconfig, in-cluster) unless {@code watcher.argo.master-url} is set.
+ */
+@Factory
+@Requires(property = "watcher.executor", value = "argo", defaultValue = "argo")
+public class ArgoFactory {
+
+  @Singleton
+  @Bean(preDestroy = "close")
+  KubernetesClient kubernetesClient(ArgoConfig argo) {
+    ConfigBuilder config = new ConfigBuilder(Config.autoConfigure(null));
+    if (argo.masterUrl() != null && !argo.masterUrl().isBlank()) {
+      config.withMasterUrl(argo.masterUrl());
+    }
+    // Our own retries go through the event source (SQS redelivery, MinIO's queue_dir): fail fast.
+    config.withRequestRetryBackoffLimit(1).withConnectionTimeout(5_000).withRequestTimeout(15_000);
+    return new KubernetesClientBuilder().withConfig(config.build()).build();
+  }
+
+  @Singleton
+  WorkflowRenderer workflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments) {
+    return new WorkflowRenderer(argo, s3, odmArguments);
+  }
+
+  @Singleton
+  JobSubmitter argoSubmitter(KubernetesClient kubernetes, WorkflowRenderer renderer, ArgoConfig argo) {
+    return new ArgoWorkflowSubmitter(kubernetes, renderer, argo);
+  }
+
+  @Context
+  @Bean(preDestroy = "close")
+  @Requires(property = ArgoConfig.PREFIX + ".watch", notEquals = "false")
+  WorkflowWatcher workflowWatcher(KubernetesClient kubernetes, ArgoConfig argo, PhaseRecorder recorder) {
+    WorkflowWatcher watcher = new WorkflowWatcher(kubernetes, argo, recorder);
+    watcher.start();
+    return watcher;
+  }
+}

@@ -1,0 +1,76 @@
+package org.odmwatcher.workflow;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.micronaut.core.annotation.Nullable;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.odmwatcher.status.JobState;
+
+/**
+ * What a Workflow's {@code status} says, reduced to what {@code status.json} shows: the state, a
+ * message, the running step as the stage and Argo's own {@code status.progress} ("3/5") as a
+ * percentage — honest, never invented.
+ */
+public record WorkflowPhase(JobState state, String message, @Nullable String stage, @Nullable Integer progress) {
+  private static final Pattern PROGRESS = Pattern.compile("(\\d+)/(\\d+)");
+  private static final java.util.List<String> STEPS = java.util.List.of("download", "process", "upload");
+
+  /** Empty when the Workflow has no phase yet (just created) or one this version does not know. */
+  @SuppressWarnings("unchecked")
+  public static Optional<WorkflowPhase> of(GenericKubernetesResource workflow) {
+    Object statusObject = workflow.getAdditionalProperties().get("status");
+    if (!(statusObject instanceof Map<?, ?> status)) {
+      return Optional.empty();
+    }
+    String phase = String.valueOf(status.get("phase"));
+    String message = status.get("message") == null ? null : String.valueOf(status.get("message"));
+    Integer progress = percent(status.get("progress"));
+    String stage = runningStep((Map<String, Object>) status);
+    return switch (phase) {
+      case "Pending" -> Optional.of(new WorkflowPhase(JobState.SUBMITTED, "workflow pending", stage, progress));
+      case "Running" -> Optional.of(
+          new WorkflowPhase(JobState.RUNNING, stage == null ? "running" : "running: " + stage, stage, progress));
+      case "Succeeded" -> Optional.of(new WorkflowPhase(JobState.SUCCEEDED, "processing finished", null, 100));
+      case "Failed", "Error" -> {
+        boolean stopped = message != null && (message.contains("Stopped with strategy") || message.contains("terminated"));
+        yield Optional.of(
+            new WorkflowPhase(
+                stopped ? JobState.CANCELED : JobState.FAILED,
+                message == null ? "workflow " + phase.toLowerCase(java.util.Locale.ROOT) : message,
+                stage,
+                progress));
+      }
+      default -> Optional.empty();
+    };
+  }
+
+  private static Integer percent(Object progress) {
+    if (progress == null) {
+      return null;
+    }
+    Matcher m = PROGRESS.matcher(String.valueOf(progress));
+    if (!m.matches() || Integer.parseInt(m.group(2)) == 0) {
+      return null;
+    }
+    return Math.min(100, Integer.parseInt(m.group(1)) * 100 / Integer.parseInt(m.group(2)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String runningStep(Map<String, Object> status) {
+    Object nodes = status.get("nodes");
+    if (!(nodes instanceof Map<?, ?> byId)) {
+      return null;
+    }
+    for (Object node : byId.values()) {
+      if (node instanceof Map<?, ?> n && "Running".equals(n.get("phase")) && "Pod".equals(n.get("type"))) {
+        Object name = n.get("displayName");
+        if (name != null && STEPS.contains(name.toString())) {
+          return name.toString();
+        }
+      }
+    }
+    return null;
+  }
+}

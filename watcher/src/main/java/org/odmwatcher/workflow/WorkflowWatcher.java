@@ -1,0 +1,135 @@
+package org.odmwatcher.workflow;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.odmwatcher.config.ArgoConfig;
+import org.odmwatcher.event.TransientFailureException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the Workflows the watcher submitted (label {@code app.kubernetes.io/managed-by}) with an
+ * informer and keeps each folder's {@code status.json} in step with its Workflow's phase. Status
+ * writes run off the informer thread, coalesced per Workflow (only the newest version is written);
+ * a failed write is tried again, and the informer's periodic resync repairs anything missed.
+ */
+public final class WorkflowWatcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkflowWatcher.class);
+
+  private final KubernetesClient kubernetes;
+  private final ArgoConfig argo;
+  private final PhaseRecorder recorder;
+  private final ExecutorService writers = Executors.newFixedThreadPool(4, r -> daemon(r, "status-writer"));
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "status-retry"));
+  private final Map<String, GenericKubernetesResource> pending = new ConcurrentHashMap<>();
+  private volatile SharedIndexInformer<GenericKubernetesResource> informer;
+
+  public WorkflowWatcher(
+      KubernetesClient kubernetes,
+      ArgoConfig argo,
+      PhaseRecorder recorder) {
+    this.kubernetes = kubernetes;
+    this.argo = argo;
+    this.recorder = recorder;
+  }
+
+  public void start() {
+    informer =
+        kubernetes
+            .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
+            .inNamespace(argo.namespace())
+            .withLabel(WorkflowLabels.MANAGED_BY, WorkflowLabels.MANAGED_BY_VALUE)
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(GenericKubernetesResource wf) {
+                    enqueue(wf);
+                  }
+
+                  @Override
+                  public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+                    enqueue(after);
+                  }
+
+                  @Override
+                  public void onDelete(GenericKubernetesResource wf, boolean unknownFinalState) {
+                    pending.remove(wf.getMetadata().getName());
+                  }
+                },
+                argo.resync().toMillis());
+    LOG.info("watching Workflows in namespace {}", argo.namespace());
+  }
+
+  private void enqueue(GenericKubernetesResource wf) {
+    String name = wf.getMetadata().getName();
+    // Coalesce: if a write for this Workflow is queued, it will pick up this newer version.
+    if (pending.put(name, wf) == null) {
+      writers.execute(() -> drain(name, 1));
+    }
+  }
+
+  private void drain(String name, int attempt) {
+    GenericKubernetesResource wf = pending.remove(name);
+    if (wf == null) {
+      return;
+    }
+    try {
+      apply(wf);
+    } catch (TransientFailureException | RuntimeException e) {
+      if (attempt >= 5) {
+        LOG.warn("giving up on status of {} after {} attempts (resync repairs it): {}", name, attempt, e.getMessage());
+        return;
+      }
+      LOG.info("status of {} not written ({}); trying again", name, e.getMessage());
+      pending.putIfAbsent(name, wf);
+      retries.schedule(() -> writers.execute(() -> drain(name, attempt + 1)), 1L << attempt, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Writes the status a Workflow implies. Visible for the exit-handler command and tests. */
+  public void apply(GenericKubernetesResource wf) throws TransientFailureException {
+    Map<String, String> labels = Optional.ofNullable(wf.getMetadata().getLabels()).orElse(Map.of());
+    Map<String, String> annotations = Optional.ofNullable(wf.getMetadata().getAnnotations()).orElse(Map.of());
+    String jobId = labels.get(WorkflowLabels.JOB_ID);
+    String bucket = annotations.get(WorkflowLabels.BUCKET);
+    String folder = annotations.get(WorkflowLabels.PREFIX);
+    if (jobId == null || bucket == null || folder == null) {
+      return; // not one of ours, or hand-edited
+    }
+    Optional<WorkflowPhase> phase = WorkflowPhase.of(wf);
+    if (phase.isEmpty()) {
+      return;
+    }
+    recorder.record(bucket, folder, jobId, phase.get());
+  }
+
+  @Override
+  public void close() {
+    if (informer != null) {
+      informer.close();
+    }
+    retries.shutdownNow();
+    writers.shutdown();
+    try {
+      writers.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}

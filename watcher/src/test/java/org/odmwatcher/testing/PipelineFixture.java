@@ -1,0 +1,161 @@
+package org.odmwatcher.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.odmwatcher.workflow.ArgoWorkflowSubmitter;
+import org.odmwatcher.workflow.WorkflowLabels;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * One test class's world: its own bucket, queue (with a dead-letter queue and redrive policy) and
+ * namespace on the shared real servers, the properties that point the application at them, and
+ * the actions a user takes (upload, notify) and looks (status.json, Workflows, queue depth).
+ */
+public final class PipelineFixture implements AutoCloseable {
+  public static final String NAMESPACE = "odm";
+  public static final int MAX_RECEIVES = 3;
+
+  public final RealServers servers = RealServers.get();
+  public final S3Client s3 = Clients.s3(servers);
+  public final SqsClient sqs = Clients.sqs(servers);
+  public final KubernetesClient kubernetes = Clients.kubernetes(servers);
+  public final String bucket;
+  public final String queueUrl;
+  public final String dlqUrl;
+
+  public PipelineFixture(String name) {
+    String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    bucket = id.toLowerCase(java.util.Locale.ROOT);
+    s3.createBucket(b -> b.bucket(bucket));
+    dlqUrl = sqs.createQueue(b -> b.queueName(id + "-dlq")).queueUrl();
+    String dlqArn =
+        sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+            .attributes()
+            .get(QueueAttributeName.QUEUE_ARN);
+    queueUrl =
+        sqs.createQueue(
+                b ->
+                    b.queueName(id)
+                        .attributes(
+                            Map.of(
+                                QueueAttributeName.REDRIVE_POLICY,
+                                "{\"maxReceiveCount\":\"" + MAX_RECEIVES + "\",\"deadLetterTargetArn\":\"" + dlqArn + "\"}")))
+            .queueUrl();
+  }
+
+  /** Application properties pointing the watcher at this fixture's servers. */
+  public Map<String, String> properties() {
+    Map<String, String> p = new HashMap<>();
+    p.put("micronaut.server.port", "-1");
+    p.put("endpoints.all.port", "-1");
+    p.put("watcher.sqs.enabled", "true");
+    p.put("watcher.sqs.queue-url", queueUrl);
+    p.put("watcher.sqs.endpoint", servers.sqsEndpoint());
+    p.put("watcher.sqs.wait-time", "1s");
+    p.put("watcher.sqs.visibility-timeout", "30s");
+    p.put("watcher.sqs.shutdown-grace", "5s");
+    p.put("watcher.sqs.backoff.initial", "1s");
+    p.put("watcher.sqs.backoff.max", "2s");
+    p.put("watcher.sqs.backoff.jitter", "0");
+    p.put("watcher.s3.endpoint", servers.s3Endpoint());
+    p.put("watcher.s3.path-style", "true");
+    p.put("watcher.s3.access-key", RealServers.ACCESS_KEY);
+    p.put("watcher.s3.secret-key", RealServers.SECRET_KEY);
+    p.put("watcher.argo.master-url", servers.kubernetesUrl());
+    p.put("watcher.argo.namespace", NAMESPACE);
+    p.put("watcher.manifest.recheck-interval", "1s");
+    return p;
+  }
+
+  public void uploadImages(String folder, int count) {
+    for (int i = 1; i <= count; i++) {
+      String key = folder + String.format("DJI_%04d.JPG", i);
+      s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(new byte[] {(byte) 0xFF, (byte) 0xD8}));
+    }
+  }
+
+  /** Uploads {@code odm.json} and returns its ETag. */
+  public String putManifest(String folder, String json) {
+    return s3.putObject(b -> b.bucket(bucket).key(folder + "odm.json"), RequestBody.fromString(json))
+        .eTag()
+        .replace("\"", "");
+  }
+
+  /** Sends the notification S3 would send for an object just written. */
+  public void notifyCreated(String key) {
+    var head = s3.headObject(b -> b.bucket(bucket).key(key));
+    send(Notifications.objectCreated(bucket, key, head.contentLength(), head.eTag().replace("\"", "")));
+  }
+
+  public void send(String body) {
+    sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(body));
+  }
+
+  public Optional<JsonNode> status(String folder) {
+    try {
+      byte[] bytes = s3.getObjectAsBytes(b -> b.bucket(bucket).key(folder + "status.json")).asByteArray();
+      return Optional.of(StatusSchema.assertValid(bytes));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    }
+  }
+
+  public JsonNode awaitState(String folder, String state) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> status(folder).map(s -> s.path("state").asText()).orElse(""), state::equals);
+    return status(folder).orElseThrow();
+  }
+
+  public List<GenericKubernetesResource> workflowsFor(String jobId) {
+    return kubernetes
+        .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
+        .inNamespace(NAMESPACE)
+        .withLabel(WorkflowLabels.JOB_ID, jobId)
+        .list()
+        .getItems();
+  }
+
+  public List<GenericKubernetesResource> workflowsInBucket() {
+    return kubernetes
+        .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
+        .inNamespace(NAMESPACE)
+        .withLabel(WorkflowLabels.BUCKET_HASH, org.odmwatcher.workflow.JobId.shortHash(bucket))
+        .list()
+        .getItems();
+  }
+
+  /** Visible plus in-flight messages of a queue. */
+  public int depth(String url) {
+    Map<QueueAttributeName, String> a =
+        sqs.getQueueAttributes(
+                b ->
+                    b.queueUrl(url)
+                        .attributeNames(
+                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+            .attributes();
+    return Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+        + Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+  }
+
+  @Override
+  public void close() {
+    s3.close();
+    sqs.close();
+    kubernetes.close();
+  }
+}

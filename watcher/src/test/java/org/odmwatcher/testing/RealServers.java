@@ -1,0 +1,110 @@
+package org.odmwatcher.testing;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Properties;
+import org.awaitility.Awaitility;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+
+/**
+ * The real servers the tests talk to, started in-process once per JVM on loopback ports: ElasticMQ
+ * (SQS), S3Proxy (S3, transient store) and the fabric8 Kubernetes mock in CRUD mode. The Kubernetes
+ * mock can be stopped and started again on the same port with its state kept, to play an outage.
+ */
+public final class RealServers {
+  public static final String ACCESS_KEY = "test-access";
+  public static final String SECRET_KEY = "test-secret";
+
+  private static RealServers instance;
+
+  private final SQSRestServer sqs;
+  private final int sqsPort;
+  private final S3Proxy s3;
+  private final KubernetesCrudDispatcher kubernetesState = new KubernetesCrudDispatcher();
+  private KubernetesMockServer kubernetes;
+  private int kubernetesPort;
+
+  private RealServers() throws Exception {
+    sqs = SQSRestServerBuilder.withPort(0).withInterface("127.0.0.1").start();
+    sqsPort = sqs.waitUntilStarted().localAddress().getPort();
+
+    Path dir = Files.createTempDirectory("s3proxy");
+    Properties props = new Properties();
+    props.setProperty("jclouds.filesystem.basedir", dir.toString());
+    s3 =
+        S3Proxy.builder()
+            .blobStore(org.gaul.s3proxy.BlobStores.create("transient", props))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+            .endpoint(URI.create("http://127.0.0.1:0"))
+            .build();
+    s3.start();
+    Awaitility.await().until(() -> "STARTED".equals(s3.getState()));
+
+    startKubernetes(0);
+    Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll));
+  }
+
+  public static synchronized RealServers get() {
+    if (instance == null) {
+      try {
+        instance = new RealServers();
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot start the test servers", e);
+      }
+    }
+    return instance;
+  }
+
+  public String sqsEndpoint() {
+    return "http://127.0.0.1:" + sqsPort;
+  }
+
+  public String s3Endpoint() {
+    return "http://127.0.0.1:" + s3.getPort();
+  }
+
+  public synchronized String kubernetesUrl() {
+    return "http://127.0.0.1:" + kubernetesPort;
+  }
+
+  /** Takes the Kubernetes API down (connections refused) until {@link #startKubernetes()}. */
+  public synchronized void stopKubernetes() {
+    kubernetes.destroy();
+  }
+
+  /** Brings the Kubernetes API back on the same port, with the objects it held. */
+  public synchronized void startKubernetes() {
+    startKubernetes(kubernetesPort);
+  }
+
+  private void startKubernetes(int port) {
+    kubernetes =
+        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), kubernetesState, false);
+    try {
+      kubernetes.init(InetAddress.getByName("127.0.0.1"), port);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+    kubernetesPort = kubernetes.getPort();
+  }
+
+  private void stopAll() {
+    try {
+      kubernetes.destroy();
+      s3.stop();
+      sqs.stopAndWait();
+    } catch (Exception ignored) {
+      // the JVM is going away
+    }
+  }
+}
