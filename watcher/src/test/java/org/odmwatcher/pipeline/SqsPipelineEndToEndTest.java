@@ -154,6 +154,7 @@ class SqsPipelineEndToEndTest implements TestPropertyProvider {
     cases.put("bad-option/", "{\"options\": {\"orthophoto-resolutoin\": 2, \"feature-quality\": \"extreme\", \"dsm\": \"yes\"}}");
     cases.put("not-json/", "{\"options\": {\"dsm\": true,}");
     cases.put("no-images/", "{}");
+    cases.put("too-big/", "{\"name\": \"" + "x".repeat(1_100_000) + "\"}");
     cases.forEach(
         (folder, manifest) -> {
           if (!folder.equals("no-images/")) {
@@ -171,6 +172,7 @@ class SqsPipelineEndToEndTest implements TestPropertyProvider {
         .contains("option 'dsm' must be true or false");
     assertThat(world.awaitState("not-json/", "invalid").path("errors").get(0).asText()).contains("not valid JSON");
     assertThat(world.awaitState("no-images/", "invalid").path("errors").get(0).asText()).contains("no images");
+    assertThat(world.awaitState("too-big/", "invalid").path("errors").get(0).asText()).contains("larger than the limit");
     await().atMost(Duration.ofSeconds(10)).until(() -> world.depth(world.queueUrl) == 0);
     for (String folder : cases.keySet()) {
       assertThat(world.workflowsFor(world.status(folder).orElseThrow().path("jobId").asText())).isEmpty();

@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,18 +117,16 @@ class StatusWriterTest {
   }
 
   @Test
-  void concurrentWritersOfOneJobEndAtTheHighestState() throws Exception {
+  void concurrentUpdatesInOneProcessEndAtTheHighestState() throws Exception {
     String folder = "race/";
     writer.record(BUCKET, folder, status(JOB, JobState.SUBMITTED));
-    StatusWriter second = new StatusWriter(new BucketStore(s3), new StatusCodec(), "status.json", "auto", Clock.systemUTC());
     var pool = Executors.newFixedThreadPool(4);
     try {
       List<Callable<Object>> tasks = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
-        StatusWriter w = i % 2 == 0 ? writer : second;
         JobState state = i == 7 ? JobState.SUCCEEDED : JobState.RUNNING;
         int progress = i * 10;
-        tasks.add(() -> w.advance(BUCKET, folder, JOB, s -> s.moveTo(state, "x", Instant.now()).withProgress("p", progress)));
+        tasks.add(() -> writer.advance(BUCKET, folder, JOB, s -> s.moveTo(state, "x", Instant.now()).withProgress("p", progress)));
       }
       for (Future<Object> f : pool.invokeAll(tasks)) {
         f.get();
@@ -135,6 +134,30 @@ class StatusWriterTest {
     } finally {
       pool.shutdown();
     }
+    assertThat(writer.read(BUCKET, folder).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+  }
+
+  @Test
+  void aWriteThatLostTheRaceIsMergedAgainNotForced() throws Exception {
+    // Another replica (or the workflow's exit handler) writes between our read and our write: our
+    // If-Match fails with 412, we read again, and the merge refuses to go back from succeeded.
+    String folder = "replicas/";
+    writer.record(BUCKET, folder, status(JOB, JobState.SUBMITTED));
+    StatusWriter otherReplica = new StatusWriter(new BucketStore(s3), new StatusCodec(), "status.json", "on", Clock.systemUTC());
+    AtomicInteger calls = new AtomicInteger();
+    var written =
+        writer.advance(BUCKET, folder, JOB, s -> {
+          if (calls.incrementAndGet() == 1) {
+            try {
+              otherReplica.advance(BUCKET, folder, JOB, o -> o.moveTo(JobState.SUCCEEDED, "done elsewhere", Instant.now()));
+            } catch (org.odmwatcher.event.TransientFailureException e) {
+              throw new IllegalStateException(e);
+            }
+          }
+          return s.moveTo(JobState.RUNNING, "late", Instant.now());
+        });
+    assertThat(calls).hasValue(2);
+    assertThat(written).isEmpty();
     assertThat(writer.read(BUCKET, folder).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
   }
 
