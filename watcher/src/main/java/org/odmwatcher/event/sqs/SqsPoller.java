@@ -9,6 +9,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.odmwatcher.config.SqsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,13 +35,28 @@ public final class SqsPoller implements AutoCloseable {
   private final ExecutorService workers;
   private final Map<String, Message> inFlight = new ConcurrentHashMap<>();
   private final AtomicInteger threadCount = new AtomicInteger();
+  private final Timer acknowledged;
+  private final Timer retried;
+  private final Timer handling;
   private volatile boolean running;
   private Thread pollThread;
 
-  public SqsPoller(SqsClient sqs, SqsConfig config, SqsMessageHandler handler) {
+  /**
+   * @param metrics where the lag from a message being sent to it being settled is recorded, as
+   *     {@code odm.watcher.sqs.lag} tagged {@code result=acknowledged|retry}: the end-to-end delay
+   *     a pilot sees between upload and Workflow
+   */
+  public SqsPoller(SqsClient sqs, SqsConfig config, SqsMessageHandler handler, MeterRegistry metrics) {
     this.sqs = sqs;
     this.config = config;
     this.handler = handler;
+    this.acknowledged = lagTimer(metrics, "acknowledged");
+    this.retried = lagTimer(metrics, "retry");
+    this.handling =
+        Timer.builder("odm.watcher.sqs.handling")
+            .description("time from a message being received to it being settled (handled and acknowledged or retried)")
+            .publishPercentiles(0.5, 0.95, 0.99)
+            .register(metrics);
     this.free = new Semaphore(config.concurrency());
     this.workers =
         Executors.newFixedThreadPool(
@@ -114,11 +131,13 @@ public final class SqsPoller implements AutoCloseable {
                     .maxNumberOfMessages(count)
                     .waitTimeSeconds((int) Math.min(20, config.waitTime().toSeconds()))
                     .visibilityTimeout((int) config.visibilityTimeout().toSeconds())
-                    .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
+                    .messageSystemAttributeNames(
+                        MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, MessageSystemAttributeName.SENT_TIMESTAMP))
         .messages();
   }
 
   private void process(Message message) {
+    long start = System.nanoTime();
     try {
       int receiveCount = receiveCount(message);
       SqsMessageHandler.Decision decision = handler.handle(message.messageId(), message.body(), receiveCount);
@@ -127,8 +146,10 @@ public final class SqsPoller implements AutoCloseable {
       }
       if (decision instanceof SqsMessageHandler.Decision.RetryLater retry) {
         changeVisibility(message, retry.delay());
+        recordLag(retried, message);
       } else {
         sqs.deleteMessage(b -> b.queueUrl(config.queueUrl()).receiptHandle(message.receiptHandle()));
+        recordLag(acknowledged, message);
       }
     } catch (SdkException e) {
       // Delete/visibility failed: the message comes back after its visibility timeout and is
@@ -136,6 +157,7 @@ public final class SqsPoller implements AutoCloseable {
       LOG.warn("message {}: acknowledging failed ({}); it will be redelivered", message.messageId(), e.getMessage());
     } finally {
       inFlight.remove(message.messageId());
+      handling.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
       free.release();
     }
   }
@@ -151,6 +173,25 @@ public final class SqsPoller implements AutoCloseable {
       changeVisibility(message, Duration.ZERO);
     } catch (SdkException e) {
       LOG.debug("could not release message {}: {}", message.messageId(), e.getMessage());
+    }
+  }
+
+  private static Timer lagTimer(MeterRegistry metrics, String result) {
+    return Timer.builder("odm.watcher.sqs.lag")
+        .description("time from a message being sent to the queue to it being acknowledged or retried")
+        .tag("result", result)
+        .publishPercentiles(0.5, 0.95, 0.99)
+        .register(metrics);
+  }
+
+  private static void recordLag(Timer timer, Message message) {
+    String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
+    if (sent != null) {
+      try {
+        timer.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - Long.parseLong(sent))));
+      } catch (NumberFormatException e) {
+        // not a number: no lag to record
+      }
     }
   }
 

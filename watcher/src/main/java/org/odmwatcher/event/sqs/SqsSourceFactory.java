@@ -5,6 +5,7 @@ import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.net.URI;
 import java.util.Random;
@@ -49,11 +50,12 @@ public class SqsSourceFactory {
   @Context
   @Bean(preDestroy = "close")
   @Requires(beans = ObjectCreatedHandler.class)
-  SqsPoller sqsPoller(SqsClient sqs, SqsConfig config, SqsBodyParser parser, ObjectCreatedHandler handler) {
+  SqsPoller sqsPoller(
+      SqsClient sqs, SqsConfig config, SqsBodyParser parser, ObjectCreatedHandler handler, MeterRegistry metrics) {
     SqsConfig.BackoffConfig b = config.backoff();
     BackoffCalculator backoff =
         new BackoffCalculator(new RetryPolicy(b.initial(), b.multiplier(), b.max(), b.jitter()), new Random());
-    SqsPoller poller = new SqsPoller(sqs, config, new SqsMessageHandler(parser, handler, backoff));
+    SqsPoller poller = new SqsPoller(sqs, config, new SqsMessageHandler(parser, handler, backoff), metrics);
     poller.start();
     return poller;
   }

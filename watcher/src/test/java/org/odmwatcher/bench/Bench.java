@@ -1,0 +1,448 @@
+package org.odmwatcher.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micronaut.context.ApplicationContext;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.odmwatcher.testing.Notifications;
+import org.odmwatcher.testing.PipelineFixture;
+import org.odmwatcher.workflow.ArgoWorkflowSubmitter;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+
+/**
+ * The benchmark command: how fast and how lean the watcher is, each figure next to a floor measured
+ * in the same run (the same bare SDK calls in a tight loop), against the same in-process real
+ * servers the tests use (ElasticMQ, S3Proxy, the fabric8 CRUD mock). Loopback only, bounded loops,
+ * stops by itself. Prints a table and writes JSON ({@code -Dbench.out}). {@code -Dbench.size=smoke}
+ * runs a tiny configuration (CI proves it still produces every figure).
+ */
+public final class Bench {
+  /** How big a run is. */
+  record Size(
+      String name,
+      int[] overheadFolders,
+      int eventSamples,
+      int phaseSamples,
+      int[] concurrencies,
+      int scalingFolders,
+      int[] bucketSizes,
+      int jmhIterations,
+      int jmhForks) {}
+
+  static final Size FULL = new Size("full", new int[] {200, 1000}, 100, 50, new int[] {1, 4, 16, 64}, 200, new int[] {1000, 10000}, 5, 1);
+  static final Size SMOKE = new Size("smoke", new int[] {20}, 5, 5, new int[] {1, 4}, 20, new int[] {50, 100}, 1, 0);
+
+  private static final Duration PATIENCE = Duration.ofMinutes(5);
+  private final Size size;
+  private final Map<String, Object> figures = new LinkedHashMap<>();
+  private final List<String[]> table = new ArrayList<>();
+
+  Bench(Size size) {
+    this.size = size;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Size size = "smoke".equals(System.getProperty("bench.size", "full")) ? SMOKE : FULL;
+    Path out = Path.of(System.getProperty("bench.out", "target/bench.json"));
+    Map<String, Object> result = new Bench(size).run();
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), result);
+    System.out.println("written " + out.toAbsolutePath());
+    System.exit(0);
+  }
+
+  Map<String, Object> run() throws Exception {
+    Instant started = Instant.now();
+    parseThroughput();
+    for (int n : size.overheadFolders()) {
+      perFolderOverhead(n);
+    }
+    eventAndPhaseLatency();
+    startup();
+    scaling();
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("date", started.toString());
+    result.put("size", size.name());
+    result.put("cores", Runtime.getRuntime().availableProcessors());
+    result.put("java", System.getProperty("java.version"));
+    result.put("seconds", Duration.between(started, Instant.now()).toSeconds());
+    result.put("figures", figures);
+    printTable(result);
+    return result;
+  }
+
+  // 1. Parse + filter throughput (JMH, one thread)
+  private void parseThroughput() throws Exception {
+    var options =
+        new OptionsBuilder()
+            .include(ParseBenchmark.class.getName())
+            .forks(size.jmhForks())
+            .threads(1)
+            .warmupIterations(size.jmhIterations())
+            .measurementIterations(size.jmhIterations())
+            .warmupTime(TimeValue.seconds(1))
+            .measurementTime(TimeValue.seconds(size.jmhForks() == 0 ? 1 : 2))
+            .shouldFailOnError(true)
+            .build();
+    RunResult result = new Runner(options).run().iterator().next();
+    double bodies = result.getPrimaryResult().getScore();
+    double records = bodies * ParseBenchmark.RECORDS_PER_BODY;
+    figures.put("parse.recordsPerSecond", Math.round(records));
+    figures.put("parse.error", Math.round(result.getPrimaryResult().getScoreError() * ParseBenchmark.RECORDS_PER_BODY));
+    row("parse + filter, 1 thread", String.format("%,.0f records/s", records), "goal >= 50,000/s", "");
+  }
+
+  // 2. Per-folder overhead versus the floor of the bare calls
+  private void perFolderOverhead(int n) throws Exception {
+    try (PipelineFixture world = new PipelineFixture("bench-overhead")) {
+      List<String> folders = populate(world, "job", n);
+      Floor floor = floor(world, folders, 10);
+      try (ApplicationContext app = ApplicationContext.run(watcherProperties(world, 10))) {
+        MeterRegistry metrics = app.getBean(MeterRegistry.class);
+        long t0 = System.nanoTime();
+        sendAll(world, folders);
+        awaitCount(metrics, n);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Timer handling = metrics.get("odm.watcher.sqs.handling").timer();
+        Timer lag = metrics.get("odm.watcher.sqs.lag").tag("result", "acknowledged").timer();
+        double watcherRate = n / seconds;
+        double p50 = percentile(handling, 0.5);
+        double p99 = percentile(handling, 0.99);
+        String key = "overhead." + n + ".";
+        figures.put(key + "floor.foldersPerSecond", round(floor.rate()));
+        figures.put(key + "floor.p50ms", round(floor.p50()));
+        figures.put(key + "floor.p99ms", round(floor.p99()));
+        figures.put(key + "watcher.foldersPerSecond", round(watcherRate));
+        figures.put(key + "watcher.handlingP50ms", round(p50));
+        figures.put(key + "watcher.handlingP99ms", round(p99));
+        figures.put(key + "watcher.enqueuedToDoneP50ms", round(percentile(lag, 0.5)));
+        figures.put(key + "watcher.enqueuedToDoneP99ms", round(percentile(lag, 0.99)));
+        figures.put(key + "ratio.time", round(floor.rate() / watcherRate));
+        figures.put(key + "ratio.p50", round(p50 / floor.p50()));
+        row("per-folder, N=" + n + " (10 workers)",
+            String.format("%.0f folders/s; handling p50 %.1f ms, p99 %.1f ms", watcherRate, p50, p99),
+            String.format("floor %.0f folders/s; p50 %.1f ms, p99 %.1f ms", floor.rate(), floor.p50(), floor.p99()),
+            String.format("%.2fx time, %.2fx p50 (goal <= 1.3x)", floor.rate() / watcherRate, p50 / floor.p50()));
+        row("  enqueued -> done, N=" + n + " all at once",
+            String.format("p50 %.0f ms, p99 %.0f ms", percentile(lag, 0.5), percentile(lag, 0.99)), "(includes queueing)", "");
+      }
+    }
+  }
+
+  /** The floor: GET manifest, LIST folder, CREATE workflow, PUT status, per folder, same clients. */
+  private Floor floor(PipelineFixture world, List<String> folders, int threads) throws Exception {
+    GenericKubernetesResource template = Serialization.unmarshal(
+        "{\"apiVersion\":\"argoproj.io/v1alpha1\",\"kind\":\"Workflow\",\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"floor\"}},"
+            + "\"spec\":{\"workflowTemplateRef\":{\"name\":\"odm-process\"},\"arguments\":{\"parameters\":[]}}}",
+        GenericKubernetesResource.class);
+    byte[] status = "{\"schemaVersion\":1,\"state\":\"submitted\"}".getBytes(StandardCharsets.UTF_8);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Double> millis = new ArrayList<>();
+    long t0 = System.nanoTime();
+    try {
+      List<Future<Double>> results = new ArrayList<>();
+      for (int i = 0; i < folders.size(); i++) {
+        String folder = folders.get(i);
+        String name = "floor-" + Integer.toHexString(world.bucket.hashCode()) + "-" + i;
+        results.add(pool.submit(() -> {
+          long s = System.nanoTime();
+          world.s3.getObjectAsBytes(b -> b.bucket(world.bucket).key(folder + "odm.json"));
+          world.s3.listObjectsV2(b -> b.bucket(world.bucket).prefix(folder).delimiter("/"));
+          GenericKubernetesResource wf = Serialization.clone(template);
+          wf.getMetadata().setName(name);
+          world.kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace("floor").resource(wf).create();
+          world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "floor-status.json"), RequestBody.fromBytes(status));
+          return (System.nanoTime() - s) / 1e6;
+        }));
+      }
+      for (Future<Double> f : results) {
+        millis.add(f.get());
+      }
+    } finally {
+      pool.shutdown();
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new Floor(folders.size() / seconds, quantile(millis, 0.5), quantile(millis, 0.99));
+  }
+
+  record Floor(double rate, double p50, double p99) {}
+
+  // 3 and 4. Event arrival -> Workflow created (long polling, idle queue); phase change -> status.json
+  private void eventAndPhaseLatency() throws Exception {
+    try (PipelineFixture world = new PipelineFixture("bench-latency")) {
+      List<String> folders = populate(world, "event", size.eventSamples());
+      try (ApplicationContext app = ApplicationContext.run(watcherProperties(world, 10))) {
+        MeterRegistry metrics = app.getBean(MeterRegistry.class);
+        awaitPolling(app);
+        List<Double> event = new ArrayList<>();
+        for (int i = 0; i < folders.size(); i++) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20 + (i * 7) % 30)); // let the poll idle
+          long before = count(metrics);
+          long t0 = System.nanoTime();
+          world.send(Notifications.objectCreated(world.bucket, folders.get(i) + "odm.json", 2, "e"));
+          int target = (int) before + 1;
+          awaitTrue(() -> count(metrics) >= target);
+          event.add((System.nanoTime() - t0) / 1e6);
+        }
+        figures.put("event.p50ms", round(quantile(event, 0.5)));
+        figures.put("event.p99ms", round(quantile(event, 0.99)));
+        row("event arrival -> Workflow + status (long poll)",
+            String.format("p50 %.0f ms, p99 %.0f ms", quantile(event, 0.5), quantile(event, 0.99)), "goal p99 < 1 s", "");
+
+        List<Double> phase = new ArrayList<>();
+        for (int i = 0; i < Math.min(size.phaseSamples(), folders.size()); i++) {
+          String folder = folders.get(i);
+          String jobId = world.status(folder).orElseThrow().path("jobId").asText();
+          String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
+          long t0 = System.nanoTime();
+          world.kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace(PipelineFixture.NAMESPACE)
+              .withName(name)
+              .edit(wf -> {
+                wf.getAdditionalProperties().put("status", Map.of("phase", "Running", "progress", "1/3"));
+                return wf;
+              });
+          awaitTrue(() -> world.status(folder).map(s -> s.path("state").asText().equals("running")).orElse(false));
+          phase.add((System.nanoTime() - t0) / 1e6);
+        }
+        figures.put("phase.p50ms", round(quantile(phase, 0.5)));
+        figures.put("phase.p99ms", round(quantile(phase, 0.99)));
+        row("phase change -> status.json",
+            String.format("p50 %.0f ms, p99 %.0f ms", quantile(phase, 0.5), quantile(phase, 0.99)), "goal < 5 s (ScaleODM polls every 30 s)", "");
+      }
+    }
+  }
+
+  // 5. Start-up to first poll, and idle RSS, of a separate watcher JVM
+  private void startup() throws Exception {
+    try (PipelineFixture world = new PipelineFixture("bench-startup")) {
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path")));
+      watcherProperties(world, 10).forEach((k, v) -> command.add("-D" + k + "=" + v));
+      command.add("-Dmicronaut.server.port=-1");
+      command.add("org.odmwatcher.Application");
+      long t0 = System.nanoTime();
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      try {
+        double startMs = -1;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          long deadline = System.nanoTime() + PATIENCE.toNanos();
+          String line;
+          while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
+            if (line.contains("polling " + world.queueUrl)) {
+              startMs = (System.nanoTime() - t0) / 1e6;
+              break;
+            }
+          }
+          // keep draining its output so it never blocks on a full pipe
+          Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "drain");
+          drain.setDaemon(true);
+          drain.start();
+          LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(5)); // idle after start-up
+          long rssKb = rssKb(process.pid());
+          figures.put("startup.toFirstPollMs", round(startMs));
+          figures.put("startup.idleRssMb", round(rssKb / 1024.0));
+          row("start-up: JVM start -> first poll", String.format("%.0f ms", startMs), "goal < 1.5 s", "");
+          row("idle RSS after start-up", String.format("%.0f MB", rssKb / 1024.0), "goal < 200 MB", "default JVM flags");
+        }
+      } finally {
+        process.destroy();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  // 6. Scaling: workers, and the size of the bucket around the folders
+  private void scaling() throws Exception {
+    for (int workers : size.concurrencies()) {
+      try (PipelineFixture world = new PipelineFixture("bench-scale")) {
+        double rate = pipelineRate(world, populate(world, "c", size.scalingFolders()), workers);
+        figures.put("scaling.workers." + workers + ".foldersPerSecond", round(rate));
+        row("scaling: " + workers + " workers", String.format("%.0f folders/s", rate), "N=" + size.scalingFolders(), "");
+      }
+    }
+    for (int bucketFolders : size.bucketSizes()) {
+      try (PipelineFixture world = new PipelineFixture("bench-bucket")) {
+        populateHandled(world, bucketFolders);
+        double rate = pipelineRate(world, populate(world, "new", size.scalingFolders()), 10);
+        figures.put("scaling.bucket." + bucketFolders + ".foldersPerSecond", round(rate));
+        row("scaling: bucket of " + bucketFolders + " handled folders", String.format("%.0f folders/s", rate),
+            "N=" + size.scalingFolders() + " new", "");
+      }
+    }
+  }
+
+  private double pipelineRate(PipelineFixture world, List<String> folders, int workers) {
+    try (ApplicationContext app = ApplicationContext.run(watcherProperties(world, workers))) {
+      MeterRegistry metrics = app.getBean(MeterRegistry.class);
+      long t0 = System.nanoTime();
+      sendAll(world, folders);
+      awaitCount(metrics, folders.size());
+      return folders.size() / ((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  // ---- set-up ----
+
+  private static Map<String, Object> watcherProperties(PipelineFixture world, int workers) {
+    Map<String, Object> p = new HashMap<>(world.properties());
+    p.put("watcher.sqs.wait-time", "20s");
+    p.put("watcher.sqs.concurrency", Integer.toString(workers));
+    p.put("watcher.sqs.shutdown-grace", "1s");
+    p.put("micronaut.server.port", "-1");
+    return p;
+  }
+
+  /** n folders with one image and an empty manifest each. */
+  private static List<String> populate(PipelineFixture world, String prefix, int n) throws Exception {
+    List<String> folders = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      folders.add(prefix + "-" + i + "/");
+    }
+    parallel(folders, folder -> {
+      world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "DJI_0001.JPG"), RequestBody.fromBytes(new byte[] {1, 2}));
+      world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "odm.json"), RequestBody.fromString("{}"));
+    });
+    return folders;
+  }
+
+  /** Folders that are done already: odm.json, an image and a final status.json. */
+  private static void populateHandled(PipelineFixture world, int n) throws Exception {
+    List<String> folders = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      folders.add("old/site-" + (i / 100) + "/flight-" + i + "/");
+    }
+    parallel(folders, folder -> {
+      world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "odm.json"), RequestBody.fromString("{}"));
+      world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "status.json"), RequestBody.fromString("{\"state\":\"succeeded\"}"));
+    });
+  }
+
+  private interface FolderAction {
+    void apply(String folder) throws Exception;
+  }
+
+  private static void parallel(List<String> folders, FolderAction action) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Object>> futures = new ArrayList<>();
+      for (String folder : folders) {
+        futures.add(pool.submit(() -> {
+          action.apply(folder);
+          return null;
+        }));
+      }
+      for (Future<Object> f : futures) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private static void sendAll(PipelineFixture world, List<String> folders) {
+    for (int i = 0; i < folders.size(); i += 10) {
+      List<SendMessageBatchRequestEntry> batch = new ArrayList<>();
+      for (int j = i; j < Math.min(folders.size(), i + 10); j++) {
+        batch.add(SendMessageBatchRequestEntry.builder().id("m" + j)
+            .messageBody(Notifications.objectCreated(world.bucket, folders.get(j) + "odm.json", 2, "e")).build());
+      }
+      world.sqs.sendMessageBatch(b -> b.queueUrl(world.queueUrl).entries(batch));
+    }
+  }
+
+  private static long count(MeterRegistry metrics) {
+    Timer t = metrics.find("odm.watcher.sqs.lag").tag("result", "acknowledged").timer();
+    return t == null ? 0 : t.count();
+  }
+
+  private static void awaitCount(MeterRegistry metrics, int n) {
+    awaitTrue(() -> count(metrics) >= n);
+  }
+
+  private static void awaitPolling(ApplicationContext app) {
+    awaitTrue(() -> app.isRunning());
+  }
+
+  /** Spins (1 ms parks) until the condition holds; bounded by PATIENCE. */
+  private static void awaitTrue(BooleanSupplier condition) {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("benchmark step did not finish within " + PATIENCE);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+
+  private static long rssKb(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  private static double percentile(Timer timer, double p) {
+    return Arrays.stream(timer.takeSnapshot().percentileValues())
+        .filter(v -> v.percentile() == p)
+        .findFirst()
+        .map(v -> v.value(TimeUnit.MILLISECONDS))
+        .orElse(Double.NaN);
+  }
+
+  private static double quantile(List<Double> values, double q) {
+    List<Double> sorted = values.stream().sorted().toList();
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    int index = (int) Math.ceil(q * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+  }
+
+  private static double round(double value) {
+    return Math.round(value * 100.0) / 100.0;
+  }
+
+  private void row(String what, String measured, String baseline, String ratio) {
+    table.add(new String[] {what, measured, baseline, ratio});
+  }
+
+  private void printTable(Map<String, Object> result) {
+    System.out.printf("%nODM Watcher benchmark (%s run, %s, %s cores, Java %s, %s s)%n",
+        result.get("size"), result.get("date"), result.get("cores"), result.get("java"), result.get("seconds"));
+    System.out.println("| what | measured | floor / goal | ratio |");
+    System.out.println("|---|---|---|---|");
+    for (String[] r : table) {
+      System.out.println("| " + String.join(" | ", r) + " |");
+    }
+  }
+}
