@@ -42,9 +42,10 @@ public class SqsSourceFactory {
     return builder.build();
   }
 
+  /** One parser for every delivery path (S3 direct, SNS envelope or raw, EventBridge), by shape. */
   @Singleton
   SqsBodyParser sqsBodyParser(ObjectMapper json) {
-    return new S3NotificationParser(json);
+    return new ShapeDetectingParser(json);
   }
 
   @Context
