@@ -20,6 +20,7 @@ import java.util.List;
  * @param engine {@code docker}, {@code podman}, {@code native} or {@code test} (replays a recorded
  *     ODM log and writes placeholder files: never real processing)
  * @param image the pinned ODM image for docker/podman
+ * @param runtime the container runtime's program for docker/podman (default: the engine's name, found on PATH)
  * @param runPy path of ODM's {@code run.py} for {@code native}
  * @param python interpreter for {@code native}
  * @param command replaces the whole ODM command (an argument array; {@code {work}}, {@code
@@ -38,6 +39,7 @@ public record LocalConfig(
         @Pattern(regexp = "docker|podman|native|test", message = "watcher.local.engine must be docker, podman, native or test")
         String engine,
     @Bindable(defaultValue = "ghcr.io/opendronemap/odm:3.6.0") @NotBlank String image,
+    @Nullable String runtime,
     @Nullable String runPy,
     @Bindable(defaultValue = "python3") @NotBlank String python,
     @Nullable List<String> command,

@@ -36,7 +36,7 @@ public final class OdmCommand {
     } else {
       switch (config.engine()) {
         case "docker", "podman" -> {
-          cmd.addAll(List.of(config.engine(), "run", "--rm", "--name", containerName(jobId),
+          cmd.addAll(List.of(runtime(), "run", "--rm", "--name", containerName(jobId),
               "-v", work + ":/datasets", config.image(), "--project-path", "/datasets", PROJECT));
         }
         case "native" -> {
@@ -66,16 +66,20 @@ public final class OdmCommand {
   public Optional<List<String>> stop(String jobId) {
     if ((config.command() == null || config.command().isEmpty())
         && ("docker".equals(config.engine()) || "podman".equals(config.engine()))) {
-      return Optional.of(List.of(config.engine(), "rm", "-f", containerName(jobId)));
+      return Optional.of(List.of(runtime(), "rm", "-f", containerName(jobId)));
     }
     return Optional.empty();
+  }
+
+  private String runtime() {
+    return config.runtime() == null || config.runtime().isBlank() ? config.engine() : config.runtime();
   }
 
   /** What to tell the user when the engine's program is not installed. */
   public String missingHint(String program) {
     return switch (config.command() != null && !config.command().isEmpty() ? "command" : config.engine()) {
       case "docker" -> "docker was not found (" + program + "): install Docker (https://docs.docker.com/get-docker/),"
-          + " or start with --engine podman (watcher.local.engine=podman) if you have Podman, or --engine native"
+          + " or set watcher.local.runtime to its path, or start with --engine podman (watcher.local.engine=podman) if you have Podman, or --engine native"
           + " --run-py /path/to/ODM/run.py for a native ODM; --engine test tries the pipeline without ODM";
       case "podman" -> "podman was not found (" + program + "): install Podman (https://podman.io/docs/installation)"
           + " or start with --engine docker (watcher.local.engine=docker)";
