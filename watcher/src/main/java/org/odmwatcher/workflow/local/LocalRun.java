@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalRun implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalRun.class);
+  private static final com.fasterxml.jackson.databind.ObjectMapper CANCEL_READER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** What ODM leaves that is worth keeping (as NodeODM's all.zip), relative to the project. */
   static final List<String> RESULTS =
@@ -203,11 +205,21 @@ final class LocalRun implements Runnable {
         return manifestName + " was deleted";
       }
       if (!manifest.get().eTag().equals(spec.manifestETag())) {
-        return "superseded: " + manifestName + " was replaced by a newer version";
+        return asksToCancel(manifest.get().bytes())
+            ? "canceled by " + manifestName
+            : "superseded: " + manifestName + " was replaced by a newer version";
       }
       return null;
     } catch (TransientFailureException e) {
       return null; // cannot tell now; the next check will
+    }
+  }
+
+  private static boolean asksToCancel(byte[] manifest) {
+    try {
+      return CANCEL_READER.readTree(manifest).path("cancel").asBoolean(false);
+    } catch (IOException e) {
+      return false; // a broken manifest: the pipeline records it as invalid
     }
   }
 
@@ -263,6 +275,11 @@ final class LocalRun implements Runnable {
             flushIfDue();
           }
         }
+      } catch (IOException e) {
+        if (cancelReason == null && !shutdown) {
+          throw e;
+        }
+        // stopping the process closes its output under the reader: expected on cancel
       }
       int exit = process.waitFor();
       line(out, tail, "[odm-watcher] ODM exited with code " + exit);
