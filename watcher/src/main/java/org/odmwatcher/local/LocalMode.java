@@ -49,7 +49,7 @@ public final class LocalMode implements AutoCloseable {
   }
 
   public static LocalMode start(Settings settings) throws Exception {
-    Path data = settings.data().toAbsolutePath();
+    Path data = settings.data().toAbsolutePath().normalize();
     Files.createDirectories(data.resolve("work"));
     EmbeddedS3 s3 = EmbeddedS3.start(data.resolve("s3"), settings.host(), settings.port(),
         settings.accessKey(), settings.secretKey());
@@ -126,7 +126,7 @@ public final class LocalMode implements AutoCloseable {
         "  access key:  " + k,
         "  secret key:  " + s,
         "  bucket:      " + b,
-        "  data:        " + settings.data().toAbsolutePath(),
+        "  data:        " + settings.data().toAbsolutePath().normalize(),
         "  " + engineNote,
         "",
         "Upload a folder of images (odm.json is uploaded last and starts the job):",

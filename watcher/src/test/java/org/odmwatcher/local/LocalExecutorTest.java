@@ -18,6 +18,15 @@ import org.junit.jupiter.api.Test;
 class LocalExecutorTest {
 
   @Test
+  void startsWithARelativeDataDirectoryAsTheReadmeSays() throws Exception {
+    Path relative = Path.of(".", "target", "local-relative-" + System.nanoTime(), ".", "odm-data");
+    try (LocalWorld world = LocalWorld.start(relative, "test", Map.of())) {
+      assertThat(world.s3.listBuckets().buckets()).extracting(b -> b.name()).contains(LocalWorld.BUCKET);
+      assertThat(world.mode.banner()).contains(relative.toAbsolutePath().normalize().toString()).doesNotContain("/./");
+    }
+  }
+
+  @Test
   void aMissingContainerRuntimeFailsTheJobWithWhatToInstallOrChange() throws Exception {
     try (LocalWorld world = LocalWorld.start(Files.createTempDirectory("odm-local-missing"), "docker",
         Map.of("watcher.local.runtime", "/nonexistent/bin/docker"))) {
