@@ -263,7 +263,9 @@ final class LocalRun implements Runnable {
       if (cancelReason != null || shutdown) {
         stopProcess();
       }
-      progress("dataset", OdmProgress.STAGES.get("dataset"), "running ODM", true);
+      progress("dataset", OdmProgress.STAGES.get("dataset"),
+          "docker".equals(config.engine()) || "podman".equals(config.engine())
+              ? "starting ODM (the first run downloads the ODM image, several GB)" : "starting ODM", true);
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String text;
         while ((text = in.readLine()) != null) {

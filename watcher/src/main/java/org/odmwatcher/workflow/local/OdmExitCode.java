@@ -16,7 +16,7 @@ public final class OdmExitCode {
       case 1, 134, 139 -> "ODM could not process this dataset (exit " + code + "): the images may not overlap"
           + " enough or lack GPS; see logTail and results/odm.log, or try other options";
       case 125 -> engine + " could not start the ODM container (exit 125): is the " + engine
-          + " daemon running and may this user use it? see logTail";
+          + " daemon running and may this user use it? see logTail; --engine test tries the pipeline without ODM";
       case 126, 127 -> "the ODM command could not be executed (exit " + code + "): check watcher.local.command"
           + " / watcher.local.run-py";
       default -> "ODM exited with code " + code + "; see logTail and results/odm.log";
