@@ -3,10 +3,16 @@ package org.odmwatcher;
 import io.micronaut.runtime.Micronaut;
 import java.util.Arrays;
 import org.odmwatcher.cli.JobFinishedCommand;
+import org.odmwatcher.cli.LocalCommand;
+import org.odmwatcher.cli.StatusCommand;
+import org.odmwatcher.cli.UploadCommand;
+import picocli.CommandLine;
 
 /**
  * Entry point. Without a command it runs the watcher service with the configured event sources;
- * commands: {@code job-finished} (the Workflow exit handler's status update).
+ * commands: {@code local} (everything on one machine), {@code upload} (a pilot's folder, odm.json
+ * last), {@code status} (a job's progress), {@code job-finished} (the Workflow exit handler's
+ * status update).
  */
 public final class Application {
   private Application() {}
@@ -16,7 +22,22 @@ public final class Application {
     String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
     switch (command) {
       case "job-finished" -> System.exit(JobFinishedCommand.run(rest));
+      case "local" -> exitOnError(new CommandLine(new LocalCommand()).execute(rest));
+      case "upload" -> System.exit(new CommandLine(new UploadCommand()).execute(rest));
+      case "status" -> System.exit(new CommandLine(new StatusCommand()).execute(rest));
+      case "help", "--help", "-h" -> System.out.println(
+          "usage: odm-watcher [local | upload | status | job-finished] …  (no command: the watcher service)\n"
+              + "  local --data DIR [--engine docker|podman|native|test]   everything on this machine\n"
+              + "  upload FOLDER s3://bucket/prefix/ [--endpoint URL] [--option k=v]\n"
+              + "  status s3://bucket/prefix/ [--follow] [--endpoint URL]\n"
+              + "each command has --help");
       default -> Micronaut.run(Application.class, args);
+    }
+  }
+
+  private static void exitOnError(int code) {
+    if (code != 0) {
+      System.exit(code);
     }
   }
 }

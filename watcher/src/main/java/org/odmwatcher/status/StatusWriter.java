@@ -87,6 +87,31 @@ public final class StatusWriter {
             current.filter(c -> c.jobId().equals(jobId)).flatMap(c -> sameJob(c, change.apply(c))));
   }
 
+  /**
+   * Records that a job starts (or starts again after an interrupted run): replaces the folder's
+   * status unless it already records this job as finished. Unlike {@link #record}, it may take
+   * the same job back from {@code running} to the start, which a re-run needs.
+   *
+   * @return the status written, or empty when the job is already finished
+   */
+  public Optional<JobStatus> begin(String bucket, String folder, JobStatus starting)
+      throws TransientFailureException {
+    return update(
+        bucket,
+        folder,
+        current -> {
+          if (current.isPresent()
+              && current.get().jobId().equals(starting.jobId())
+              && current.get().state().isFinal()) {
+            return Optional.empty();
+          }
+          return Optional.of(
+              current.filter(c -> c.jobId().equals(starting.jobId()))
+                  .map(c -> starting.stamped(c.createdAt(), c.updatedAt()))
+                  .orElse(starting));
+        });
+  }
+
   /** What to write instead of {@code current}, or empty to write nothing. */
   static Optional<JobStatus> merge(Optional<JobStatus> current, JobStatus proposed) {
     if (current.isEmpty() || !current.get().jobId().equals(proposed.jobId())) {

@@ -112,6 +112,37 @@ public final class BucketStore {
     return entries;
   }
 
+  /** Copies an object into a file (replacing it); false when the object does not exist. */
+  public boolean download(String bucket, String key, java.nio.file.Path target)
+      throws TransientFailureException {
+    try {
+      java.nio.file.Files.deleteIfExists(target);
+      s3.getObject(b -> b.bucket(bucket).key(key), software.amazon.awssdk.core.sync.ResponseTransformer.toFile(target));
+      return true;
+    } catch (NoSuchKeyException e) {
+      return false;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
+      }
+      throw transientFailure("read", bucket, key, e);
+    } catch (SdkException | IOException | java.io.UncheckedIOException e) {
+      throw transientFailure("read", bucket, key, e);
+    }
+  }
+
+  /** Writes a file as an object, unconditionally. */
+  public void upload(String bucket, String key, java.nio.file.Path source, String contentType)
+      throws TransientFailureException {
+    try {
+      s3.putObject(
+          PutObjectRequest.builder().bucket(bucket).key(key).contentType(contentType).build(),
+          RequestBody.fromFile(source));
+    } catch (SdkException | java.io.UncheckedIOException e) {
+      throw transientFailure("write", bucket, key, e);
+    }
+  }
+
   /**
    * Writes an object. With {@code ifMatch} set, only if its current ETag is that; with {@code
    * ifNoneMatch}, only if it does not exist yet. Without either, unconditionally.

@@ -1,0 +1,209 @@
+package org.odmwatcher.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.odmwatcher.manifest.FolderImages;
+import org.odmwatcher.manifest.ManifestParser;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+
+/**
+ * Uploads a flight's folder the way the watcher wants it: images (and side files) in parallel,
+ * skipping those already there with the same size (so an interrupted upload resumes), and {@code
+ * odm.json} last — it is the commit marker that starts the job. Without an {@code odm.json} in the
+ * folder one is generated from {@code --option name=value}. The manifest is validated before
+ * anything is uploaded.
+ */
+public final class FolderUpload {
+  static final String MANIFEST = "odm.json";
+
+  private final S3Client s3;
+  private final ManifestParser parser;
+  private final ObjectMapper json;
+  private final int parallel;
+  private final PrintStream out;
+
+  /** What an upload did. */
+  public record Result(int uploaded, int skipped, long bytes, String manifestKey) {}
+
+  public FolderUpload(S3Client s3, ManifestParser parser, ObjectMapper json, int parallel, PrintStream out) {
+    this.s3 = s3;
+    this.parser = parser;
+    this.json = json;
+    this.parallel = parallel;
+    this.out = out;
+  }
+
+  public Result upload(Path folder, S3Options.Location target, Map<String, String> options) throws IOException, InterruptedException {
+    byte[] manifest = manifest(folder, options);
+    ManifestParser.Result parsed = parser.parse(manifest);
+    if (!parsed.valid()) {
+      throw new IllegalArgumentException("odm.json is invalid:\n  - " + String.join("\n  - ", parsed.errors()));
+    }
+    List<Path> files;
+    try (Stream<Path> list = Files.list(folder)) {
+      files = list.filter(Files::isRegularFile)
+          .filter(p -> FolderImages.isImage(p.toString()) || FolderImages.SIDE_FILES.contains(p.getFileName().toString()))
+          .sorted().toList();
+    }
+    if (files.stream().noneMatch(p -> FolderImages.isImage(p.toString()))) {
+      throw new IllegalArgumentException("no images (" + String.join(", ", FolderImages.IMAGE_EXTENSIONS) + ") in " + folder);
+    }
+    Map<String, Long> present = existing(target);
+    List<Path> todo = new ArrayList<>();
+    int skipped = 0;
+    for (Path file : files) {
+      Long size = present.get(target.prefix() + file.getFileName());
+      if (size != null && size == Files.size(file)) {
+        skipped++;
+      } else {
+        todo.add(file);
+      }
+    }
+    long total = 0;
+    for (Path file : todo) {
+      total += Files.size(file);
+    }
+    out.printf("%d files to upload (%s), %d already there%n", todo.size(), bytes(total), skipped);
+    AtomicInteger done = new AtomicInteger();
+    AtomicLong sent = new AtomicLong();
+    long started = System.nanoTime();
+    final long totalBytes = total;
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+    ticker.scheduleAtFixedRate(() -> progress(done.get(), todo.size(), sent.get(), totalBytes, started), 1, 1, TimeUnit.SECONDS);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (Path file : todo) {
+        futures.add(pool.submit(() -> {
+          long size = Files.size(file);
+          s3.putObject(b -> b.bucket(target.bucket()).key(target.prefix() + file.getFileName()).contentType(contentType(file)),
+              RequestBody.fromFile(file));
+          sent.addAndGet(size);
+          done.incrementAndGet();
+          return null;
+        }));
+      }
+      List<String> failures = new ArrayList<>();
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          futures.get(i).get();
+        } catch (ExecutionException e) {
+          failures.add(todo.get(i).getFileName() + ": " + e.getCause().getMessage());
+        }
+      }
+      progress(done.get(), todo.size(), sent.get(), totalBytes, started);
+      out.println();
+      if (!failures.isEmpty()) {
+        throw new IOException(failures.size() + " files failed after retries; odm.json NOT uploaded, run the same"
+            + " command again to resume:\n  " + String.join("\n  ", failures));
+      }
+    } finally {
+      ticker.shutdownNow();
+      pool.shutdownNow();
+    }
+    String manifestKey = target.prefix() + MANIFEST;
+    s3.putObject(b -> b.bucket(target.bucket()).key(manifestKey).contentType("application/json"), RequestBody.fromBytes(manifest));
+    out.println("uploaded " + MANIFEST + " last: the job starts now.");
+    return new Result(todo.size(), skipped, totalBytes, manifestKey);
+  }
+
+  private byte[] manifest(Path folder, Map<String, String> options) throws IOException {
+    Path file = folder.resolve(MANIFEST);
+    if (Files.exists(file)) {
+      if (!options.isEmpty()) {
+        throw new IllegalArgumentException(folder + " has an odm.json already: edit it, or leave out --option");
+      }
+      return Files.readAllBytes(file);
+    }
+    ObjectNode root = json.createObjectNode();
+    root.put("schemaVersion", 1);
+    root.put("name", folder.toAbsolutePath().normalize().getFileName().toString());
+    ObjectNode opts = root.putObject("options");
+    options.forEach((name, value) -> opts.set(name, value(value)));
+    return json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+  }
+
+  /** {@code true}, {@code 5}, {@code 0.5} become JSON booleans and numbers; anything else a string. */
+  private JsonNode value(String text) {
+    try {
+      JsonNode node = json.readTree(text);
+      if (node != null && (node.isBoolean() || node.isNumber())) {
+        return node;
+      }
+    } catch (IOException e) {
+      // not JSON: a string
+    }
+    return json.getNodeFactory().textNode(text);
+  }
+
+  private Map<String, Long> existing(S3Options.Location target) {
+    Map<String, Long> sizes = new HashMap<>();
+    for (ListObjectsV2Response page :
+        s3.listObjectsV2Paginator(b -> b.bucket(target.bucket()).prefix(target.prefix()).delimiter("/"))) {
+      page.contents().forEach(o -> sizes.put(o.key(), o.size()));
+    }
+    return sizes;
+  }
+
+  private void progress(int files, int totalFiles, long sent, long total, long startedNanos) {
+    double seconds = Math.max(0.001, (System.nanoTime() - startedNanos) / 1e9);
+    double rate = sent / seconds;
+    String eta = rate <= 0 || sent >= total ? "--:--" : duration(Duration.ofSeconds((long) ((total - sent) / rate)));
+    out.printf("\r  %d/%d files  %s/%s  %s/s  ETA %s   ", files, totalFiles, bytes(sent), bytes(total), bytes((long) rate), eta);
+    out.flush();
+  }
+
+  private static String duration(Duration d) {
+    return String.format(Locale.ROOT, "%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
+  }
+
+  static String bytes(long n) {
+    if (n < 1024) {
+      return n + " B";
+    }
+    String[] units = {"KB", "MB", "GB", "TB"};
+    double v = n;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+  }
+
+  private static String contentType(Path file) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".jpg") || name.endsWith(".jpeg")) {
+      return "image/jpeg";
+    }
+    if (name.endsWith(".tif") || name.endsWith(".tiff")) {
+      return "image/tiff";
+    }
+    if (name.endsWith(".png")) {
+      return "image/png";
+    }
+    return name.endsWith(".txt") ? "text/plain" : "application/octet-stream";
+  }
+}

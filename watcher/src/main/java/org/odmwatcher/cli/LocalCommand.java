@@ -1,0 +1,74 @@
+package org.odmwatcher.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.odmwatcher.local.LocalMode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code local}: the whole product on one machine (embedded S3, sweep, local executor). */
+@Command(name = "local", mixinStandardHelpOptions = true,
+    description = "Runs ODM Watcher on this machine: an embedded S3 server, the watcher and a local executor.")
+public final class LocalCommand implements Callable<Integer> {
+  @Option(names = "--data", defaultValue = "odm-data", description = "Data directory (objects, work folders). Default: ${DEFAULT-VALUE}")
+  Path data;
+
+  @Option(names = "--port", defaultValue = "8333", description = "S3 port. Default: ${DEFAULT-VALUE}")
+  int port;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Address the S3 server listens on (0.0.0.0 to accept uploads from other machines). Default: ${DEFAULT-VALUE}")
+  String host;
+
+  @Option(names = "--access-key", defaultValue = "odm-local", description = "S3 access key. Default: ${DEFAULT-VALUE}")
+  String accessKey;
+
+  @Option(names = "--secret-key", defaultValue = "odm-local-secret", description = "S3 secret key. Default: ${DEFAULT-VALUE}")
+  String secretKey;
+
+  @Option(names = "--bucket", defaultValue = "odm", description = "Bucket created and watched. Default: ${DEFAULT-VALUE}")
+  String bucket;
+
+  @Option(names = "--engine", defaultValue = "docker",
+      description = "docker, podman, native (needs --run-py) or test (replays a recorded log, NOT real processing). Default: ${DEFAULT-VALUE}")
+  String engine;
+
+  @Option(names = "--image", defaultValue = "ghcr.io/opendronemap/odm:3.6.0", description = "ODM image for docker/podman. Default: ${DEFAULT-VALUE}")
+  String image;
+
+  @Option(names = "--run-py", description = "ODM's run.py, for --engine native")
+  String runPy;
+
+  @Option(names = "--concurrency", defaultValue = "1", description = "Jobs run at the same time. Default: ${DEFAULT-VALUE}")
+  int concurrency;
+
+  @Option(names = "--interval", defaultValue = "2s", description = "How often the bucket is checked for new odm.json. Default: ${DEFAULT-VALUE}")
+  String interval;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, String> extra = new LinkedHashMap<>();
+    extra.put("watcher.local.image", image);
+    extra.put("watcher.local.concurrency", Integer.toString(concurrency));
+    if (runPy != null) {
+      extra.put("watcher.local.run-py", runPy);
+    }
+    LocalMode mode = LocalMode.start(
+        new LocalMode.Settings(data, host, port, accessKey, secretKey, bucket, engine, interval, extra));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        mode.close();
+      } catch (Exception e) {
+        System.err.println("stopping: " + e);
+      }
+      stopped.countDown();
+    }));
+    System.out.println(mode.banner());
+    stopped.await();
+    return 0;
+  }
+}

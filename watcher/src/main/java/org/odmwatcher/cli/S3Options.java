@@ -1,0 +1,63 @@
+package org.odmwatcher.cli;
+
+import java.net.URI;
+import org.odmwatcher.config.S3Config;
+import org.odmwatcher.storage.S3ClientFactory;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** How the upload and status commands reach S3 (AWS, MinIO or the embedded server of {@code local}). */
+public final class S3Options {
+  @Option(names = "--endpoint", description = "S3 endpoint (MinIO, local mode, …); empty for AWS")
+  String endpoint;
+
+  @Option(names = "--access-key", description = "Access key; default: the AWS default chain (AWS_ACCESS_KEY_ID, profile, …)")
+  String accessKey;
+
+  @Option(names = "--secret-key", description = "Secret key for --access-key")
+  String secretKey;
+
+  @Option(names = "--region", defaultValue = "us-east-1", description = "Region. Default: ${DEFAULT-VALUE}")
+  String region;
+
+  /** A client with the SDK's standard retry policy (backoff with jitter), a few more attempts. */
+  public S3Client client() {
+    boolean custom = endpoint != null && !endpoint.isBlank();
+    var builder =
+        S3Client.builder()
+            .region(Region.of(region))
+            .forcePathStyle(custom)
+            .credentialsProvider(S3ClientFactory.credentials(new S3Config(endpoint, region, custom, accessKey, secretKey, "auto")))
+            .httpClient(UrlConnectionHttpClient.create())
+            .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(6).build()));
+    if (custom) {
+      builder.endpointOverride(URI.create(endpoint));
+    }
+    return builder.build();
+  }
+
+  /** {@code s3://bucket/prefix/} split into bucket and prefix (with a trailing slash, or empty). */
+  public record Location(String bucket, String prefix) {
+    public static Location parse(String url) {
+      if (!url.startsWith("s3://") || url.length() <= 5) {
+        throw new IllegalArgumentException("expected s3://bucket/prefix/, got " + url);
+      }
+      String rest = url.substring(5);
+      int slash = rest.indexOf('/');
+      String bucket = slash < 0 ? rest : rest.substring(0, slash);
+      String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+      if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+        prefix = prefix + "/";
+      }
+      return new Location(bucket, prefix);
+    }
+
+    @Override
+    public String toString() {
+      return "s3://" + bucket + "/" + prefix;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package org.odmwatcher.cli;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.odmwatcher.status.JobState;
+import org.odmwatcher.status.JobStatus;
+import org.odmwatcher.status.StatusCodec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+/** {@code status s3://bucket/prefix/ [--follow]}: a job's state, stage and progress. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Shows the status.json of s3://bucket/prefix/; --follow until the job ends.")
+public final class StatusCommand implements Callable<Integer> {
+  @Parameters(index = "0", description = "The job's folder: s3://bucket/prefix/")
+  String target;
+
+  @Option(names = {"-f", "--follow"}, description = "Keep showing changes until the job ends")
+  boolean follow;
+
+  @Option(names = "--interval", defaultValue = "PT2S", description = "Pause between two looks with --follow (ISO-8601). Default: 2s")
+  Duration interval;
+
+  @Mixin S3Options s3Options;
+
+  @Override
+  public Integer call() throws Exception {
+    S3Options.Location location = S3Options.Location.parse(target);
+    StatusCodec codec = new StatusCodec();
+    String last = null;
+    try (S3Client s3 = s3Options.client()) {
+      while (true) {
+        Optional<JobStatus> status = read(s3, codec, location);
+        String line = status.map(StatusCommand::describe).orElse("no status.json yet (is odm.json uploaded? the watcher looks every few seconds)");
+        if (!line.equals(last)) {
+          System.out.println(line);
+          last = line;
+        }
+        if (status.isPresent() && status.get().state().isFinal()) {
+          JobStatus s = status.get();
+          if (s.outputs() != null) {
+            s.outputs().forEach(o -> System.out.println("  " + location + o));
+          }
+          if (s.errors() != null) {
+            s.errors().forEach(e -> System.out.println("  error: " + e));
+          }
+          if (s.logTail() != null) {
+            s.logTail().forEach(l -> System.out.println("  | " + l));
+          }
+          return s.state() == JobState.SUCCEEDED ? 0 : 1;
+        }
+        if (!follow) {
+          return status.isPresent() ? 0 : 1;
+        }
+        Thread.sleep(interval.toMillis());
+      }
+    }
+  }
+
+  static String describe(JobStatus s) {
+    StringBuilder b = new StringBuilder(s.state().wireName());
+    if (s.stage() != null) {
+      b.append("  stage ").append(s.stage());
+    }
+    if (s.progress() != null) {
+      b.append("  ").append(s.progress()).append('%');
+    }
+    if (s.engine() != null) {
+      b.append("  engine ").append(s.engine());
+    }
+    return b.append("  ").append(s.message()).toString();
+  }
+
+  private static Optional<JobStatus> read(S3Client s3, StatusCodec codec, S3Options.Location location) {
+    try {
+      return codec.decode(s3.getObjectAsBytes(b -> b.bucket(location.bucket()).key(location.prefix() + "status.json")).asByteArray());
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package org.odmwatcher.local;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+
+/**
+ * An S3 server on this machine (S3Proxy) storing objects as files under a directory, so the data
+ * survives restarts and {@code aws s3}, {@code mc} and the watcher all talk to it like to any S3.
+ */
+public final class EmbeddedS3 implements AutoCloseable {
+  private final S3Proxy proxy;
+  private final String host;
+
+  private EmbeddedS3(S3Proxy proxy, String host) {
+    this.proxy = proxy;
+    this.host = host;
+  }
+
+  /** Starts the server on {@code host:port} (port 0 = any free port) with static keys. */
+  public static EmbeddedS3 start(Path dir, String host, int port, String accessKey, String secretKey) throws Exception {
+    Files.createDirectories(dir);
+    Properties props = new Properties();
+    props.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
+    S3Proxy proxy =
+        S3Proxy.builder()
+            .blobStore(BlobStores.create("filesystem", props))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+            .endpoint(URI.create("http://" + host + ":" + port))
+            .build();
+    proxy.start();
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+    while (!"STARTED".equals(proxy.getState())) {
+      if ("FAILED".equals(proxy.getState()) || Instant.now().isAfter(deadline)) {
+        proxy.stop();
+        throw new IllegalStateException("the embedded S3 server did not start on " + host + ":" + port
+            + " (is the port in use? choose another with --port)");
+      }
+      Thread.sleep(20);
+    }
+    return new EmbeddedS3(proxy, host);
+  }
+
+  public int port() {
+    return proxy.getPort();
+  }
+
+  /** The endpoint clients use ({@code 0.0.0.0} is reached as {@code 127.0.0.1} from this machine). */
+  public String endpoint() {
+    String reach = "0.0.0.0".equals(host) ? "127.0.0.1" : host;
+    return "http://" + reach + ":" + port();
+  }
+
+  @Override
+  public void close() throws Exception {
+    proxy.stop();
+  }
+}

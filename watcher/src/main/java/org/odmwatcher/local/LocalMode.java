@@ -1,0 +1,157 @@
+package org.odmwatcher.local;
+
+import io.micronaut.context.ApplicationContext;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.odmwatcher.storage.S3ClientFactory;
+import org.odmwatcher.config.S3Config;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * The whole product on one machine: the embedded S3 server under {@code <data>/s3}, the watcher
+ * finding manifests with the bucket sweep, and the local executor running jobs under {@code
+ * <data>/work}. Same bucket layout, {@code odm.json} and {@code status.json} as on a cluster.
+ */
+public final class LocalMode implements AutoCloseable {
+
+  /**
+   * What {@code local} is started with.
+   *
+   * @param data data directory (objects under {@code s3/}, job work folders under {@code work/})
+   * @param host address the S3 server listens on
+   * @param port S3 port (0 = any free port)
+   * @param accessKey S3 access key
+   * @param secretKey S3 secret key
+   * @param bucket bucket created and swept
+   * @param engine docker, podman, native or test
+   * @param sweepInterval how often the bucket is listed for new manifests
+   * @param extra further application properties ({@code watcher.local.*} and the like)
+   */
+  public record Settings(
+      Path data, String host, int port, String accessKey, String secretKey, String bucket, String engine,
+      String sweepInterval, Map<String, String> extra) {}
+
+  private final EmbeddedS3 s3;
+  private final ApplicationContext context;
+  private final Settings settings;
+
+  private LocalMode(EmbeddedS3 s3, ApplicationContext context, Settings settings) {
+    this.s3 = s3;
+    this.context = context;
+    this.settings = settings;
+  }
+
+  public static LocalMode start(Settings settings) throws Exception {
+    Path data = settings.data().toAbsolutePath().normalize();
+    Files.createDirectories(data.resolve("work"));
+    EmbeddedS3 s3 = EmbeddedS3.start(data.resolve("s3"), settings.host(), settings.port(),
+        settings.accessKey(), settings.secretKey());
+    try {
+      createBucket(s3.endpoint(), settings);
+      Map<String, Object> props = new HashMap<>();
+      props.put("watcher.executor", "local");
+      props.put("watcher.sqs.enabled", "false");
+      props.put("watcher.argo.watch", "false");
+      props.put("watcher.sweep.enabled", "true");
+      props.put("watcher.sweep.buckets", List.of(settings.bucket()));
+      props.put("watcher.sweep.interval", settings.sweepInterval());
+      props.put("watcher.manifest.recheck-interval", "5s");
+      props.put("watcher.s3.endpoint", s3.endpoint());
+      props.put("watcher.s3.path-style", "true");
+      props.put("watcher.s3.access-key", settings.accessKey());
+      props.put("watcher.s3.secret-key", settings.secretKey());
+      props.put("watcher.local.work-dir", data.resolve("work").toString());
+      props.put("watcher.local.engine", settings.engine());
+      props.putAll(settings.extra());
+      ApplicationContext context =
+          ApplicationContext.builder().deduceEnvironment(false).environments("local").properties(props).start();
+      return new LocalMode(s3, context, settings);
+    } catch (Exception | Error e) {
+      s3.close();
+      throw e;
+    }
+  }
+
+  private static void createBucket(String endpoint, Settings settings) {
+    try (S3Client client = client(endpoint, settings.accessKey(), settings.secretKey())) {
+      try {
+        client.createBucket(b -> b.bucket(settings.bucket()));
+      } catch (S3Exception e) {
+        if (e.statusCode() != 409) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** A client for the embedded server. */
+  public static S3Client client(String endpoint, String accessKey, String secretKey) {
+    return S3Client.builder()
+        .endpointOverride(URI.create(endpoint))
+        .region(Region.US_EAST_1)
+        .forcePathStyle(true)
+        .credentialsProvider(S3ClientFactory.credentials(new S3Config(endpoint, "us-east-1", true, accessKey, secretKey, "auto")))
+        .httpClient(UrlConnectionHttpClient.create())
+        .build();
+  }
+
+  public String endpoint() {
+    return s3.endpoint();
+  }
+
+  public ApplicationContext context() {
+    return context;
+  }
+
+  /** How to use it, for the console. */
+  public String banner() {
+    String e = endpoint();
+    String b = settings.bucket();
+    String k = settings.accessKey();
+    String s = settings.secretKey();
+    String engineNote = "test".equals(settings.engine())
+        ? "engine:   test  (TEST ENGINE: replays a recorded ODM log, writes placeholders — NOT real processing)"
+        : "engine:   " + settings.engine();
+    return String.join(System.lineSeparator(),
+        "",
+        "ODM Watcher is running on this machine.",
+        "  S3 endpoint: " + e,
+        "  access key:  " + k,
+        "  secret key:  " + s,
+        "  bucket:      " + b,
+        "  data:        " + settings.data().toAbsolutePath().normalize(),
+        "  " + engineNote,
+        "",
+        "Upload a folder of images (odm.json is uploaded last and starts the job):",
+        "  java -jar watcher/target/odm-watcher.jar upload <folder> s3://" + b + "/<job>/ --endpoint " + e
+            + " --access-key " + k + " --secret-key " + s,
+        "  java -jar watcher/target/odm-watcher.jar status s3://" + b + "/<job>/ --follow --endpoint " + e
+            + " --access-key " + k + " --secret-key " + s,
+        "With the AWS CLI:",
+        "  export AWS_ACCESS_KEY_ID=" + k + " AWS_SECRET_ACCESS_KEY=" + s + " AWS_DEFAULT_REGION=us-east-1",
+        "  aws s3 cp --recursive <folder> s3://" + b + "/<job>/ --endpoint-url " + e + " --exclude odm.json",
+        "  aws s3 cp <folder>/odm.json s3://" + b + "/<job>/odm.json --endpoint-url " + e,
+        "With MinIO's client:",
+        "  mc alias set odm " + e + " " + k + " " + s,
+        "  mc cp <folder>/*.JPG odm/" + b + "/<job>/ && mc cp <folder>/odm.json odm/" + b + "/<job>/",
+        "Results appear under s3://" + b + "/<job>/results/, progress in s3://" + b + "/<job>/status.json.",
+        "Stop with Ctrl+C; start again with the same --data to keep everything.",
+        "");
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      context.close();
+    } finally {
+      s3.close();
+    }
+  }
+}

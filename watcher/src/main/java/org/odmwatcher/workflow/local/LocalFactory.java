@@ -1,0 +1,26 @@
+package org.odmwatcher.workflow.local;
+
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import org.odmwatcher.config.LocalConfig;
+import org.odmwatcher.config.ManifestConfig;
+import org.odmwatcher.status.StatusWriter;
+import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.JobSubmitter;
+import org.odmwatcher.workflow.OdmArguments;
+
+/** The local executor ({@code watcher.executor=local}) instead of Argo. */
+@Factory
+@Requires(property = "watcher.executor", value = "local")
+public class LocalFactory {
+
+  @Singleton
+  @Bean(typed = {JobSubmitter.class, LocalJobSubmitter.class}, preDestroy = "close")
+  LocalJobSubmitter localJobSubmitter(LocalConfig config, OdmArguments odmArguments, BucketStore store,
+      StatusWriter statusWriter, ManifestConfig manifest, Clock clock) {
+    return new LocalJobSubmitter(config, odmArguments, store, statusWriter, manifest.name(), manifest.maxSize(), clock);
+  }
+}

@@ -1,0 +1,439 @@
+package org.odmwatcher.workflow.local;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.odmwatcher.config.LocalConfig;
+import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.manifest.FolderImages;
+import org.odmwatcher.status.JobState;
+import org.odmwatcher.status.JobStatus;
+import org.odmwatcher.status.StatusWriter;
+import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.JobSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One job on this machine, the same three stages as the WorkflowTemplate: download the folder into
+ * {@code <work>/<jobId>/project/images}, run ODM (progress parsed from its console as it streams),
+ * upload the results and {@code odm.log} under the results prefix. While it runs it checks that
+ * {@code odm.json} is still there and unchanged; if not, it stops ODM and records {@code canceled}.
+ */
+final class LocalRun implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalRun.class);
+  private static final com.fasterxml.jackson.databind.ObjectMapper CANCEL_READER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** What ODM leaves that is worth keeping (as NodeODM's all.zip), relative to the project. */
+  static final List<String> RESULTS =
+      List.of("odm_orthophoto", "odm_dem", "odm_georeferencing", "odm_texturing", "odm_report",
+          "3d_tiles", "entwine_pointcloud", "images.json", "cameras.json", "log.json", "benchmark.txt");
+
+  private final JobSpec spec;
+  private final List<String> odmOptions;
+  private final LocalConfig config;
+  private final OdmCommand command;
+  private final BucketStore store;
+  private final StatusWriter statusWriter;
+  private final String manifestName;
+  private final long maxManifestBytes;
+  private final Path jobDir;
+  private final ScheduledExecutorService ticker;
+  private final Clock clock;
+  private final Runnable onDone;
+
+  private volatile Process process;
+  private volatile String cancelReason;
+  private volatile boolean shutdown;
+  private Instant lastWrite = Instant.EPOCH;
+
+  LocalRun(JobSpec spec, List<String> odmOptions, LocalConfig config, OdmCommand command, BucketStore store,
+      StatusWriter statusWriter, String manifestName, long maxManifestBytes, Path workRoot,
+      ScheduledExecutorService ticker, Clock clock, Runnable onDone) {
+    this.spec = spec;
+    this.odmOptions = List.copyOf(odmOptions);
+    this.config = config;
+    this.command = command;
+    this.store = store;
+    this.statusWriter = statusWriter;
+    this.manifestName = manifestName;
+    this.maxManifestBytes = maxManifestBytes;
+    this.jobDir = workRoot.resolve(spec.jobId().value());
+    this.ticker = ticker;
+    this.clock = clock;
+    this.onDone = onDone;
+  }
+
+  String jobId() {
+    return spec.jobId().value();
+  }
+
+  /** Stops the job: ODM is killed, the state becomes {@code canceled} with {@code reason}. */
+  void cancel(String reason) {
+    if (cancelReason == null) {
+      cancelReason = reason;
+    }
+    stopProcess();
+  }
+
+  /** Stops ODM without recording anything: the next start finds the job unfinished and runs it again. */
+  void abandon() {
+    shutdown = true;
+    stopProcess();
+  }
+
+  /** The ODM process, while it runs (for tests and diagnostics). */
+  Optional<ProcessHandle> processHandle() {
+    Process p = process;
+    return p == null ? Optional.empty() : Optional.of(p.toHandle());
+  }
+
+  private void stopProcess() {
+    Process p = process;
+    if (p == null) {
+      return;
+    }
+    command.stop(jobId()).ifPresent(this::runQuietly);
+    p.descendants().forEach(ProcessHandle::destroy);
+    p.destroy();
+    ticker.schedule(() -> {
+      if (p.isAlive()) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+      }
+    }, 10, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void run() {
+    ScheduledFuture<?> watch = null;
+    try {
+      String problem = manifestProblem();
+      if (problem != null) {
+        cancel(problem);
+      }
+      if (cancelReason != null) {
+        finish(JobState.CANCELED, cancelReason, null, null);
+        return;
+      }
+      JobStatus starting =
+          JobStatus.of(jobId(), spec.manifestETag(), spec.manifest().name(), JobState.RUNNING,
+                  "downloading images", clock.instant())
+              .withImages(spec.images().size(), spec.manifest().expectedImages())
+              .withWorkflow(new JobStatus.WorkflowRef("local", spec.jobId().workflowName()), config.engineName())
+              .withProgress(OdmProgress.DOWNLOAD, OdmProgress.DOWNLOAD_PERCENT);
+      if (statusWriter.begin(spec.bucket(), spec.folder(), starting).isEmpty()) {
+        LOG.info("job {} is already finished; not running it again", jobId());
+        return;
+      }
+      watch = ticker.scheduleWithFixedDelay(this::checkManifest,
+          config.manifestCheck().toMillis(), config.manifestCheck().toMillis(), TimeUnit.MILLISECONDS);
+      Path project = jobDir.resolve(OdmCommand.PROJECT);
+      deleteTree(jobDir);
+      Files.createDirectories(project.resolve("images"));
+      download(project);
+      if (cancelReason != null || shutdown) {
+        finish(JobState.CANCELED, cancelReason, null, null);
+        return;
+      }
+      Path log = jobDir.resolve("odm.log");
+      Deque<String> tail = new ArrayDeque<>();
+      int exit = runOdm(log, tail);
+      if (shutdown) {
+        return;
+      }
+      uploadQuietly(log, spec.resultsPrefix() + "odm.log");
+      if (cancelReason != null) {
+        finish(JobState.CANCELED, cancelReason, null, null);
+      } else if (exit != 0) {
+        finish(JobState.FAILED, OdmExitCode.describe(exit, config.engine()), null, List.copyOf(tail));
+      } else {
+        progress(OdmProgress.UPLOAD, OdmProgress.UPLOAD_PERCENT, "uploading results", true);
+        uploadResults(project);
+        List<String> outputs = store.listAll(spec.bucket(), spec.resultsPrefix()).stream()
+            .map(e -> e.key().substring(spec.folder().length())).toList();
+        String done = "test".equals(config.engine())
+            ? "TEST ENGINE finished: placeholder outputs, not real processing" : "processing finished";
+        finish(JobState.SUCCEEDED, done, outputs, null);
+      }
+    } catch (MissingEngineException e) {
+      finish(JobState.FAILED, e.getMessage(), null, List.of(e.getMessage()));
+    } catch (TransientFailureException | IOException | RuntimeException e) {
+      if (!shutdown) {
+        LOG.warn("job {} failed: {}", jobId(), e.toString());
+        finish(JobState.FAILED, "the local executor failed: " + e.getMessage(), null, null);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (watch != null) {
+        watch.cancel(false);
+      }
+      if (!shutdown) {
+        try {
+          deleteTree(jobDir);
+        } catch (IOException e) {
+          LOG.debug("cannot clean {}: {}", jobDir, e.toString());
+        }
+      }
+      onDone.run();
+    }
+  }
+
+  private String manifestProblem() {
+    try {
+      Optional<BucketStore.Blob> manifest = store.get(spec.bucket(), spec.folder() + manifestName, maxManifestBytes);
+      if (manifest.isEmpty()) {
+        return manifestName + " was deleted";
+      }
+      if (!manifest.get().eTag().equals(spec.manifestETag())) {
+        return asksToCancel(manifest.get().bytes())
+            ? "canceled by " + manifestName
+            : "superseded: " + manifestName + " was replaced by a newer version";
+      }
+      return null;
+    } catch (TransientFailureException e) {
+      return null; // cannot tell now; the next check will
+    }
+  }
+
+  private static boolean asksToCancel(byte[] manifest) {
+    try {
+      return CANCEL_READER.readTree(manifest).path("cancel").asBoolean(false);
+    } catch (IOException e) {
+      return false; // a broken manifest: the pipeline records it as invalid
+    }
+  }
+
+  private void checkManifest() {
+    String problem = manifestProblem();
+    if (problem != null) {
+      LOG.info("job {}: {}; stopping it", jobId(), problem);
+      cancel(problem);
+    }
+  }
+
+  private void download(Path project) throws TransientFailureException {
+    FolderImages folder = FolderImages.of(store.listFolder(spec.bucket(), spec.folder()));
+    for (String key : folder.images()) {
+      if (cancelReason != null || shutdown) {
+        return;
+      }
+      store.download(spec.bucket(), key, project.resolve("images").resolve(fileName(key)));
+    }
+    for (String key : folder.sideFiles()) {
+      store.download(spec.bucket(), key, project.resolve(fileName(key)));
+    }
+  }
+
+  private int runOdm(Path log, Deque<String> tail) throws IOException, InterruptedException {
+    List<String> cmd = command.build(jobDir, jobId(), odmOptions);
+    ProcessBuilder builder = new ProcessBuilder(cmd).directory(jobDir.toFile()).redirectErrorStream(true);
+    builder.environment().put(TestOdmEngine.PACE_ENV, Long.toString(config.testPace().toMillis()));
+    OdmProgress parser = new OdmProgress();
+    try (BufferedWriter out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+      line(out, tail, "[odm-watcher] engine: " + config.engineName()
+          + ("test".equals(config.engine()) ? " (TEST ENGINE: replays a recorded ODM log, NOT real processing)" : ""));
+      line(out, tail, "[odm-watcher] command: " + String.join(" ", cmd));
+      try {
+        process = builder.start();
+      } catch (IOException e) {
+        String hint = command.missingHint(cmd.get(0));
+        line(out, tail, "[odm-watcher] " + hint);
+        throw new MissingEngineException(hint);
+      }
+      if (cancelReason != null || shutdown) {
+        stopProcess();
+      }
+      progress("dataset", OdmProgress.STAGES.get("dataset"),
+          "docker".equals(config.engine()) || "podman".equals(config.engine())
+              ? "starting ODM (the first run downloads the ODM image, several GB)" : "starting ODM", true);
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String text;
+        while ((text = in.readLine()) != null) {
+          line(out, tail, text);
+          Optional<OdmProgress.Position> moved = parser.accept(text);
+          if (moved.isPresent()) {
+            progress(moved.get().stage(), moved.get().percent(), "running ODM: " + moved.get().stage(), false);
+          } else {
+            flushIfDue();
+          }
+        }
+      } catch (IOException e) {
+        if (cancelReason == null && !shutdown) {
+          throw e;
+        }
+        // stopping the process closes its output under the reader: expected on cancel
+      }
+      int exit = process.waitFor();
+      line(out, tail, "[odm-watcher] ODM exited with code " + exit);
+      return exit;
+    }
+  }
+
+  private void line(BufferedWriter out, Deque<String> tail, String text) throws IOException {
+    out.write(text);
+    out.newLine();
+    out.flush();
+    tail.addLast(text);
+    while (tail.size() > config.logTailLines()) {
+      tail.removeFirst();
+    }
+  }
+
+  private String pendingStage;
+  private int pendingPercent;
+  private String pendingMessage;
+
+  /** Records progress, at most once per {@code status-interval} unless forced. */
+  private void progress(String stage, int percent, String message, boolean force) {
+    pendingStage = stage;
+    pendingPercent = percent;
+    pendingMessage = message;
+    if (force || due()) {
+      flush();
+    }
+  }
+
+  private void flushIfDue() {
+    if (pendingStage != null && due()) {
+      flush();
+    }
+  }
+
+  private boolean due() {
+    return !clock.instant().isBefore(lastWrite.plus(config.statusInterval()));
+  }
+
+  private void flush() {
+    String stage = pendingStage;
+    int percent = pendingPercent;
+    String message = pendingMessage;
+    pendingStage = null;
+    lastWrite = clock.instant();
+    write(s -> s.moveTo(JobState.RUNNING, message, clock.instant()).withProgress(stage, percent));
+  }
+
+  private void uploadResults(Path project) throws TransientFailureException, IOException {
+    for (String name : RESULTS) {
+      Path result = project.resolve(name);
+      if (!Files.exists(result)) {
+        continue;
+      }
+      List<Path> files;
+      try (Stream<Path> walk = Files.walk(result)) {
+        files = walk.filter(Files::isRegularFile).sorted().toList();
+      }
+      for (Path file : files) {
+        String relative = project.relativize(file).toString().replace('\\', '/');
+        store.upload(spec.bucket(), spec.resultsPrefix() + relative, file, contentType(relative));
+      }
+    }
+  }
+
+  private void uploadQuietly(Path file, String key) {
+    try {
+      if (Files.exists(file)) {
+        store.upload(spec.bucket(), key, file, "text/plain; charset=utf-8");
+      }
+    } catch (TransientFailureException e) {
+      LOG.warn("cannot upload {}: {}", key, e.getMessage());
+    }
+  }
+
+  private void finish(JobState state, String message, List<String> outputs, List<String> logTail) {
+    if (shutdown) {
+      return;
+    }
+    LOG.info("job {} (s3://{}/{}) {}: {}", jobId(), spec.bucket(), spec.folder(), state.wireName(), message);
+    write(s -> {
+      JobStatus next = s.moveTo(state, message, clock.instant());
+      if (outputs != null) {
+        next = next.withOutputs(outputs);
+      }
+      if (logTail != null) {
+        next = next.withLogTail(logTail);
+      }
+      if (s.engine() == null) {
+        next = next.withWorkflow(new JobStatus.WorkflowRef("local", spec.jobId().workflowName()), config.engineName());
+      }
+      return next;
+    });
+  }
+
+  private void write(UnaryOperator<JobStatus> change) {
+    try {
+      statusWriter.advance(spec.bucket(), spec.folder(), jobId(), change);
+    } catch (TransientFailureException e) {
+      LOG.warn("job {}: cannot write status.json ({}); continuing", jobId(), e.getMessage());
+    }
+  }
+
+  private void runQuietly(List<String> cmd) {
+    try {
+      Process stop = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      stop.waitFor(30, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      LOG.debug("{} failed: {}", cmd, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String contentType(String name) {
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    if (lower.endsWith(".tif") || lower.endsWith(".tiff")) {
+      return "image/tiff";
+    }
+    if (lower.endsWith(".json")) {
+      return "application/json";
+    }
+    if (lower.endsWith(".pdf")) {
+      return "application/pdf";
+    }
+    if (lower.endsWith(".txt") || lower.endsWith(".log")) {
+      return "text/plain; charset=utf-8";
+    }
+    return "application/octet-stream";
+  }
+
+  private static String fileName(String key) {
+    return key.substring(key.lastIndexOf('/') + 1);
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** The engine's program does not exist on this machine. */
+  static final class MissingEngineException extends IOException {
+    MissingEngineException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package org.odmwatcher.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.odmwatcher.manifest.ManifestParser;
+import org.odmwatcher.manifest.ManifestValidator;
+import org.odmwatcher.manifest.OptionCatalogue;
+import org.odmwatcher.testing.PipelineFixture;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+
+/** The pilot's upload against a real S3 (S3Proxy), with every PUT recorded in order. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FolderUploadTest {
+  private final PipelineFixture fixture = new PipelineFixture("upload");
+  private final ObjectMapper json = new ObjectMapper();
+  private final RecordingS3 s3 = new RecordingS3(fixture.s3);
+
+  @AfterAll
+  void close() {
+    fixture.close();
+  }
+
+  private FolderUpload upload() {
+    return new FolderUpload(s3, new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json))), json, 4,
+        new PrintStream(OutputStream.nullOutputStream()));
+  }
+
+  private static Path folder(int images) throws Exception {
+    Path dir = Files.createTempDirectory("flight");
+    for (int i = 1; i <= images; i++) {
+      Files.write(dir.resolve(String.format("IMG_%04d.JPG", i)), new byte[1000 + i]);
+    }
+    Files.writeString(dir.resolve("gcp_list.txt"), "EPSG:4326\n");
+    Files.writeString(dir.resolve("notes.docx"), "not part of the dataset");
+    return dir;
+  }
+
+  @Test
+  void odmJsonIsUploadedAfterEveryImage() throws Exception {
+    Path dir = folder(12);
+    upload().upload(dir, new S3Options.Location(fixture.bucket, "order/"), Map.of("dsm", "true", "orthophoto-resolution", "2.5"));
+
+    assertThat(s3.puts).hasSize(14).last().isEqualTo("order/odm.json");
+    assertThat(s3.puts).doesNotContain("order/notes.docx").contains("order/gcp_list.txt");
+    JsonNode manifest = json.readTree(fixture.s3.getObjectAsBytes(b -> b.bucket(fixture.bucket).key("order/odm.json")).asByteArray());
+    assertThat(manifest.path("options").path("dsm").isBoolean()).isTrue();
+    assertThat(manifest.path("options").path("orthophoto-resolution").asDouble()).isEqualTo(2.5);
+  }
+
+  @Test
+  void aResumedUploadSkipsFilesAlreadyThereWithTheSameSize() throws Exception {
+    Path dir = folder(6);
+    // the first attempt got three images across before it was interrupted; one of them only partly
+    for (String name : List.of("IMG_0001.JPG", "IMG_0002.JPG")) {
+      fixture.s3.putObject(b -> b.bucket(fixture.bucket).key("resume/" + name), dir.resolve(name));
+    }
+    fixture.s3.putObject(b -> b.bucket(fixture.bucket).key("resume/IMG_0003.JPG"), RequestBody.fromBytes(new byte[10]));
+    s3.puts.clear();
+
+    FolderUpload.Result result = upload().upload(dir, new S3Options.Location(fixture.bucket, "resume/"), Map.of());
+
+    assertThat(result.skipped()).isEqualTo(2);
+    assertThat(s3.puts).containsExactlyInAnyOrder("resume/IMG_0003.JPG", "resume/IMG_0004.JPG", "resume/IMG_0005.JPG",
+        "resume/IMG_0006.JPG", "resume/gcp_list.txt", "resume/odm.json");
+    assertThat(s3.puts.get(s3.puts.size() - 1)).isEqualTo("resume/odm.json");
+  }
+
+  @Test
+  void anInvalidManifestUploadsNothing() throws Exception {
+    Path dir = folder(2);
+    s3.puts.clear();
+    assertThatThrownBy(() -> upload().upload(dir, new S3Options.Location(fixture.bucket, "bad/"), Map.of("no-such-option", "1")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no-such-option");
+    assertThat(s3.puts).isEmpty();
+  }
+
+  @Test
+  void s3UrlsSplitIntoBucketAndFolder() {
+    assertThat(S3Options.Location.parse("s3://odm/flights/a")).isEqualTo(new S3Options.Location("odm", "flights/a/"));
+    assertThat(S3Options.Location.parse("s3://odm")).isEqualTo(new S3Options.Location("odm", ""));
+    assertThatThrownBy(() -> S3Options.Location.parse("odm/x")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** A real client that remembers the key of every PUT, in order. */
+  static final class RecordingS3 implements S3Client {
+    final List<String> puts = Collections.synchronizedList(new ArrayList<>());
+    private final S3Client delegate;
+
+    RecordingS3(S3Client delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public PutObjectResponse putObject(PutObjectRequest request, RequestBody body) {
+      PutObjectResponse response = delegate.putObject(request, body);
+      puts.add(request.key());
+      return response;
+    }
+
+    @Override
+    public ListObjectsV2Response listObjectsV2(ListObjectsV2Request request) {
+      return delegate.listObjectsV2(request);
+    }
+
+    @Override
+    public String serviceName() {
+      return delegate.serviceName();
+    }
+
+    @Override
+    public void close() {}
+  }
+}

@@ -1,0 +1,112 @@
+package org.odmwatcher.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The local executor's hard cases, each with {@code local} started in-process: a missing container
+ * runtime, cancel by {@code "cancel": true} and by deleting odm.json, and a restart with the same
+ * data directory.
+ */
+class LocalExecutorTest {
+
+  @Test
+  void startsWithARelativeDataDirectoryAsTheReadmeSays() throws Exception {
+    Path relative = Path.of(".", "target", "local-relative-" + System.nanoTime(), ".", "odm-data");
+    try (LocalWorld world = LocalWorld.start(relative, "test", Map.of())) {
+      assertThat(world.s3.listBuckets().buckets()).extracting(b -> b.name()).contains(LocalWorld.BUCKET);
+      assertThat(world.mode.banner()).contains(relative.toAbsolutePath().normalize().toString()).doesNotContain("/./");
+    }
+  }
+
+  @Test
+  void aMissingContainerRuntimeFailsTheJobWithWhatToInstallOrChange() throws Exception {
+    try (LocalWorld world = LocalWorld.start(Files.createTempDirectory("odm-local-missing"), "docker",
+        Map.of("watcher.local.runtime", "/nonexistent/bin/docker"))) {
+      world.uploadSample("flights/no-docker/");
+      JsonNode failed = world.awaitState("flights/no-docker/", "failed", Duration.ofSeconds(30));
+      assertThat(failed.path("message").asText())
+          .contains("docker was not found").contains("install Docker").contains("--engine podman")
+          .contains("watcher.local.runtime").contains("--engine test");
+      assertThat(failed.path("engine").asText()).isEqualTo("local");
+      assertThat(failed.path("logTail").toString()).contains("docker was not found");
+    }
+  }
+
+  @Test
+  void cancelTrueInOdmJsonStopsTheRunningProcessAndRecordsCanceled() throws Exception {
+    try (LocalWorld world = slowWorld("odm-local-cancel")) {
+      world.uploadSample("flights/cancel/");
+      ProcessHandle odm = awaitRunningProcess(world, "flights/cancel/");
+
+      world.put("flights/cancel/odm.json", "{\"cancel\": true}");
+
+      JsonNode canceled = world.awaitState("flights/cancel/", "canceled", Duration.ofSeconds(30));
+      assertThat(canceled.path("message").asText()).contains("canceled");
+      await().atMost(Duration.ofSeconds(15)).until(() -> !odm.isAlive());
+    }
+  }
+
+  @Test
+  void deletingOdmJsonStopsTheRunningProcessAndRecordsCanceled() throws Exception {
+    try (LocalWorld world = slowWorld("odm-local-delete")) {
+      world.uploadSample("flights/delete/");
+      ProcessHandle odm = awaitRunningProcess(world, "flights/delete/");
+
+      world.s3.deleteObject(b -> b.bucket(LocalWorld.BUCKET).key("flights/delete/odm.json"));
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> world.status("flights/delete/").map(s -> s.path("state").asText()).filter(s -> !s.equals("running")).isPresent());
+      JsonNode canceled = world.status("flights/delete/").orElseThrow();
+      assertThat(canceled.path("state").asText()).as(canceled.toString()).isEqualTo("canceled");
+      assertThat(canceled.path("message").asText()).contains("odm.json was deleted");
+      await().atMost(Duration.ofSeconds(15)).until(() -> !odm.isAlive());
+    }
+  }
+
+  @Test
+  void aRestartWithTheSameDataDirectoryRunsTheInterruptedJobAgainAndLeavesFinishedOnesAlone() throws Exception {
+    Path data = Files.createTempDirectory("odm-local-restart");
+    JsonNode finished;
+    ProcessHandle interrupted;
+    try (LocalWorld first = LocalWorld.start(data, "test", Map.of())) {
+      first.uploadSample("flights/finished/");
+      finished = first.awaitState("flights/finished/", "succeeded", Duration.ofSeconds(60));
+    }
+    try (LocalWorld second = slowWorld(data)) {
+      second.uploadSample("flights/interrupted/");
+      interrupted = awaitRunningProcess(second, "flights/interrupted/");
+    }
+    assertThat(interrupted.isAlive()).as("stopping local stops its ODM processes").isFalse();
+
+    try (LocalWorld third = LocalWorld.start(data, "test", Map.of())) {
+      JsonNode rerun = third.awaitState("flights/interrupted/", "succeeded", Duration.ofSeconds(60));
+      assertThat(rerun.path("outputs").toString()).contains("results/odm_orthophoto/odm_orthophoto.tif");
+      assertThat(third.status("flights/finished/").orElseThrow()).isEqualTo(finished);
+    }
+  }
+
+  private static LocalWorld slowWorld(String name) throws Exception {
+    return slowWorld(Files.createTempDirectory(name));
+  }
+
+  /** The test engine at a pace that keeps a job running for half a minute. */
+  private static LocalWorld slowWorld(Path data) throws Exception {
+    return LocalWorld.start(data, "test", Map.of("watcher.local.test-pace", "500ms"));
+  }
+
+  private static ProcessHandle awaitRunningProcess(LocalWorld world, String prefix) {
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        .until(() -> world.status(prefix).map(s -> s.path("state").asText().equals("running")
+            && s.path("progress").asInt() >= 5).orElse(false) && world.process(prefix).isPresent());
+    ProcessHandle odm = world.process(prefix).orElseThrow();
+    assertThat(odm.isAlive()).isTrue();
+    return odm;
+  }
+}

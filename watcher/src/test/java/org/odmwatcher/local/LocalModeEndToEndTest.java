@@ -1,0 +1,86 @@
+package org.odmwatcher.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The quick start, in-process: {@code local} with the embedded S3 and the test engine; a folder
+ * uploaded with the upload command is found by the sweep, runs, and ends {@code succeeded} with
+ * its outputs in the bucket.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LocalModeEndToEndTest {
+  private LocalWorld world;
+
+  @BeforeAll
+  void start() throws Exception {
+    world = LocalWorld.start(Files.createTempDirectory("odm-local-e2e"), "test", Map.of());
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    world.close();
+  }
+
+  @Test
+  void anUploadedFolderGoesThroughRunningWithStagesToSucceededWithItsOutputsInTheBucket() throws Exception {
+    world.uploadSample("flights/quick/");
+
+    List<JsonNode> seen = new ArrayList<>();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(30)).until(() -> {
+      world.status("flights/quick/").ifPresent(s -> {
+        if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(s)) {
+          seen.add(s);
+        }
+      });
+      return !seen.isEmpty() && seen.get(seen.size() - 1).path("state").asText().equals("succeeded");
+    });
+
+    List<JsonNode> running = seen.stream().filter(s -> s.path("state").asText().equals("running")).toList();
+    assertThat(running).isNotEmpty().allSatisfy(s -> {
+      assertThat(s.path("stage").asText()).isNotEmpty();
+      assertThat(s.path("engine").asText()).isEqualTo("test");
+    });
+    List<Integer> progress = running.stream().map(s -> s.path("progress").asInt()).distinct().toList();
+    assertThat(progress).hasSizeGreaterThanOrEqualTo(3).isSorted();
+    assertThat(running.stream().map(s -> s.path("stage").asText()).distinct().toList())
+        .hasSizeGreaterThanOrEqualTo(3).containsAnyOf("opensfm", "openmvs", "odm_orthophoto", "mvs_texturing");
+
+    JsonNode done = seen.get(seen.size() - 1);
+    assertThat(done.path("engine").asText()).isEqualTo("test");
+    assertThat(done.path("progress").asInt()).isEqualTo(100);
+    assertThat(done.path("images").asInt()).isEqualTo(4);
+    List<String> outputs = new ArrayList<>();
+    done.path("outputs").forEach(o -> outputs.add(o.asText()));
+    assertThat(outputs).contains("results/odm_orthophoto/odm_orthophoto.tif", "results/odm.log",
+        "results/odm_report/report.pdf");
+    assertThat(world.text("flights/quick/results/odm_orthophoto/odm_orthophoto.tif"))
+        .contains("TEST ENGINE — not real processing");
+    assertThat(world.text("flights/quick/results/odm.log"))
+        .contains("engine: test").contains("Running opensfm stage").contains("ODM app finished");
+    assertThat(done.path("message").asText()).contains("TEST ENGINE");
+  }
+
+  @Test
+  void aFinishedFolderIsNotRunAgainBySweepsThatFollow() throws Exception {
+    world.uploadSample("flights/once/");
+    JsonNode done = world.awaitState("flights/once/", "succeeded", Duration.ofSeconds(60));
+    // several sweeps later the status is the very same document
+    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    assertThat(world.status("flights/once/").orElseThrow()).isEqualTo(done);
+    assertThat(world.submitter().active()).isZero();
+  }
+
+}
