@@ -12,10 +12,12 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -177,6 +179,149 @@ public final class BucketStore {
     } catch (SdkException e) {
       throw transientFailure("write", bucket, key, e);
     }
+  }
+
+  /** Size of the parts {@link #putStream} sends; S3's minimum for all parts but the last. */
+  public static final int STREAM_PART_SIZE = 5 * 1024 * 1024;
+
+  /**
+   * Streams an object of unknown length to S3 holding at most one part ({@link #STREAM_PART_SIZE})
+   * in memory: a single PUT when it fits in one part, else a multipart upload. The object appears
+   * only once the stream ended normally; when reading fails, a started multipart upload is aborted
+   * and nothing is left behind.
+   *
+   * @return the bytes written
+   * @throws IOException when {@code in} fails (the object is not written)
+   */
+  public long putStream(String bucket, String key, InputStream in, String contentType)
+      throws IOException, TransientFailureException {
+    byte[] buffer = new byte[STREAM_PART_SIZE];
+    int filled = in.readNBytes(buffer, 0, buffer.length);
+    try {
+      if (filled < buffer.length) {
+        s3.putObject(
+            b -> b.bucket(bucket).key(key).contentType(contentType),
+            RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
+        return filled;
+      }
+      String uploadId =
+          s3.createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId();
+      List<CompletedPart> parts = new ArrayList<>();
+      long total = 0;
+      try {
+        while (filled > 0) {
+          int partNumber = parts.size() + 1;
+          int length = filled;
+          String eTag =
+              s3.uploadPart(
+                      b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber)
+                          .contentLength((long) length),
+                      RequestBody.fromInputStream(new java.io.ByteArrayInputStream(buffer, 0, length), length))
+                  .eTag();
+          parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
+          total += length;
+          filled = in.readNBytes(buffer, 0, buffer.length);
+        }
+        s3.completeMultipartUpload(
+            b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                .multipartUpload(m -> m.parts(parts)));
+        return total;
+      } catch (IOException | RuntimeException e) {
+        abortQuietly(bucket, key, uploadId);
+        throw e;
+      }
+    } catch (SdkException e) {
+      throw transientFailure("write", bucket, key, e);
+    }
+  }
+
+  private void abortQuietly(String bucket, String key, String uploadId) {
+    try {
+      s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+    } catch (SdkException ignored) {
+      // the bucket's lifecycle rule for incomplete uploads cleans up what this could not
+    }
+  }
+
+  /** An object opened for reading, possibly a byte range of it. Close it. */
+  public record Opened(
+      InputStream body, long contentLength, @Nullable String contentRange, @Nullable String contentType)
+      implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      body.close();
+    }
+  }
+
+  /** The answer to a ranged read. */
+  public sealed interface RangeRead {
+    record Found(Opened object) implements RangeRead {}
+
+    record NotFound() implements RangeRead {}
+
+    /** The range does not overlap the object; {@code size} is its length. */
+    record Unsatisfiable(long size) implements RangeRead {}
+  }
+
+  /**
+   * Opens an object for streaming, the whole of it or the single HTTP byte range {@code range}
+   * ({@code bytes=0-99}, {@code bytes=100-}, {@code bytes=-100}), which S3 itself applies.
+   */
+  public RangeRead open(String bucket, String key, @Nullable String range)
+      throws TransientFailureException {
+    try {
+      ResponseInputStream<GetObjectResponse> in =
+          s3.getObject(b -> b.bucket(bucket).key(key).range(range));
+      GetObjectResponse meta = in.response();
+      return new RangeRead.Found(
+          new Opened(in, meta.contentLength() == null ? -1 : meta.contentLength(), meta.contentRange(),
+              meta.contentType()));
+    } catch (NoSuchKeyException e) {
+      return new RangeRead.NotFound();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return new RangeRead.NotFound();
+      }
+      if (e.statusCode() == 416) {
+        return new RangeRead.Unsatisfiable(size(bucket, key).orElse(0L));
+      }
+      throw transientFailure("read", bucket, key, e);
+    } catch (SdkException e) {
+      throw transientFailure("read", bucket, key, e);
+    }
+  }
+
+  /** An object's size, empty when it does not exist. */
+  public Optional<Long> size(String bucket, String key) throws TransientFailureException {
+    try {
+      return Optional.ofNullable(s3.headObject(b -> b.bucket(bucket).key(key)).contentLength());
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw transientFailure("read", bucket, key, e);
+    } catch (SdkException e) {
+      throw transientFailure("read", bucket, key, e);
+    }
+  }
+
+  /** Deletes every object under a prefix (1000 keys per request). */
+  public int deleteAll(String bucket, String prefix) throws TransientFailureException {
+    List<Entry> entries = listAll(bucket, prefix);
+    try {
+      for (int from = 0; from < entries.size(); from += 1000) {
+        List<ObjectIdentifier> batch =
+            entries.subList(from, Math.min(entries.size(), from + 1000)).stream()
+                .map(e -> ObjectIdentifier.builder().key(e.key()).build())
+                .toList();
+        s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(batch).quiet(true)));
+      }
+    } catch (SdkException e) {
+      throw transientFailure("delete", bucket, prefix, e);
+    }
+    return entries.size();
   }
 
   private static byte[] readAtMost(InputStream in, long limit) throws IOException {

@@ -1,0 +1,68 @@
+package org.odmwatcher.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.core.annotation.Nullable;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.util.random.RandomGenerator;
+import org.odmwatcher.config.ApiConfig;
+import org.odmwatcher.config.ManifestConfig;
+import org.odmwatcher.manifest.ManifestValidator;
+import org.odmwatcher.manifest.OptionCatalogue;
+import org.odmwatcher.pipeline.ManifestHandler;
+import org.odmwatcher.retry.BackoffCalculator;
+import org.odmwatcher.retry.RetryPolicy;
+import org.odmwatcher.status.StatusWriter;
+import org.odmwatcher.storage.BucketStore;
+
+/** Wires the NodeODM-compatible API when {@code watcher.api.enabled=true}. */
+@Factory
+@Requires(property = ApiConfig.PREFIX + ".enabled", value = "true")
+public class ApiFactory {
+
+  @Singleton
+  ApiTasks apiTasks(
+      ApiConfig api,
+      ManifestConfig manifest,
+      BucketStore store,
+      StatusWriter statusWriter,
+      @Nullable ManifestHandler pipeline,
+      OptionCatalogue catalogue,
+      ObjectMapper json,
+      Clock clock) {
+    return new ApiTasks(
+        api.bucket(),
+        api.prefix(),
+        api.maxImages(),
+        manifest.name(),
+        manifest.statusName(),
+        manifest.resultsFolder(),
+        store,
+        statusWriter,
+        pipeline,
+        new TaskOptions(json, new ManifestValidator(catalogue)),
+        new ResultsArchive(store, manifest.resultsFolder()),
+        json,
+        clock);
+  }
+
+  @Singleton
+  @Bean(preDestroy = "close")
+  Webhooks webhooks(ApiConfig api, ObjectMapper json) {
+    RetryPolicy policy = new RetryPolicy(api.webhookBackoff(), 2.0, api.webhookBackoff().multipliedBy(16), 0.0);
+    return new Webhooks(json, api.webhookAttempts(), new BackoffCalculator(policy, RandomGenerator.getDefault()));
+  }
+
+  @Singleton
+  ApiTaskWatcher apiTaskWatcher(ApiTasks tasks, Webhooks webhooks) {
+    return new ApiTaskWatcher(tasks, webhooks);
+  }
+
+  @Singleton
+  NodeFigures nodeFigures(ApiConfig api, ApiTaskWatcher watcher) {
+    return new NodeFigures(api, watcher);
+  }
+}

@@ -1,0 +1,490 @@
+package org.odmwatcher.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.core.annotation.Nullable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.odmwatcher.api.dto.TaskInfo;
+import org.odmwatcher.api.dto.TaskRecord;
+import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.manifest.FolderImages;
+import org.odmwatcher.pipeline.ManifestHandler;
+import org.odmwatcher.status.JobState;
+import org.odmwatcher.status.JobStatus;
+import org.odmwatcher.status.StatusWriter;
+import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.JobId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * NodeODM's task lifecycle on top of the bucket. A task is the folder {@code <prefix><uuid>/}:
+ * {@code task.json} (what init was told), the uploaded images, then {@code odm.json} written by
+ * commit — from there the ordinary pipeline ({@link ManifestHandler}) submits the job and keeps
+ * {@code status.json}, which is what {@code info} translates back into NodeODM's terms. Nothing is
+ * kept in memory: any replica answers for any task.
+ */
+public final class ApiTasks {
+  /** NodeODM's own check for {@code set-uuid}; path uuids must match it too (no other folders). */
+  static final Pattern UUID_SHAPE =
+      Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", Pattern.CASE_INSENSITIVE);
+
+  static final String TASK_FILE = "task.json";
+  private static final Logger LOG = LoggerFactory.getLogger(ApiTasks.class);
+  private static final int MAX_TASK_BYTES = 1 << 20;
+  private static final int MAX_LOG_BYTES = 8 << 20;
+  private static final String JSON = "application/json";
+
+  /** Individual assets beside {@code all.zip}: name → path inside the results. */
+  static final Map<String, String> ASSETS =
+      Map.of(
+          "orthophoto.tif", "odm_orthophoto/odm_orthophoto.tif",
+          "dsm.tif", "odm_dem/dsm.tif",
+          "dtm.tif", "odm_dem/dtm.tif",
+          "georeferenced_model.laz", "odm_georeferencing/odm_georeferenced_model.laz",
+          "report.pdf", "odm_report/report.pdf");
+
+  /** One file of an upload request. */
+  public interface Upload {
+    String filename();
+
+    /** The file's bytes; must fail (not end) when the request breaks off mid-file. */
+    InputStream content() throws IOException;
+
+    String contentType();
+  }
+
+  private final String bucket;
+  private final String prefix;
+  private final @Nullable Integer maxImages;
+  private final String manifestName;
+  private final String resultsFolder;
+  private final BucketStore store;
+  private final StatusWriter statusWriter;
+  private final @Nullable ManifestHandler pipeline;
+  private final TaskOptions taskOptions;
+  private final ResultsArchive archive;
+  private final ObjectMapper json;
+  private final Clock clock;
+  private final Set<String> reservedNames;
+
+  public ApiTasks(
+      String bucket,
+      String prefix,
+      @Nullable Integer maxImages,
+      String manifestName,
+      String statusName,
+      String resultsFolder,
+      BucketStore store,
+      StatusWriter statusWriter,
+      @Nullable ManifestHandler pipeline,
+      TaskOptions taskOptions,
+      ResultsArchive archive,
+      ObjectMapper json,
+      Clock clock) {
+    this.bucket = bucket;
+    this.prefix = prefix;
+    this.maxImages = maxImages;
+    this.manifestName = manifestName;
+    this.resultsFolder = resultsFolder;
+    this.store = store;
+    this.statusWriter = statusWriter;
+    this.pipeline = pipeline;
+    this.taskOptions = taskOptions;
+    this.archive = archive;
+    this.json = json;
+    this.clock = clock;
+    this.reservedNames = Set.of(TASK_FILE, manifestName, statusName);
+  }
+
+  public String bucket() {
+    return bucket;
+  }
+
+  public String folder(String uuid) {
+    return prefix + uuid + "/";
+  }
+
+  // ---- creating a task ----------------------------------------------------------------------
+
+  /** {@code POST /task/new/init}: writes {@code task.json} and nothing else. */
+  public String init(
+      @Nullable String setUuid,
+      @Nullable String name,
+      @Nullable String options,
+      @Nullable String webhook,
+      @Nullable String outputs,
+      @Nullable String skipPostProcessing)
+      throws ApiException, TransientFailureException {
+    String uuid;
+    if (setUuid != null && !setUuid.isEmpty()) {
+      if (!UUID_SHAPE.matcher(setUuid).matches() || readTask(setUuid).isPresent()) {
+        throw new ApiException("Invalid set-uuid: " + setUuid, true);
+      }
+      uuid = setUuid;
+    } else {
+      uuid = UUID.randomUUID().toString();
+    }
+    ArrayNode parsedOptions = taskOptions.parse(options);
+    List<String> parsedOutputs = taskOptions.outputs(outputs);
+    long now = clock.millis();
+    String taskName =
+        name == null || name.isEmpty() ? "Task of " + Instant.ofEpochMilli(now) : name;
+    writeTask(
+        new TaskRecord(uuid, taskName, parsedOptions, webhook == null || webhook.isBlank() ? null : webhook,
+            parsedOutputs, "true".equals(skipPostProcessing), now, 0, null));
+    return uuid;
+  }
+
+  /**
+   * {@code POST /task/new/upload/:uuid}: streams each file to the task's folder. A file appears
+   * only once it arrived completely, so a broken-off upload leaves nothing that counts as an
+   * image; the same file sent again (a client's retry) replaces the first.
+   *
+   * @return files stored
+   */
+  public int upload(String uuid, Iterable<? extends Upload> files)
+      throws ApiException, TransientFailureException {
+    uploadableTask(uuid);
+    int stored = 0;
+    for (Upload file : files) {
+      String key = folder(uuid) + safeName(file.filename());
+      try (InputStream in = file.content()) {
+        store.putStream(bucket, key, in, file.contentType());
+      } catch (IOException e) {
+        throw new ApiException("Upload of " + file.filename() + " broke off: " + e.getMessage());
+      }
+      stored++;
+    }
+    if (stored == 0) {
+      throw new ApiException("Need at least 1 file.", true);
+    }
+    return stored;
+  }
+
+  /** {@code POST /task/new/commit/:uuid}: writes {@code odm.json}; the pipeline takes over. */
+  public void commit(String uuid) throws ApiException, TransientFailureException {
+    TaskRecord task = uploadableTask(uuid);
+    int images = countImages(uuid);
+    if (images == 0) {
+      throw new ApiException("Need at least 1 file.");
+    }
+    if (maxImages != null && images > maxImages) {
+      throw new ApiException(
+          images + " images uploaded, but this node can only process up to " + maxImages + ".", true);
+    }
+    start(task, false);
+  }
+
+  // ---- reading a task -----------------------------------------------------------------------
+
+  /** {@code GET /task/list}: every task folder, uploading or not. */
+  public List<String> list() throws TransientFailureException {
+    return store.listFolder(bucket, prefix).subFolders().stream()
+        .map(f -> f.substring(prefix.length(), f.length() - 1))
+        .filter(u -> UUID_SHAPE.matcher(u).matches())
+        .toList();
+  }
+
+  /** {@code GET /task/:uuid/info}. */
+  public TaskInfo info(String uuid, @Nullable String withOutput) throws ApiException, TransientFailureException {
+    TaskRecord task = existingTask(uuid);
+    Optional<JobStatus> status = statusWriter.read(bucket, folder(uuid));
+    TaskInfo info = describe(task, status);
+    return withOutput == null ? info : info.withOutput(output(task, status, withOutput));
+  }
+
+  /** {@code GET /task/:uuid/output}. */
+  public List<String> output(String uuid, @Nullable String line) throws ApiException, TransientFailureException {
+    TaskRecord task = existingTask(uuid);
+    return output(task, statusWriter.read(bucket, folder(uuid)), line);
+  }
+
+  /** The task's info as the webhook sends it, or empty when the task is gone. */
+  Optional<TaskInfo> infoIfExists(String uuid) throws TransientFailureException {
+    Optional<TaskRecord> task = readTask(uuid);
+    if (task.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(describe(task.get(), statusWriter.read(bucket, folder(uuid))));
+  }
+
+  private TaskInfo describe(TaskRecord task, Optional<JobStatus> found) throws TransientFailureException {
+    String folder = folder(task.uuid());
+    if (found.isEmpty()) {
+      return new TaskInfo(task.uuid(), task.name(), task.dateCreated(), -1,
+          new TaskInfo.Status(TaskInfo.QUEUED, null), task.options(), countImages(task.uuid()), 0, null);
+    }
+    JobStatus status = found.get();
+    long now = clock.millis();
+    long started = status.createdAt().toEpochMilli();
+    long processing =
+        status.state() == JobState.RUNNING ? now - started
+            : status.finishedAt() != null && status.state() != JobState.INVALID
+                ? status.finishedAt().toEpochMilli() - started
+                : -1;
+    int progress = status.progress() == null ? 0 : status.progress();
+    TaskInfo.Status code =
+        switch (status.state()) {
+          case WAITING, SUBMITTED -> new TaskInfo.Status(TaskInfo.QUEUED, null);
+          case RUNNING -> new TaskInfo.Status(TaskInfo.RUNNING, null);
+          case SUCCEEDED -> archive.exists(bucket, folder)
+              ? new TaskInfo.Status(TaskInfo.COMPLETED, null)
+              : new TaskInfo.Status(TaskInfo.RUNNING, null); // as NodeODM: done once all.zip is
+          case FAILED -> new TaskInfo.Status(TaskInfo.FAILED, status.message());
+          case INVALID -> new TaskInfo.Status(TaskInfo.FAILED,
+              status.message() + (status.errors() == null ? "" : ": " + String.join("; ", status.errors())));
+          case CANCELED -> new TaskInfo.Status(TaskInfo.CANCELED, null);
+        };
+    if (status.state() == JobState.SUCCEEDED) {
+      progress = code.code() == TaskInfo.COMPLETED ? 100 : 99;
+    }
+    int images = status.images() != null ? status.images() : countImages(task.uuid());
+    return new TaskInfo(task.uuid(), task.name(), task.dateCreated(), processing, code, task.options(),
+        images, Math.max(0, Math.min(100, progress)), null);
+  }
+
+  /**
+   * Log lines: the job's {@code odm.log} among the results when the workflow uploaded one, else
+   * the status's log tail, else its one-line message. {@code line} as NodeODM: from that line,
+   * or the last {@code -line} lines when negative.
+   */
+  private List<String> output(TaskRecord task, Optional<JobStatus> status, @Nullable String line)
+      throws TransientFailureException {
+    List<String> lines;
+    Optional<BucketStore.Blob> log = store.get(bucket, folder(task.uuid()) + resultsFolder + "odm.log", MAX_LOG_BYTES);
+    if (log.isPresent()) {
+      lines = Arrays.asList(new String(log.get().bytes(), StandardCharsets.UTF_8).split("\r?\n", -1));
+      if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+        lines = lines.subList(0, lines.size() - 1);
+      }
+    } else if (status.isPresent() && status.get().logTail() != null) {
+      lines = status.get().logTail();
+    } else if (status.isPresent()) {
+      lines = List.of(status.get().message());
+    } else {
+      lines = List.of();
+    }
+    int from;
+    try {
+      from = line == null || line.isBlank() ? 0 : Integer.parseInt(line.trim());
+    } catch (NumberFormatException e) {
+      from = 0;
+    }
+    if (from < 0) {
+      from = Math.max(0, lines.size() + from);
+    }
+    return from >= lines.size() ? List.of() : List.copyOf(lines.subList(from, lines.size()));
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  /** {@code POST /task/cancel}. */
+  public void cancel(String uuid) throws ApiException, TransientFailureException {
+    TaskRecord task = existingTask(uuid);
+    TaskInfo info = describe(task, statusWriter.read(bucket, folder(uuid)));
+    if (info.status().code() == TaskInfo.CANCELED) {
+      throw new ApiException("Task already cancelled");
+    }
+    if (info.isFinal()) {
+      return; // nothing runs any more
+    }
+    start(task, true);
+    if (statusWriter.read(bucket, folder(uuid)).isEmpty()) {
+      // Canceled before the pipeline recorded anything (not committed, or its submit failed):
+      // record it, so the task reads as canceled and is not submitted later.
+      String eTag = store.get(bucket, folder(uuid) + manifestName, MAX_TASK_BYTES).map(BucketStore.Blob::eTag).orElse("");
+      statusWriter.record(bucket, folder(uuid),
+          JobStatus.of(JobId.derive(bucket, folder(uuid), eTag).value(), eTag, task.name(), JobState.CANCELED,
+              "canceled through the API before it started", clock.instant()));
+    }
+  }
+
+  /** {@code POST /task/remove}: stops the task and deletes its folder. */
+  public void remove(String uuid) throws ApiException, TransientFailureException {
+    TaskRecord task = existingTask(uuid);
+    TaskInfo info = describe(task, statusWriter.read(bucket, folder(uuid)));
+    if (!info.isFinal() && store.size(bucket, folder(uuid) + manifestName).isPresent()) {
+      start(task, true);
+    }
+    int deleted = store.deleteAll(bucket, folder(uuid));
+    LOG.info("removed API task {} ({} objects)", uuid, deleted);
+  }
+
+  /**
+   * {@code POST /task/restart}: same uuid, new job. The manifest is rewritten (with the options
+   * given, if any), which makes it a new manifest version; earlier results are deleted first.
+   */
+  public void restart(String uuid, @Nullable String options) throws ApiException, TransientFailureException {
+    TaskRecord task = existingTask(uuid);
+    TaskInfo info = describe(task, statusWriter.read(bucket, folder(uuid)));
+    if (!info.isFinal()) {
+      throw new ApiException("Task cannot be restarted");
+    }
+    TaskRecord restarted = task.restarted(clock.millis());
+    if (options != null) {
+      restarted = restarted.withOptions(taskOptions.parse(options));
+    }
+    store.deleteAll(bucket, folder(uuid) + resultsFolder);
+    writeTask(restarted);
+    start(restarted, false);
+  }
+
+  // ---- download -----------------------------------------------------------------------------
+
+  /** The object behind an asset, opened (ranged when asked), packing {@code all.zip} on first use. */
+  public BucketStore.RangeRead download(String uuid, String asset, @Nullable String range)
+      throws ApiException, TransientFailureException {
+    TaskRecord task = existingTask(uuid);
+    String folder = folder(uuid);
+    String key;
+    if (ResultsArchive.NAME.equals(asset)) {
+      Optional<JobStatus> status = statusWriter.read(bucket, folder);
+      if (status.isEmpty() || status.get().state() != JobState.SUCCEEDED) {
+        throw new ApiException("Asset not ready");
+      }
+      archive.ensure(bucket, folder, task.outputs());
+      key = archive.key(folder);
+    } else if (ASSETS.containsKey(asset)) {
+      key = folder + resultsFolder + ASSETS.get(asset);
+    } else {
+      throw new ApiException("Invalid asset");
+    }
+    BucketStore.RangeRead read = store.open(bucket, key, range);
+    if (read instanceof BucketStore.RangeRead.NotFound) {
+      throw new ApiException("Asset not ready");
+    }
+    return read;
+  }
+
+  // ---- for the watcher ----------------------------------------------------------------------
+
+  /** Runs the pipeline again for a committed task the pipeline has not recorded (a failed submit). */
+  void resubmitIfStuck(String uuid) throws TransientFailureException {
+    if (pipeline != null
+        && statusWriter.read(bucket, folder(uuid)).isEmpty()
+        && store.size(bucket, folder(uuid) + manifestName).isPresent()) {
+      pipeline.handleFolder(bucket, folder(uuid));
+    }
+  }
+
+  Optional<JobStatus> status(String uuid) throws TransientFailureException {
+    return statusWriter.read(bucket, folder(uuid));
+  }
+
+  void markNotified(String uuid, String jobId) throws TransientFailureException {
+    Optional<TaskRecord> task = readTask(uuid);
+    if (task.isPresent()) {
+      writeTask(task.get().notified(jobId));
+    }
+  }
+
+  ResultsArchive archive() {
+    return archive;
+  }
+
+  Optional<TaskRecord> readTask(String uuid) throws TransientFailureException {
+    if (!UUID_SHAPE.matcher(uuid).matches()) {
+      return Optional.empty();
+    }
+    Optional<BucketStore.Blob> blob = store.get(bucket, folder(uuid) + TASK_FILE, MAX_TASK_BYTES);
+    if (blob.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(json.readValue(blob.get().bytes(), TaskRecord.class));
+    } catch (IOException e) {
+      LOG.warn("s3://{}/{}{} is not a task this version understands: {}", bucket, folder(uuid), TASK_FILE, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private TaskRecord existingTask(String uuid) throws ApiException, TransientFailureException {
+    return readTask(uuid).orElseThrow(() -> new ApiException(uuid + " not found"));
+  }
+
+  /** A task that exists and is not committed yet (as NodeODM: else "Invalid uuid (not found)"). */
+  private TaskRecord uploadableTask(String uuid) throws ApiException, TransientFailureException {
+    Optional<TaskRecord> task = readTask(uuid);
+    if (task.isEmpty() || store.size(bucket, folder(uuid) + manifestName).isPresent()) {
+      throw new ApiException("Invalid uuid (not found)", true);
+    }
+    return task.get();
+  }
+
+  private int countImages(String uuid) throws TransientFailureException {
+    return FolderImages.of(store.listFolder(bucket, folder(uuid))).images().size();
+  }
+
+  /**
+   * Writes the task's manifest and runs the pipeline for it now, without waiting for a bucket
+   * notification. The task's generation is part of the manifest's bytes (trailing blank lines,
+   * meaningless to JSON), so that a restart with unchanged options is still a new manifest
+   * version — a new ETag, a new job id, a new Workflow.
+   */
+  private void start(TaskRecord task, boolean cancel) throws TransientFailureException {
+    ObjectNode manifest = json.createObjectNode();
+    manifest.put("name", task.name());
+    manifest.set("options", task.options());
+    if (cancel) {
+      manifest.put("cancel", true);
+    }
+    String text;
+    try {
+      text = json.writerWithDefaultPrettyPrinter().writeValueAsString(manifest) + "\n".repeat(1 + task.generation());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    String folder = folder(task.uuid());
+    store.put(bucket, folder + manifestName, text.getBytes(StandardCharsets.UTF_8), JSON, null, false);
+    if (pipeline == null) {
+      return; // no executor in this process: the bucket notification reaches one that has it
+    }
+    try {
+      pipeline.handleFolder(bucket, folder);
+    } catch (TransientFailureException e) {
+      // The manifest is written: the task is queued and the API watcher submits it again.
+      LOG.warn("API task {} committed but not submitted yet: {}", task.uuid(), e.getMessage());
+    }
+  }
+
+  private void writeTask(TaskRecord task) throws TransientFailureException {
+    byte[] bytes;
+    try {
+      bytes = json.writeValueAsBytes(task);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    store.put(bucket, folder(task.uuid()) + TASK_FILE, bytes, JSON, null, false);
+  }
+
+  /** The file name alone (no path), never one of the task's own files. */
+  private String safeName(String filename) throws ApiException {
+    String name = filename == null ? "" : filename.substring(Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\')) + 1);
+    name = name.codePoints().filter(c -> !Character.isISOControl(c))
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString().trim();
+    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+      throw new ApiException("Invalid file name: '" + filename + "'", true);
+    }
+    if (reservedNames.contains(name.toLowerCase(Locale.ROOT))) {
+      name = "_" + name; // as NodeODM does with its own body.json
+    }
+    return name;
+  }
+}

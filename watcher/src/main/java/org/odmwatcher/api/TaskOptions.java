@@ -1,0 +1,94 @@
+package org.odmwatcher.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.core.annotation.Nullable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.odmwatcher.manifest.ManifestValidator;
+
+/**
+ * Reads the {@code options} form field as NodeODM clients send it — a JSON string of {@code
+ * [{"name", "value"}]} (an object {@code {"name": value}} is accepted too) — and checks every
+ * option against the catalogue. Unlike NodeODM, which silently drops options it does not know, an
+ * unknown option is an error: a typo must not quietly change what is processed. Errors use
+ * NodeODM's shape: a JSON list of {@code {"name", "error"}}.
+ */
+final class TaskOptions {
+  private final ObjectMapper json;
+  private final ManifestValidator validator;
+
+  TaskOptions(ObjectMapper json, ManifestValidator validator) {
+    this.json = json;
+    this.validator = validator;
+  }
+
+  /** The options in list form, validated; an empty list when none were given. */
+  ArrayNode parse(@Nullable String text) throws ApiException {
+    ArrayNode list = json.createArrayNode();
+    if (text == null || text.isBlank()) {
+      return list;
+    }
+    JsonNode root;
+    try {
+      root = json.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new ApiException("Invalid options: not JSON (" + e.getOriginalMessage() + ")", true);
+    }
+    Map<String, JsonNode> options = new LinkedHashMap<>();
+    if (root.isArray()) {
+      for (JsonNode item : root) {
+        if (!item.isObject() || !item.path("name").isTextual()) {
+          throw new ApiException(
+              "Invalid options: each option must be {\"name\": \"…\", \"value\": …}, found " + item, true);
+        }
+        options.put(item.get("name").asText(), item.path("value"));
+      }
+    } else if (root.isObject()) {
+      root.fields().forEachRemaining(e -> options.put(e.getKey(), e.getValue()));
+    } else if (!root.isNull()) {
+      throw new ApiException("Invalid options: expected a list of {\"name\", \"value\"}, found " + root, true);
+    }
+    List<ObjectNode> errors = new ArrayList<>();
+    options.forEach(
+        (name, value) -> {
+          for (String error : validator.validateOptions(Map.of(name, value))) {
+            errors.add(json.createObjectNode().put("name", name).put("error", error));
+          }
+          list.addObject().put("name", name).set("value", value);
+        });
+    if (!errors.isEmpty()) {
+      throw new ApiException(json.createArrayNode().addAll(errors).toString(), true);
+    }
+    return list;
+  }
+
+  /** The {@code outputs} form field: a JSON list of paths relative to the results. */
+  List<String> outputs(@Nullable String text) throws ApiException {
+    if (text == null || text.isBlank()) {
+      return List.of();
+    }
+    try {
+      JsonNode root = json.readTree(text);
+      List<String> paths = new ArrayList<>();
+      if (!root.isArray()) {
+        throw new ApiException("Invalid outputs: expected a JSON list of paths", true);
+      }
+      for (JsonNode item : root) {
+        String path = item.asText("");
+        if (!item.isTextual() || path.isBlank() || path.startsWith("/") || List.of(path.split("/")).contains("..")) {
+          throw new ApiException("Invalid outputs: " + item + " is not a relative path", true);
+        }
+        paths.add(path);
+      }
+      return paths;
+    } catch (JsonProcessingException e) {
+      throw new ApiException("Invalid outputs: not JSON (" + e.getOriginalMessage() + ")", true);
+    }
+  }
+}
