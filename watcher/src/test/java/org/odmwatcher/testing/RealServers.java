@@ -26,6 +26,12 @@ public final class RealServers {
   public static final String SECRET_KEY = "test-secret";
 
   private static RealServers instance;
+  /** Held so the level sticks: the mock server logs every request through java.util.logging. */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
 
   private final SQSRestServer sqs;
   private final int sqsPort;

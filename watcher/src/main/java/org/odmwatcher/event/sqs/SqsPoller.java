@@ -106,6 +106,9 @@ public final class SqsPoller implements AutoCloseable {
         return;
       } catch (SdkException e) {
         free.release(wanted);
+        if (!running) {
+          return; // shutdown interrupted the long poll
+        }
         failures++;
         long pause = Math.min(30_000L, 500L << Math.min(failures, 6));
         LOG.warn("receive from {} failed ({}); polling again in {} ms", config.queueUrl(), e.getMessage(), pause);
