@@ -22,12 +22,19 @@ public final class Application {
     String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
     switch (command) {
       case "job-finished" -> System.exit(JobFinishedCommand.run(rest));
-      case "local" -> exitOnError(new CommandLine(new LocalCommand()).execute(rest));
+      case "local" -> {
+        int code = new CommandLine(new LocalCommand()).execute(rest);
+        // Serving local mode returns only from its shutdown hook, where System.exit would block;
+        // a one-shot --run (or an error) ends here.
+        if (code != 0 || Arrays.stream(rest).anyMatch(a -> a.equals("--run") || a.startsWith("--run="))) {
+          System.exit(code);
+        }
+      }
       case "upload" -> System.exit(new CommandLine(new UploadCommand()).execute(rest));
       case "status" -> System.exit(new CommandLine(new StatusCommand()).execute(rest));
       case "help", "--help", "-h" -> System.out.println(
           "usage: odm-watcher [local | upload | status | job-finished] …  (no command: the watcher service)\n"
-              + "  local --data DIR [--engine docker|podman|native|test]   everything on this machine\n"
+              + "  local --data DIR [--engine docker|podman|native|test] [--run FOLDER]   everything on this machine\n"
               + "  upload FOLDER s3://bucket/prefix/ [--endpoint URL] [--option k=v]\n"
               + "  status s3://bucket/prefix/ [--follow] [--endpoint URL]\n"
               + "each command has --help");
@@ -35,9 +42,4 @@ public final class Application {
     }
   }
 
-  private static void exitOnError(int code) {
-    if (code != 0) {
-      System.exit(code);
-    }
-  }
 }

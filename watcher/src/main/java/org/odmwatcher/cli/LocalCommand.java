@@ -5,7 +5,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.odmwatcher.local.LocalMode;
+import org.odmwatcher.manifest.ManifestParser;
+import org.odmwatcher.manifest.ManifestValidator;
+import org.odmwatcher.manifest.OptionCatalogue;
+import software.amazon.awssdk.services.s3.S3Client;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,7 +41,7 @@ public final class LocalCommand implements Callable<Integer> {
       description = "docker, podman, native (needs --run-py) or test (replays a recorded log, NOT real processing). Default: ${DEFAULT-VALUE}")
   String engine;
 
-  @Option(names = "--image", defaultValue = "ghcr.io/opendronemap/odm:3.6.0", description = "ODM image for docker/podman. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--image", defaultValue = "docker.io/opendronemap/odm:3.6.0", description = "ODM image for docker/podman. Default: ${DEFAULT-VALUE}")
   String image;
 
   @Option(names = "--run-py", description = "ODM's run.py, for --engine native")
@@ -48,6 +53,11 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--interval", defaultValue = "2s", description = "How often the bucket is checked for new odm.json. Default: ${DEFAULT-VALUE}")
   String interval;
 
+  @Option(names = "--run",
+      description = "Process this folder of images and exit: upload it to s3://<bucket>/<folder name>/ (odm.json last),"
+          + " follow it until it ends, exit 0 if it succeeded. Without it, local mode serves until Ctrl+C.")
+  Path run;
+
   @Override
   public Integer call() throws Exception {
     Map<String, String> extra = new LinkedHashMap<>();
@@ -55,6 +65,10 @@ public final class LocalCommand implements Callable<Integer> {
     extra.put("watcher.local.concurrency", Integer.toString(concurrency));
     if (runPy != null) {
       extra.put("watcher.local.run-py", runPy);
+    }
+    if (run != null && !java.nio.file.Files.isDirectory(run)) {
+      System.err.println("local: --run " + run + " is not a folder");
+      return 2;
     }
     LocalMode mode = LocalMode.start(
         new LocalMode.Settings(data, host, port, accessKey, secretKey, bucket, engine, interval, extra));
@@ -68,7 +82,29 @@ public final class LocalCommand implements Callable<Integer> {
       stopped.countDown();
     }));
     System.out.println(mode.banner());
+    if (run != null) {
+      return runOnce(mode);
+    }
     stopped.await();
     return 0;
+  }
+
+  /** Uploads {@code --run}'s folder, follows its job to the end, and stops local mode. */
+  private int runOnce(LocalMode mode) throws Exception {
+    String name = run.toAbsolutePath().normalize().getFileName().toString();
+    S3Options.Location location = new S3Options.Location(bucket, name + "/");
+    ObjectMapper json = new ObjectMapper();
+    ManifestParser parser = new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json)));
+    long start = System.nanoTime();
+    int code;
+    try (S3Client s3 = LocalMode.client(mode.endpoint(), accessKey, secretKey)) {
+      new FolderUpload(s3, parser, json, 4, System.out).upload(run, location, Map.of());
+      code = StatusCommand.show(s3, location, true, java.time.Duration.ofSeconds(1), System.out);
+    } finally {
+      mode.close();
+    }
+    System.out.printf("%s %s in %d s; the bucket is kept under %s%n",
+        location, code == 0 ? "succeeded" : "did not succeed", (System.nanoTime() - start) / 1_000_000_000L, data);
+    return code;
   }
 }

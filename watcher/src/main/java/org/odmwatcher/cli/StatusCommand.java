@@ -31,34 +31,43 @@ public final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     S3Options.Location location = S3Options.Location.parse(target);
+    try (S3Client s3 = s3Options.client()) {
+      return show(s3, location, follow, interval, System.out);
+    }
+  }
+
+  /**
+   * Prints the job's status (each change once) and, with {@code follow}, keeps looking until it is
+   * final. Returns 0 when the job succeeded (or, without follow, when a status exists), else 1.
+   */
+  static int show(S3Client s3, S3Options.Location location, boolean follow, Duration interval, java.io.PrintStream out)
+      throws InterruptedException {
     StatusCodec codec = new StatusCodec();
     String last = null;
-    try (S3Client s3 = s3Options.client()) {
-      while (true) {
-        Optional<JobStatus> status = read(s3, codec, location);
-        String line = status.map(StatusCommand::describe).orElse("no status.json yet (is odm.json uploaded? the watcher looks every few seconds)");
-        if (!line.equals(last)) {
-          System.out.println(line);
-          last = line;
-        }
-        if (status.isPresent() && status.get().state().isFinal()) {
-          JobStatus s = status.get();
-          if (s.outputs() != null) {
-            s.outputs().forEach(o -> System.out.println("  " + location + o));
-          }
-          if (s.errors() != null) {
-            s.errors().forEach(e -> System.out.println("  error: " + e));
-          }
-          if (s.logTail() != null) {
-            s.logTail().forEach(l -> System.out.println("  | " + l));
-          }
-          return s.state() == JobState.SUCCEEDED ? 0 : 1;
-        }
-        if (!follow) {
-          return status.isPresent() ? 0 : 1;
-        }
-        Thread.sleep(interval.toMillis());
+    while (true) {
+      Optional<JobStatus> status = read(s3, codec, location);
+      String line = status.map(StatusCommand::describe).orElse("no status.json yet (is odm.json uploaded? the watcher looks every few seconds)");
+      if (!line.equals(last)) {
+        out.println(line);
+        last = line;
       }
+      if (status.isPresent() && status.get().state().isFinal()) {
+        JobStatus s = status.get();
+        if (s.outputs() != null) {
+          s.outputs().forEach(o -> out.println("  " + location + o));
+        }
+        if (s.errors() != null) {
+          s.errors().forEach(e -> out.println("  error: " + e));
+        }
+        if (s.logTail() != null) {
+          s.logTail().forEach(l -> out.println("  | " + l));
+        }
+        return s.state() == JobState.SUCCEEDED ? 0 : 1;
+      }
+      if (!follow) {
+        return status.isPresent() ? 0 : 1;
+      }
+      Thread.sleep(interval.toMillis());
     }
   }
 

@@ -38,7 +38,7 @@ public record LocalConfig(
     @Bindable(defaultValue = "docker")
         @Pattern(regexp = "docker|podman|native|test", message = "watcher.local.engine must be docker, podman, native or test")
         String engine,
-    @Bindable(defaultValue = "ghcr.io/opendronemap/odm:3.6.0") @NotBlank String image,
+    @Bindable(defaultValue = "docker.io/opendronemap/odm:3.6.0") @NotBlank String image,
     @Nullable String runtime,
     @Nullable String runPy,
     @Bindable(defaultValue = "python3") @NotBlank String python,

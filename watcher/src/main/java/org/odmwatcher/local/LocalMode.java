@@ -20,6 +20,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * <data>/work}. Same bucket layout, {@code odm.json} and {@code status.json} as on a cluster.
  */
 public final class LocalMode implements AutoCloseable {
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
    * What {@code local} is started with.
@@ -148,6 +149,9 @@ public final class LocalMode implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (closed.getAndSet(true)) {
+      return; // --run closes it, and so does the shutdown hook
+    }
     try {
       context.close();
     } finally {

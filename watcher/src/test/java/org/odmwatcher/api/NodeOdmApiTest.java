@@ -138,7 +138,7 @@ class NodeOdmApiTest implements TestPropertyProvider {
     String jobId = world.status(folder).orElseThrow().path("jobId").asText();
     String workflow = world.workflowsFor(jobId).get(0).getMetadata().getName();
 
-    setPhase(workflow, "Running", "1/3", "process");
+    world.setWorkflowPhase(workflow, "Running", "1/3", "process");
     await().atMost(Duration.ofSeconds(20)).until(() -> node.get("/task/" + uuid + "/info").path("status").path("code").asInt() == 20);
     JsonNode running = node.get("/task/" + uuid + "/info");
     assertThat(running.path("progress").asInt()).isEqualTo(33);
@@ -149,7 +149,7 @@ class NodeOdmApiTest implements TestPropertyProvider {
     put(folder + "results/odm_orthophoto/odm_orthophoto.tif", ortho);
     put(folder + "results/odm_report/report.pdf", report);
     put(folder + "results/odm.log", "starting\nrunning opensfm\ndone\n".getBytes(StandardCharsets.UTF_8));
-    setPhase(workflow, "Succeeded", "3/3", null);
+    world.setWorkflowPhase(workflow, "Succeeded", "3/3", null);
     await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/task/" + uuid + "/info").path("status").path("code").asInt() == 40);
     JsonNode completed = node.get("/task/" + uuid + "/info?with_output=1");
     assertThat(completed.path("progress").asInt()).isEqualTo(100);
@@ -376,20 +376,5 @@ class NodeOdmApiTest implements TestPropertyProvider {
     return entries;
   }
 
-  /** Plays Argo's controller: writes the Workflow's status as Argo would. */
-  private void setPhase(String name, String phase, String progress, String runningStep) {
-    world.kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace(PipelineFixture.NAMESPACE)
-        .withName(name)
-        .edit(wf -> {
-          Map<String, Object> status = new LinkedHashMap<>();
-          status.put("phase", phase);
-          status.put("progress", progress);
-          if (runningStep != null) {
-            status.put("nodes", Map.of(name + "-1", Map.of("displayName", runningStep, "type", "Pod", "phase", "Running")));
-          }
-          wf.getAdditionalProperties().put("status", status);
-          return wf;
-        });
-  }
 
 }

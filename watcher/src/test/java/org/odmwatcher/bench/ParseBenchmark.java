@@ -9,7 +9,7 @@ import org.odmwatcher.event.filter.ManifestKeyFilter;
 import org.odmwatcher.event.filter.ObjectFilter;
 import org.odmwatcher.event.filter.OwnWritesFilter;
 import org.odmwatcher.event.sqs.ParsedBody;
-import org.odmwatcher.event.sqs.S3NotificationParser;
+import org.odmwatcher.event.sqs.ShapeDetectingParser;
 import org.odmwatcher.testing.Notifications;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,7 +30,7 @@ public class ParseBenchmark {
   public static final int RECORDS_PER_BODY = 10;
   private static final int BODIES = 200;
 
-  private final S3NotificationParser parser = new S3NotificationParser(new ObjectMapper());
+  private final ShapeDetectingParser parser = new ShapeDetectingParser(new ObjectMapper());
   private final ObjectFilter filter =
       new OwnWritesFilter("status.json", "results/").and(new ManifestKeyFilter("odm.json"));
   private final List<String> bodies = new ArrayList<>();

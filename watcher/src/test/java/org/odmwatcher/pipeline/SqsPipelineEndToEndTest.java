@@ -127,21 +127,21 @@ class SqsPipelineEndToEndTest implements TestPropertyProvider {
     String jobId = world.awaitState(folder, "submitted").path("jobId").asText();
     String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
 
-    setPhase(name, "Running", "1/3", "process");
+    world.setWorkflowPhase(name, "Running", "1/3", "process");
     JsonNode running = world.awaitState(folder, "running");
     assertThat(running.path("stage").asText()).isEqualTo("process");
     assertThat(running.path("progress").asInt()).isEqualTo(33);
 
     world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "results/odm_orthophoto/odm_orthophoto.tif"),
         software.amazon.awssdk.core.sync.RequestBody.fromString("tif"));
-    setPhase(name, "Succeeded", "3/3", null);
+    world.setWorkflowPhase(name, "Succeeded", "3/3", null);
     JsonNode done = world.awaitState(folder, "succeeded");
     assertThat(done.path("progress").asInt()).isEqualTo(100);
     assertThat(done.path("finishedAt").isTextual()).isTrue();
     assertThat(done.path("outputs").toString()).contains("results/odm_orthophoto/odm_orthophoto.tif");
 
     // A late "Running" (an informer replay, an out-of-order update) must not regress it.
-    setPhase(name, "Running", "2/3", "upload");
+    world.setWorkflowPhase(name, "Running", "2/3", "upload");
     await()
         .during(Duration.ofSeconds(2))
         .atMost(Duration.ofSeconds(4))
@@ -253,22 +253,4 @@ class SqsPipelineEndToEndTest implements TestPropertyProvider {
     return params;
   }
 
-  /** Plays Argo's controller: writes the Workflow's status as Argo would. */
-  private void setPhase(String name, String phase, String progress, String runningStep) {
-    world.kubernetes
-        .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
-        .inNamespace(PipelineFixture.NAMESPACE)
-        .withName(name)
-        .edit(
-            wf -> {
-              Map<String, Object> status = new LinkedHashMap<>();
-              status.put("phase", phase);
-              status.put("progress", progress);
-              if (runningStep != null) {
-                status.put("nodes", Map.of(name + "-1", Map.of("displayName", runningStep, "type", "Pod", "phase", "Running")));
-              }
-              wf.getAdditionalProperties().put("status", status);
-              return wf;
-            });
-  }
 }

@@ -137,6 +137,28 @@ public final class PipelineFixture implements AutoCloseable {
         .getItems();
   }
 
+  /**
+   * Plays Argo's controller: writes a Workflow's status as Argo would (phase, node progress and,
+   * when given, the running step's pod node).
+   */
+  public void setWorkflowPhase(String name, String phase, String progress, String runningStep) {
+    kubernetes
+        .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .edit(
+            wf -> {
+              Map<String, Object> status = new java.util.LinkedHashMap<>();
+              status.put("phase", phase);
+              status.put("progress", progress);
+              if (runningStep != null) {
+                status.put("nodes", Map.of(name + "-1", Map.of("displayName", runningStep, "type", "Pod", "phase", "Running")));
+              }
+              wf.getAdditionalProperties().put("status", status);
+              return wf;
+            });
+  }
+
   /** Visible plus in-flight messages of a queue. */
   public int depth(String url) {
     Map<QueueAttributeName, String> a =

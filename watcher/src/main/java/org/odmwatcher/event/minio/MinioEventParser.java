@@ -18,7 +18,7 @@ public final class MinioEventParser {
 
   public MinioEventParser(ObjectMapper json) {
     this.json = json;
-    this.records = new S3NotificationParser(json);
+    this.records = new S3NotificationParser();
   }
 
   /** What a body turned out to be; {@link Malformed} when it is not JSON at all. */

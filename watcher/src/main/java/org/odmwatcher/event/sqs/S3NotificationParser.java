@@ -1,8 +1,6 @@
 package org.odmwatcher.event.sqs;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -16,30 +14,13 @@ import org.odmwatcher.event.ObjectCreated;
  * arrive URL-form-encoded ({@code +} is a space, {@code %2F} a slash) and come out decoded. Only
  * {@code ObjectCreated:*} records are kept (with or without MinIO's {@code s3:} prefix).
  */
-public final class S3NotificationParser implements SqsBodyParser {
+public final class S3NotificationParser {
   private static final String TEST_EVENT = "s3:TestEvent";
-  private final ObjectMapper json;
 
-  public S3NotificationParser(ObjectMapper json) {
-    this.json = json;
-  }
-
-  /** Parses a whole message body. */
-  @Override
-  public ParsedBody parse(String body) {
-    JsonNode root;
-    try {
-      root = json.readTree(body);
-    } catch (JsonProcessingException e) {
-      return new ParsedBody.Unparseable("not JSON: " + e.getOriginalMessage());
-    }
-    if (root == null || !root.isObject()) {
-      return new ParsedBody.Unparseable("not a JSON object");
-    }
-    return parse(root);
-  }
-
-  /** Parses an already-read JSON object (used by envelope parsers that unwrap first). */
+  /**
+   * Parses a notification already read as JSON (by {@link ShapeDetectingParser}, the entry point
+   * for raw bodies, or by an envelope parser that unwrapped it).
+   */
   public ParsedBody parse(JsonNode root) {
     if (TEST_EVENT.equals(root.path("Event").asText(null))) {
       return new ParsedBody.Control(

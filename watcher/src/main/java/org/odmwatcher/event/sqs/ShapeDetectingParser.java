@@ -28,7 +28,7 @@ public final class ShapeDetectingParser implements SqsBodyParser {
 
   public ShapeDetectingParser(ObjectMapper json) {
     this.json = json;
-    this.s3 = new S3NotificationParser(json);
+    this.s3 = new S3NotificationParser();
     this.sns = new SnsEnvelopeParser(json);
   }
 

@@ -13,7 +13,7 @@ class OdmCommandTest {
   private static final String JOB = "0123456789abcdef0123456789abcdef";
 
   private static LocalConfig config(String engine, String runPy, List<String> command) {
-    return new LocalConfig("work", engine, "ghcr.io/opendronemap/odm:3.6.0", null, runPy, "python3", command, 1,
+    return new LocalConfig("work", engine, "docker.io/opendronemap/odm:3.6.0", null, runPy, "python3", command, 1,
         Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(150), 30);
   }
 
@@ -22,7 +22,7 @@ class OdmCommandTest {
     List<String> cmd = new OdmCommand(config("docker", null, null))
         .build(Path.of("/data/work/" + JOB), JOB, List.of("--dsm", "--orthophoto-resolution", "5; rm -rf /"));
     assertThat(cmd).containsExactly("docker", "run", "--rm", "--name", "odm-0123456789abcdef",
-        "-v", "/data/work/" + JOB + ":/datasets", "ghcr.io/opendronemap/odm:3.6.0",
+        "-v", "/data/work/" + JOB + ":/datasets", "docker.io/opendronemap/odm:3.6.0",
         "--project-path", "/datasets", "project", "--dsm", "--orthophoto-resolution", "5; rm -rf /");
     assertThat(new OdmCommand(config("docker", null, null)).stop(JOB))
         .contains(List.of("docker", "rm", "-f", "odm-0123456789abcdef"));
