@@ -2,7 +2,7 @@ package org.odmwatcher.pipeline;
 
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.scheduling.annotation.Scheduled;
-import jakarta.inject.Singleton;
+import io.micronaut.context.annotation.Context;
 import org.odmwatcher.event.TransientFailureException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * whose last image event was lost (or never sent: most notification setups only announce {@code
  * odm.json}) still starts once its images are all there.
  */
-@Singleton
+// Created with the context, not at its first tick: a tick during shutdown must not build beans.
+@Context
 @Requires(beans = ManifestHandler.class)
 public class WaitingRecheck {
   private static final Logger LOG = LoggerFactory.getLogger(WaitingRecheck.class);

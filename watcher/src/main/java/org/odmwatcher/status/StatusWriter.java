@@ -68,6 +68,14 @@ public final class StatusWriter {
    */
   public JobStatus record(String bucket, String folder, JobStatus proposed)
       throws TransientFailureException {
+    if (conditional.get()) {
+      // Most jobs are new: try to create the file outright (If-None-Match: *), which spares the
+      // read. If a status exists (a redelivery, an older manifest version), merge as usual.
+      JobStatus fresh = proposed.stamped(proposed.createdAt(), clock.instant());
+      if (store.put(bucket, statusKey(folder), codec.encode(fresh), CONTENT_TYPE, null, true) == PutOutcome.WRITTEN) {
+        return fresh;
+      }
+    }
     return update(bucket, folder, current -> merge(current, proposed)).orElse(proposed);
   }
 

@@ -235,42 +235,78 @@ public final class Bench {
     }
   }
 
-  // 5. Start-up to first poll, and idle RSS, of a separate watcher JVM
+  // 5. Start-up to first poll, and idle RSS, of a separate watcher JVM: as it is, and with the
+  //    class-data-sharing archive the container image ships (made by a training start).
   private void startup() throws Exception {
     try (PipelineFixture world = new PipelineFixture("bench-startup")) {
-      List<String> command = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path")));
-      command.addAll(jvmFlags());
-      watcherProperties(world, 10).forEach((k, v) -> command.add("-D" + k + "=" + v));
-      command.add("-Dmicronaut.server.port=-1");
-      command.add("org.odmwatcher.Application");
-      long t0 = System.nanoTime();
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      try {
-        double startMs = -1;
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        String line;
-        while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
-          if (line.contains("polling " + world.queueUrl)) {
-            startMs = (System.nanoTime() - t0) / 1e6;
-            break;
-          }
+      Path archive = Path.of("target", "bench-cds.jsa").toAbsolutePath();
+      Files.deleteIfExists(archive);
+      Launch plain = launch(world, List.of());
+      launch(world, List.of("-XX:ArchiveClassesAtExit=" + archive)); // training run
+      Launch cds = Files.exists(archive) ? launch(world, List.of("-XX:SharedArchiveFile=" + archive)) : new Launch(-1, -1);
+      figures.put("startup.toFirstPollMs", round(plain.startMs()));
+      figures.put("startup.idleRssMb", round(plain.rssMb()));
+      figures.put("startup.cds.toFirstPollMs", round(cds.startMs()));
+      figures.put("startup.cds.idleRssMb", round(cds.rssMb()));
+      row("start-up: JVM start -> first poll", String.format("%.0f ms; with AppCDS %.0f ms", plain.startMs(), cds.startMs()),
+          "goal < 1.5 s", launched());
+      row("idle RSS after start-up", String.format("%.0f MB; with AppCDS %.0f MB", plain.rssMb(), cds.rssMb()),
+          "goal < 200 MB", "default JVM flags " + String.join(" ", jvmFlags()));
+    }
+  }
+
+  record Launch(double startMs, double rssMb) {}
+
+  /** The fat jar when it is built (as in production), else the test class path. */
+  private static List<String> watcherClasspath() {
+    Path jar = Path.of("target", "odm-watcher.jar");
+    return Files.exists(jar)
+        ? List.of("-cp", jar.toAbsolutePath().toString())
+        : List.of("-cp", System.getProperty("java.class.path"));
+  }
+
+  private static String launched() {
+    return Files.exists(Path.of("target", "odm-watcher.jar")) ? "fat jar" : "test class path";
+  }
+
+  private Launch launch(PipelineFixture world, List<String> extraFlags) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(watcherClasspath());
+    command.addAll(jvmFlags());
+    command.addAll(extraFlags);
+    watcherProperties(world, 10).forEach((k, v) -> command.add("-D" + k + "=" + v));
+    command.add("-Dmicronaut.server.port=-1");
+    command.add("org.odmwatcher.Application");
+    long t0 = System.nanoTime();
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try {
+      double startMs = -1;
+      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      long deadline = System.nanoTime() + PATIENCE.toNanos();
+      String line;
+      while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
+        if (line.contains("polling " + world.queueUrl)) {
+          startMs = (System.nanoTime() - t0) / 1e6;
+          break;
         }
-        // keep draining its output so it never blocks on a full pipe; ends when the process does
-        Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "drain");
-        drain.setDaemon(true);
-        drain.start();
-        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(5)); // idle after start-up
-        long rssKb = rssKb(process.pid());
-        figures.put("startup.toFirstPollMs", round(startMs));
-        figures.put("startup.idleRssMb", round(rssKb / 1024.0));
-        row("start-up: JVM start -> first poll", String.format("%.0f ms", startMs), "goal < 1.5 s", "");
-        row("idle RSS after start-up", String.format("%.0f MB", rssKb / 1024.0), "goal < 200 MB", String.join(" ", jvmFlags()));
-      } finally {
-        process.destroy();
-        process.waitFor(10, TimeUnit.SECONDS);
       }
+      // keep draining its output so it never blocks on a full pipe; ends when the process does
+      Thread drain = new Thread(() -> {
+        try {
+          while (out.readLine() != null) {
+            // discard
+          }
+        } catch (IOException ended) {
+          // the process is gone
+        }
+      }, "drain");
+      drain.setDaemon(true);
+      drain.start();
+      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(5)); // idle after start-up
+      return new Launch(startMs, rssKb(process.pid()) / 1024.0);
+    } finally {
+      process.destroy(); // SIGTERM: a clean exit, which is also when a training run writes its archive
+      process.waitFor(30, TimeUnit.SECONDS);
     }
   }
 

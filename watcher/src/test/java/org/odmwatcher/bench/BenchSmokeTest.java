@@ -1,0 +1,47 @@
+package org.odmwatcher.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Proves the benchmark command still runs end to end, in its tiny configuration. Timings never
+ * gate CI: this asserts only that every figure was produced.
+ */
+class BenchSmokeTest {
+  @Test
+  @SuppressWarnings("unchecked")
+  void smokeRunProducesEveryFigure() throws Exception {
+    Map<String, Object> result = new Bench(Bench.SMOKE).run();
+    Map<String, Object> figures = (Map<String, Object>) result.get("figures");
+    List<String> expected =
+        List.of(
+            "parse.recordsPerSecond",
+            "overhead.20.floor.foldersPerSecond",
+            "overhead.20.floor.p50ms",
+            "overhead.20.watcher.foldersPerSecond",
+            "overhead.20.watcher.handlingP50ms",
+            "overhead.20.watcher.handlingP99ms",
+            "overhead.20.watcher.enqueuedToDoneP99ms",
+            "overhead.20.ratio.time",
+            "overhead.20.ratio.p50",
+            "event.p50ms",
+            "event.p99ms",
+            "phase.p50ms",
+            "phase.p99ms",
+            "startup.toFirstPollMs",
+            "startup.idleRssMb",
+            "startup.cds.toFirstPollMs",
+            "startup.cds.idleRssMb",
+            "scaling.workers.1.foldersPerSecond",
+            "scaling.workers.4.foldersPerSecond",
+            "scaling.bucket.50.foldersPerSecond",
+            "scaling.bucket.100.foldersPerSecond");
+    assertThat(figures).containsKeys(expected.toArray(String[]::new));
+    assertThat((Number) figures.get("parse.recordsPerSecond")).matches(n -> n.doubleValue() > 0, "positive");
+    assertThat((Number) figures.get("startup.toFirstPollMs")).matches(n -> n.doubleValue() > 0, "the watcher JVM started");
+    assertThat(result).containsKeys("date", "cores", "java");
+  }
+}
