@@ -5,7 +5,7 @@ import org.odmwatcher.config.S3Config;
 import org.odmwatcher.storage.S3ClientFactory;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -31,7 +31,7 @@ public final class S3Options {
             .region(Region.of(region))
             .forcePathStyle(custom)
             .credentialsProvider(S3ClientFactory.credentials(new S3Config(endpoint, region, custom, accessKey, secretKey, "auto")))
-            .httpClient(UrlConnectionHttpClient.create())
+            .httpClient(ApacheHttpClient.create())
             .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(6).build()));
     if (custom) {
       builder.endpointOverride(URI.create(endpoint));

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.odmwatcher.storage.S3ClientFactory;
 import org.odmwatcher.config.S3Config;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -99,7 +99,7 @@ public final class LocalMode implements AutoCloseable {
         .region(Region.US_EAST_1)
         .forcePathStyle(true)
         .credentialsProvider(S3ClientFactory.credentials(new S3Config(endpoint, "us-east-1", true, accessKey, secretKey, "auto")))
-        .httpClient(UrlConnectionHttpClient.create())
+        .httpClient(ApacheHttpClient.create())
         .build();
   }
 

@@ -9,7 +9,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -25,7 +25,7 @@ public class S3ClientFactory {
             .region(Region.of(config.region()))
             .forcePathStyle(config.pathStyle())
             .credentialsProvider(credentials(config))
-            .httpClient(UrlConnectionHttpClient.create());
+            .httpClient(ApacheHttpClient.create());
     if (config.hasEndpoint()) {
       builder.endpointOverride(URI.create(config.endpoint()));
     }

@@ -14,7 +14,7 @@ import org.odmwatcher.testing.Clients;
 import org.odmwatcher.testing.RealServers;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -77,7 +77,7 @@ class BucketStoreTest {
             .region(Region.US_EAST_1)
             .forcePathStyle(true)
             .credentialsProvider(AnonymousCredentialsProvider.create())
-            .httpClient(UrlConnectionHttpClient.create())
+            .httpClient(ApacheHttpClient.create())
             .build()) {
       BucketStore unreachable = new BucketStore(down);
       assertThatThrownBy(() -> unreachable.get(BUCKET, "k", 10)).isInstanceOf(TransientFailureException.class);

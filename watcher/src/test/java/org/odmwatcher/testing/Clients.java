@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -25,7 +25,7 @@ public final class Clients {
         .region(Region.US_EAST_1)
         .forcePathStyle(true)
         .credentialsProvider(CREDENTIALS)
-        .httpClient(UrlConnectionHttpClient.create())
+        .httpClient(ApacheHttpClient.create())
         .build();
   }
 
@@ -34,7 +34,7 @@ public final class Clients {
         .endpointOverride(URI.create(servers.sqsEndpoint()))
         .region(Region.US_EAST_1)
         .credentialsProvider(CREDENTIALS)
-        .httpClient(UrlConnectionHttpClient.create())
+        .httpClient(ApacheHttpClient.create())
         .build();
   }
 

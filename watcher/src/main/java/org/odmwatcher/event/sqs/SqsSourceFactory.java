@@ -15,7 +15,7 @@ import org.odmwatcher.event.ObjectCreatedHandler;
 import org.odmwatcher.retry.BackoffCalculator;
 import org.odmwatcher.retry.RetryPolicy;
 import org.odmwatcher.storage.S3ClientFactory;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -32,9 +32,10 @@ public class SqsSourceFactory {
         SqsClient.builder()
             .region(Region.of(region))
             .credentialsProvider(S3ClientFactory.credentials(s3))
-            .httpClient(UrlConnectionHttpClient.builder()
+            .httpClient(ApacheHttpClient.builder()
                 // a long poll lasts up to 20 s: the read timeout must outlast it
                 .socketTimeout(config.waitTime().plusSeconds(10))
+                .maxConnections(config.concurrency() + 2)
                 .build());
     if (config.endpoint() != null && !config.endpoint().isBlank()) {
       builder.endpointOverride(URI.create(config.endpoint()));
