@@ -22,6 +22,8 @@ import java.time.Duration;
  * @param concurrency messages handled at the same time
  * @param shutdownGrace how long shutdown waits for in-flight messages before releasing them
  * @param backoff redelivery delay after a transient failure, grown from the receive count
+ * @param ackWindow how long a handled message may wait to be deleted together with others (up to
+ *     ten per DeleteMessageBatch call)
  */
 @ConfigurationProperties(SqsConfig.PREFIX)
 @Requires(property = SqsConfig.PREFIX + ".enabled", value = "true")
@@ -36,7 +38,8 @@ public record SqsConfig(
     @Bindable(defaultValue = "300s") @NotNull Duration visibilityTimeout,
     @Bindable(defaultValue = "10") @Min(1) @Max(256) int concurrency,
     @Bindable(defaultValue = "30s") @NotNull Duration shutdownGrace,
-    @NotNull BackoffConfig backoff) {
+    @NotNull BackoffConfig backoff,
+    @Bindable(defaultValue = "20ms") @NotNull Duration ackWindow) {
 
   public static final String PREFIX = "watcher.sqs";
 

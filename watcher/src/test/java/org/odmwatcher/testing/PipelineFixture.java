@@ -36,7 +36,16 @@ public final class PipelineFixture implements AutoCloseable {
   public final String queueUrl;
   public final String dlqUrl;
 
+  /** Namespace the watcher under test submits to and watches. */
+  public final String namespace;
+
   public PipelineFixture(String name) {
+    this(name, NAMESPACE);
+  }
+
+  /** A fixture with its own namespace (keeps informer lists small when many fixtures run). */
+  public PipelineFixture(String name, String namespace) {
+    this.namespace = namespace;
     String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
     bucket = id.toLowerCase(java.util.Locale.ROOT);
     s3.createBucket(b -> b.bucket(bucket));
@@ -74,7 +83,7 @@ public final class PipelineFixture implements AutoCloseable {
     p.put("watcher.s3.access-key", RealServers.ACCESS_KEY);
     p.put("watcher.s3.secret-key", RealServers.SECRET_KEY);
     p.put("watcher.argo.master-url", servers.kubernetesUrl());
-    p.put("watcher.argo.namespace", NAMESPACE);
+    p.put("watcher.argo.namespace", namespace);
     p.put("watcher.manifest.recheck-interval", "1s");
     return p;
   }
@@ -122,7 +131,7 @@ public final class PipelineFixture implements AutoCloseable {
   public List<GenericKubernetesResource> workflowsFor(String jobId) {
     return kubernetes
         .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
-        .inNamespace(NAMESPACE)
+        .inNamespace(namespace)
         .withLabel(WorkflowLabels.JOB_ID, jobId)
         .list()
         .getItems();
@@ -131,7 +140,7 @@ public final class PipelineFixture implements AutoCloseable {
   public List<GenericKubernetesResource> workflowsInBucket() {
     return kubernetes
         .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
-        .inNamespace(NAMESPACE)
+        .inNamespace(namespace)
         .withLabel(WorkflowLabels.BUCKET_HASH, org.odmwatcher.workflow.JobId.shortHash(bucket))
         .list()
         .getItems();
@@ -144,7 +153,7 @@ public final class PipelineFixture implements AutoCloseable {
   public void setWorkflowPhase(String name, String phase, String progress, String runningStep) {
     kubernetes
         .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
-        .inNamespace(NAMESPACE)
+        .inNamespace(namespace)
         .withName(name)
         .edit(
             wf -> {

@@ -36,7 +36,7 @@ public final class RealServers {
   private final SQSRestServer sqs;
   private final int sqsPort;
   private final S3Proxy s3;
-  private final KubernetesCrudDispatcher kubernetesState = new KubernetesCrudDispatcher();
+  private KubernetesCrudDispatcher kubernetesState = new KubernetesCrudDispatcher();
   private KubernetesMockServer kubernetes;
   private int kubernetesPort;
 
@@ -90,6 +90,16 @@ public final class RealServers {
 
   /** Brings the Kubernetes API back on the same port, with the objects it held. */
   public synchronized void startKubernetes() {
+    startKubernetes(kubernetesPort);
+  }
+
+  /**
+   * Starts the Kubernetes mock afresh, empty, on the same port. For the benchmarks: the mock scans
+   * every stored object on each request, so measurements must not inherit earlier runs' objects.
+   */
+  public synchronized void resetKubernetes() {
+    kubernetes.destroy();
+    kubernetesState = new KubernetesCrudDispatcher();
     startKubernetes(kubernetesPort);
   }
 

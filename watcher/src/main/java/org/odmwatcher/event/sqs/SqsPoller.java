@@ -38,6 +38,7 @@ public final class SqsPoller implements AutoCloseable {
   private final Timer acknowledged;
   private final Timer retried;
   private final Timer handling;
+  private final SqsAcknowledger acknowledger;
   private volatile boolean running;
   private Thread pollThread;
 
@@ -57,6 +58,7 @@ public final class SqsPoller implements AutoCloseable {
             .description("time from a message being received to it being settled (handled and acknowledged or retried)")
             .publishPercentiles(0.5, 0.95, 0.99)
             .register(metrics);
+    this.acknowledger = new SqsAcknowledger(sqs, config.queueUrl(), config.ackWindow(), acknowledged);
     this.free = new Semaphore(config.concurrency());
     this.workers =
         Executors.newFixedThreadPool(
@@ -151,8 +153,7 @@ public final class SqsPoller implements AutoCloseable {
         changeVisibility(message, retry.delay());
         recordLag(retried, message);
       } else {
-        sqs.deleteMessage(b -> b.queueUrl(config.queueUrl()).receiptHandle(message.receiptHandle()));
-        recordLag(acknowledged, message);
+        acknowledger.acknowledge(message);
       }
     } catch (SdkException e) {
       // Delete/visibility failed: the message comes back after its visibility timeout and is
@@ -243,6 +244,7 @@ public final class SqsPoller implements AutoCloseable {
     }
     inFlight.values().forEach(this::release);
     inFlight.clear();
+    acknowledger.close();
     workers.shutdownNow();
     LOG.info("stopped polling {}", config.queueUrl());
   }
