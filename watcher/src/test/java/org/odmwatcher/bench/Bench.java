@@ -27,7 +27,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.odmwatcher.testing.Clients;
 import org.odmwatcher.testing.Notifications;
+import org.odmwatcher.testing.RealServers;
 import org.odmwatcher.testing.PipelineFixture;
 import org.odmwatcher.workflow.ArgoWorkflowSubmitter;
 import org.openjdk.jmh.results.RunResult;
@@ -72,7 +75,14 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     Size size = "smoke".equals(System.getProperty("bench.size", "full")) ? SMOKE : FULL;
     Path out = Path.of(System.getProperty("bench.out", "target/bench.json"));
-    Map<String, Object> result = new Bench(size).run();
+    Map<String, Object> result;
+    try {
+      result = new Bench(size).run();
+    } catch (Exception | Error e) {
+      e.printStackTrace();
+      System.exit(1); // the in-process servers' threads would keep the JVM alive
+      return;
+    }
     Files.createDirectories(out.toAbsolutePath().getParent());
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), result);
     System.out.println("written " + out.toAbsolutePath());
@@ -177,6 +187,7 @@ public final class Bench {
         GenericKubernetesResource.class);
     byte[] status = "{\"schemaVersion\":1,\"state\":\"submitted\"}".getBytes(StandardCharsets.UTF_8);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
+    KubernetesClient kubernetes = Clients.kubernetes(world.servers); // the current (fresh) API server
     List<Double> millis = new ArrayList<>();
     long t0 = System.nanoTime();
     try {
@@ -190,7 +201,7 @@ public final class Bench {
           world.s3.listObjectsV2(b -> b.bucket(world.bucket).prefix(folder).delimiter("/"));
           GenericKubernetesResource wf = Serialization.clone(template);
           wf.getMetadata().setName(name);
-          world.kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace("floor").resource(wf).create();
+          kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace("floor").resource(wf).create();
           world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "floor-status.json"), RequestBody.fromBytes(status));
           return (System.nanoTime() - s) / 1e6;
         }));
@@ -200,6 +211,7 @@ public final class Bench {
       }
     } finally {
       pool.shutdown();
+      kubernetes.close();
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new Floor(folders.size() / seconds, quantile(millis, 0.5), quantile(millis, 0.99));
@@ -209,9 +221,9 @@ public final class Bench {
 
   // 3 and 4. Event arrival -> Workflow created (long polling, idle queue); phase change -> status.json
   private void eventAndPhaseLatency() throws Exception {
+    RealServers.get().resetKubernetes(); // before the fixture, whose client must see the new server
     try (PipelineFixture world = new PipelineFixture("bench-latency", nextNamespace())) {
       List<String> folders = populate(world, "event", size.eventSamples());
-      world.servers.resetKubernetes();
       try (ApplicationContext app = ApplicationContext.run(watcherProperties(world, 10))) {
         MeterRegistry metrics = app.getBean(MeterRegistry.class);
         awaitPolling(app);
