@@ -28,6 +28,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import org.odmwatcher.event.ObjectCreatedHandler;
+import org.odmwatcher.event.sweep.BucketSweep;
+import org.odmwatcher.status.StatusCodec;
+import org.odmwatcher.status.StatusWriter;
+import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.testing.Clients;
 import org.odmwatcher.testing.Notifications;
 import org.odmwatcher.testing.RealServers;
@@ -351,6 +356,29 @@ public final class Bench {
         figures.put("scaling.bucket." + bucketFolders + ".foldersPerSecond", round(rate));
         row("scaling: bucket of " + bucketFolders + " handled folders", String.format("%.0f folders/s", rate),
             "N=" + size.scalingFolders() + " new", "");
+        // The sweep over the same bucket: a first round reads each folder's status once, later
+        // rounds only list (the handled cache); both should grow linearly with the bucket.
+        BucketStore store = new BucketStore(world.s3);
+        BucketSweep sweep = new BucketSweep(store,
+            new StatusWriter(store, new StatusCodec(), "status.json", "auto", java.time.Clock.systemUTC()),
+            object -> ObjectCreatedHandler.Outcome.IGNORED, "odm.json", "status.json", "results/",
+            List.of(world.bucket), List.of(""), 1_000_000);
+        long t0 = System.nanoTime();
+        sweep.sweep();
+        double cold = (System.nanoTime() - t0) / 1e6;
+        t0 = System.nanoTime();
+        sweep.sweep();
+        double warm = (System.nanoTime() - t0) / 1e6;
+        t0 = System.nanoTime();
+        int keys = store.listAll(world.bucket, "").size(); // the floor: the bare listing alone
+        double list = (System.nanoTime() - t0) / 1e6;
+        int total = bucketFolders + size.scalingFolders();
+        figures.put("sweep." + bucketFolders + ".firstRoundMs", round(cold));
+        figures.put("sweep." + bucketFolders + ".laterRoundMs", round(warm));
+        figures.put("sweep." + bucketFolders + ".listFloorMs", round(list));
+        row("sweep of a bucket with " + total + " folders (" + keys + " keys)",
+            String.format("first round %.0f ms, later rounds %.0f ms (%.0f us/folder)", cold, warm, warm * 1000 / total),
+            String.format("bare listing %.0f ms", list), String.format("%.2fx", warm / list));
       }
     }
   }

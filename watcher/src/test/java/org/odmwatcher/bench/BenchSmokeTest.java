@@ -38,7 +38,9 @@ class BenchSmokeTest {
             "scaling.workers.1.foldersPerSecond",
             "scaling.workers.4.foldersPerSecond",
             "scaling.bucket.50.foldersPerSecond",
-            "scaling.bucket.100.foldersPerSecond");
+            "scaling.bucket.100.foldersPerSecond",
+            "sweep.50.firstRoundMs",
+            "sweep.100.laterRoundMs");
     assertThat(figures).containsKeys(expected.toArray(String[]::new));
     assertThat((Number) figures.get("parse.recordsPerSecond")).matches(n -> n.doubleValue() > 0, "positive");
     assertThat((Number) figures.get("startup.toFirstPollMs")).matches(n -> n.doubleValue() > 0, "the watcher JVM started");
