@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,29 +19,6 @@ class S3NotificationParserTest {
     try (InputStream in = S3NotificationParserTest.class.getResourceAsStream("/events/" + name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-  }
-
-  @Test
-  void parsesAwsPutRecordAndDecodesFormEncodedKey() throws IOException {
-    ParsedBody parsed = parser.parse(golden("s3-put.json"));
-    assertThat(parsed).isInstanceOf(ParsedBody.Notification.class);
-    ObjectCreated o = ((ParsedBody.Notification) parsed).created().get(0);
-    assertThat(o.bucket()).isEqualTo("drone-uploads");
-    assertThat(o.key()).isEqualTo("farm a, flight 3/odm.json");
-    assertThat(o.folder()).isEqualTo("farm a, flight 3/");
-    assertThat(o.size()).isEqualTo(164);
-    assertThat(o.eTag()).isEqualTo("0123456789abcdef0123456789abcdef");
-    assertThat(o.versionId()).isEqualTo("096fKKXTRTtl3on89fVO.nfljtsv6qko");
-    assertThat(o.sequencer()).isEqualTo("0055AED6DCD90281E5");
-    assertThat(o.eventTime()).isEqualTo(Instant.parse("2026-11-20T19:37:27.192Z"));
-  }
-
-  @Test
-  void keepsOnlyCreatedRecordsOfAMultiRecordBody() throws IOException {
-    ParsedBody.Notification n = (ParsedBody.Notification) parser.parse(golden("s3-multi-record.json"));
-    assertThat(n.created()).extracting(ObjectCreated::key).containsExactly("site/DJI_0001.JPG", "été 2026/山/odm.json");
-    assertThat(n.ignored()).isEqualTo(1);
-    assertThat(n.created().get(0).eTag()).isEqualTo("a1b2c3d4e5f60718293a4b5c6d7e8f90-2"); // quotes stripped
   }
 
   @Test
