@@ -22,8 +22,9 @@ import java.time.Duration;
  * @param concurrency messages handled at the same time
  * @param shutdownGrace how long shutdown waits for in-flight messages before releasing them
  * @param backoff redelivery delay after a transient failure, grown from the receive count
- * @param ackWindow how long a handled message may wait to be deleted together with others (up to
- *     ten per DeleteMessageBatch call)
+ * @param batchWindow how long to wait to fill a batch: a handled message waits at most this long to
+ *     be deleted with others (ten per DeleteMessageBatch), and a receive while every worker is busy
+ *     waits at most this long for more workers to come free
  */
 @ConfigurationProperties(SqsConfig.PREFIX)
 @Requires(property = SqsConfig.PREFIX + ".enabled", value = "true")
@@ -39,7 +40,7 @@ public record SqsConfig(
     @Bindable(defaultValue = "10") @Min(1) @Max(256) int concurrency,
     @Bindable(defaultValue = "30s") @NotNull Duration shutdownGrace,
     @NotNull BackoffConfig backoff,
-    @Bindable(defaultValue = "20ms") @NotNull Duration ackWindow) {
+    @Bindable(defaultValue = "20ms") @NotNull Duration batchWindow) {
 
   public static final String PREFIX = "watcher.sqs";
 

@@ -58,7 +58,7 @@ public final class SqsPoller implements AutoCloseable {
             .description("time from a message being received to it being settled (handled and acknowledged or retried)")
             .publishPercentiles(0.5, 0.95, 0.99)
             .register(metrics);
-    this.acknowledger = new SqsAcknowledger(sqs, config.queueUrl(), config.ackWindow(), acknowledged);
+    this.acknowledger = new SqsAcknowledger(sqs, config.queueUrl(), config.batchWindow(), acknowledged);
     this.free = new Semaphore(config.concurrency());
     this.workers =
         Executors.newFixedThreadPool(
@@ -88,7 +88,8 @@ public final class SqsPoller implements AutoCloseable {
       int wanted = 0;
       try {
         free.acquire();
-        wanted = 1 + drainUpTo(config.maxMessages() - 1);
+        wanted = 1;
+        wanted += gatherUpTo(config.maxMessages() - 1);
         List<Message> messages = receive(wanted);
         free.release(wanted - messages.size());
         wanted = 0;
@@ -121,10 +122,23 @@ public final class SqsPoller implements AutoCloseable {
     }
   }
 
-  private int drainUpTo(int max) {
+  /**
+   * Takes up to {@code max} more free workers: those free now, and those freed within the batch
+   * window. When every worker is busy, workers free up one at a time; without this short wait each
+   * receive would fetch a single message, one SQS call per message.
+   */
+  private int gatherUpTo(int max) throws InterruptedException {
     int got = 0;
     while (got < max && free.tryAcquire()) {
       got++;
+    }
+    if (got == 0 && max > 0 && config.concurrency() > 1) {
+      long deadline = System.nanoTime() + config.batchWindow().toNanos();
+      long left;
+      while (got < max && (left = deadline - System.nanoTime()) > 0
+          && free.tryAcquire(left, java.util.concurrent.TimeUnit.NANOSECONDS)) {
+        got++;
+      }
     }
     return got;
   }
