@@ -56,10 +56,7 @@ class NodeOdmApiTest implements TestPropertyProvider {
 
   @Override
   public Map<String, String> getProperties() {
-    Map<String, String> p = new LinkedHashMap<>(world.properties());
-    p.put("watcher.sqs.enabled", "false");
-    p.put("watcher.api.enabled", "true");
-    p.put("watcher.api.bucket", world.bucket);
+    Map<String, String> p = new LinkedHashMap<>(world.apiProperties());
     p.put("watcher.api.poll-interval", "300ms");
     p.put("watcher.api.max-images", "50");
     p.put("watcher.api.max-parallel-tasks", "3");

@@ -24,10 +24,7 @@ class NodeOdmTokenTest implements TestPropertyProvider {
 
   @Override
   public Map<String, String> getProperties() {
-    Map<String, String> p = new LinkedHashMap<>(world.properties());
-    p.put("watcher.sqs.enabled", "false");
-    p.put("watcher.api.enabled", "true");
-    p.put("watcher.api.bucket", world.bucket);
+    Map<String, String> p = new LinkedHashMap<>(world.apiProperties());
     p.put("watcher.api.token", "s3cret");
     return p;
   }

@@ -88,6 +88,15 @@ public final class PipelineFixture implements AutoCloseable {
     return p;
   }
 
+  /** {@link #properties()} for the NodeODM API instead of SQS: the API's tasks live in this bucket. */
+  public Map<String, String> apiProperties() {
+    Map<String, String> p = new HashMap<>(properties());
+    p.put("watcher.sqs.enabled", "false");
+    p.put("watcher.api.enabled", "true");
+    p.put("watcher.api.bucket", bucket);
+    return p;
+  }
+
   public void uploadImages(String folder, int count) {
     for (int i = 1; i <= count; i++) {
       String key = folder + String.format("DJI_%04d.JPG", i);
