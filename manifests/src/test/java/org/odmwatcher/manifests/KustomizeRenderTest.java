@@ -116,6 +116,13 @@ class KustomizeRenderTest {
     assertThat(config.path("WATCHER_S3_PATH_STYLE").asText()).isEqualTo("true");
     assertThat(config.path("WATCHER_MINIO_ENABLED").asText()).isEqualTo("true");
     assertThat(config.path("WATCHER_SQS_ENABLED").asText()).isEqualTo("false");
+    // the webhook is authenticated: the token comes from a Secret, merged into the watcher's env
+    JsonNode watcher = Manifests.find(docs, "Deployment", "odm-watcher").node().path("spec").path("template")
+        .path("spec").path("containers").get(0);
+    assertThat(watcher.path("env").findValues("name").stream().map(JsonNode::asText))
+        .contains("WATCHER_MINIO_TOKEN", "WATCHER_ARGO_NAMESPACE");
+    assertThat(watcher.path("env").toString()).contains("\"name\":\"odm-minio-webhook\"");
+    assertThat(watcher.path("image").asText()).isNotBlank();
     assertThat(
             Manifests.find(docs, "ConfigMap", "odm-workflow-settings")
                 .node()

@@ -70,6 +70,39 @@ final class Manifests {
     return docs.stream().filter(d -> !d.kind().equals("Kustomization")).toList();
   }
 
+  /**
+   * Files that kustomizations name under {@code patches:}: partial documents, merged into the
+   * rendered output. Policies about complete objects judge the rendered result instead of them.
+   */
+  static java.util.Set<Path> patchFiles() {
+    java.util.Set<Path> patches = new java.util.HashSet<>();
+    for (Path file : sourceFiles()) {
+      if (!file.getFileName().toString().startsWith("kustomization.")) {
+        continue;
+      }
+      try {
+        JsonNode kustomization = YAML.readTree(file.toFile());
+        for (JsonNode patch : kustomization.path("patches")) {
+          if (patch.hasNonNull("path")) {
+            patches.add(file.getParent().resolve(patch.get("path").asText()).normalize());
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return patches;
+  }
+
+  /** Complete objects: the sources that are not patches, and every rendered overlay. */
+  static List<ManifestDocument> completeDocuments() {
+    java.util.Set<String> patches =
+        patchFiles().stream().map(p -> root().relativize(p).toString() + "#").collect(java.util.stream.Collectors.toSet());
+    Stream<ManifestDocument> sources =
+        sourceDocuments().stream().filter(d -> patches.stream().noneMatch(p -> d.origin().startsWith(p)));
+    return Stream.concat(sources, renderedAll().stream()).toList();
+  }
+
   /** What {@code kubectl kustomize overlays/<name>} renders. */
   static List<ManifestDocument> rendered(String overlay) {
     return RENDERED.computeIfAbsent(
