@@ -23,10 +23,11 @@ public final class Application {
     switch (command) {
       case "job-finished" -> System.exit(JobFinishedCommand.run(rest));
       case "local" -> {
-        int code = new CommandLine(new LocalCommand()).execute(rest);
+        LocalCommand local = new LocalCommand();
+        int code = new CommandLine(local).execute(rest);
         // Serving local mode returns only from its shutdown hook, where System.exit would block;
         // a one-shot --run (or an error) ends here.
-        if (code != 0 || Arrays.stream(rest).anyMatch(a -> a.equals("--run") || a.startsWith("--run="))) {
+        if (code != 0 || local.isOneShot()) {
           System.exit(code);
         }
       }

@@ -89,6 +89,11 @@ public final class LocalCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Whether this is a one-shot run ({@code --run}) that ends by itself. */
+  public boolean isOneShot() {
+    return run != null;
+  }
+
   /** Uploads {@code --run}'s folder, follows its job to the end, and stops local mode. */
   private int runOnce(LocalMode mode) throws Exception {
     String name = run.toAbsolutePath().normalize().getFileName().toString();

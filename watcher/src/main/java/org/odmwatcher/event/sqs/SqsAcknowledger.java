@@ -16,7 +16,6 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
  * Deletes handled messages in batches of up to ten ({@code DeleteMessageBatch}): a busy queue
@@ -102,20 +101,9 @@ final class SqsAcknowledger implements AutoCloseable {
           entries.stream().collect(Collectors.toMap(DeleteMessageBatchRequestEntry::id, e -> batch.get(Integer.parseInt(e.id()))));
       response.failed().forEach(f -> LOG.warn("message {}: delete failed ({} {}); it will be redelivered and handled again",
           byId.get(f.id()).messageId(), f.code(), f.message()));
-      response.successful().forEach(s -> recordLag(byId.get(s.id())));
+      response.successful().forEach(s -> SqsPoller.recordLag(lag, byId.get(s.id())));
     } catch (SdkException e) {
       LOG.warn("deleting {} messages failed ({}); they will be redelivered and handled again", batch.size(), e.getMessage());
-    }
-  }
-
-  private void recordLag(Message message) {
-    String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
-    if (sent != null) {
-      try {
-        lag.record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - Long.parseLong(sent))));
-      } catch (NumberFormatException e) {
-        // no lag to record
-      }
     }
   }
 

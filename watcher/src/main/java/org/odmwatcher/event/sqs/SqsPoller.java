@@ -202,7 +202,8 @@ public final class SqsPoller implements AutoCloseable {
         .register(metrics);
   }
 
-  private static void recordLag(Timer timer, Message message) {
+  /** Records how long ago SQS accepted the message (its SentTimestamp). */
+  static void recordLag(Timer timer, Message message) {
     String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
     if (sent != null) {
       try {
