@@ -80,8 +80,8 @@ public final class PipelineFixture implements AutoCloseable {
     p.put("watcher.sqs.backoff.jitter", "0");
     p.put("watcher.s3.endpoint", servers.s3Endpoint());
     p.put("watcher.s3.path-style", "true");
-    p.put("watcher.s3.access-key", RealServers.ACCESS_KEY);
-    p.put("watcher.s3.secret-key", RealServers.SECRET_KEY);
+    p.put("watcher.s3.access-key", Principal.WATCHER.accessKey());
+    p.put("watcher.s3.secret-key", Principal.WATCHER.secretKey());
     p.put("watcher.argo.master-url", servers.kubernetesUrl());
     p.put("watcher.argo.namespace", namespace);
     p.put("watcher.manifest.recheck-interval", "1s");

@@ -22,8 +22,9 @@ import org.gaul.s3proxy.auth.AuthenticationType;
  * mock can be stopped and started again on the same port with its state kept, to play an outage.
  */
 public final class RealServers {
-  public static final String ACCESS_KEY = "test-access";
-  public static final String SECRET_KEY = "test-secret";
+  /** The user's keys ({@link Principal#PILOT}); every {@link Principal} has its own. */
+  public static final String ACCESS_KEY = Principal.PILOT.accessKey();
+  public static final String SECRET_KEY = Principal.PILOT.secretKey();
 
   private static RealServers instance;
   /** Held so the level sticks: the mock server logs every request through java.util.logging. */
@@ -47,12 +48,19 @@ public final class RealServers {
     Path dir = Files.createTempDirectory("s3proxy");
     Properties props = new Properties();
     props.setProperty("jclouds.filesystem.basedir", dir.toString());
+    org.gaul.s3proxy.blobstore.BlobStore store = org.gaul.s3proxy.BlobStores.create("transient", props);
     s3 =
         S3Proxy.builder()
-            .blobStore(org.gaul.s3proxy.BlobStores.create("transient", props))
+            .blobStore(store)
             .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
             .endpoint(URI.create("http://127.0.0.1:0"))
             .build();
+    // One store, a key pair per principal (S3Proxy's multi-identity hook), so calls can be told apart.
+    s3.setBlobStoreLocator(
+        (identity, container, blob) ->
+            Principal.byAccessKey(identity)
+                .map(p -> new org.gaul.s3proxy.AccessGrant(p.secretKey(), store))
+                .orElse(null));
     s3.start();
     Awaitility.await().until(() -> "STARTED".equals(s3.getState()));
 
