@@ -9,13 +9,16 @@ import java.time.Duration;
 
 /**
  * Where and how Workflows are submitted ({@code watcher.argo.*}). Kubernetes itself is found the
- * usual way (kubeconfig, in-cluster service account) unless {@code master-url} is set.
+ * usual way ({@code $KUBECONFIG}, {@code ~/.kube/config}, in-cluster service account) unless
+ * {@code kubeconfig} names a kubeconfig file; {@code master-url} overrides the server of either.
  *
  * @param namespace namespace the Workflows are created and watched in
  * @param workflowTemplate name of the WorkflowTemplate each Workflow references
  * @param masterUrl optional API server URL overriding discovery
  * @param watch whether to watch Workflows and keep {@code status.json} current
  * @param resync how often the informer re-delivers every Workflow (repairs missed status writes)
+ * @param kubeconfig optional kubeconfig file (server, credentials, current context) to use instead
+ *     of the usual discovery, as {@code kubectl --kubeconfig} does
  */
 @ConfigurationProperties(ArgoConfig.PREFIX)
 public record ArgoConfig(
@@ -23,7 +26,16 @@ public record ArgoConfig(
     @Bindable(defaultValue = "odm-process") @NotBlank String workflowTemplate,
     @Nullable String masterUrl,
     @Bindable(defaultValue = "true") boolean watch,
-    @Bindable(defaultValue = "5m") @NotNull Duration resync) {
+    @Bindable(defaultValue = "5m") @NotNull Duration resync,
+    @Nullable String kubeconfig) {
 
   public static final String PREFIX = "watcher.argo";
+
+  @io.micronaut.core.annotation.Creator
+  public ArgoConfig {}
+
+  /** Settings with the usual Kubernetes discovery (no kubeconfig file named). */
+  public ArgoConfig(String namespace, String workflowTemplate, String masterUrl, boolean watch, Duration resync) {
+    this(namespace, workflowTemplate, masterUrl, watch, resync, null);
+  }
 }

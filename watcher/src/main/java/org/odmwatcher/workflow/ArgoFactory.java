@@ -14,7 +14,8 @@ import org.odmwatcher.config.S3Config;
 
 /**
  * Argo Workflows as the executor ({@code watcher.executor=argo}, the default). Kubernetes is found
- * the usual way (kubeconfig, in-cluster) unless {@code watcher.argo.master-url} is set.
+ * the usual way (kubeconfig, in-cluster) unless {@code watcher.argo.kubeconfig} names a kubeconfig
+ * file; {@code watcher.argo.master-url} overrides the server either way.
  */
 @Factory
 @Requires(property = "watcher.executor", value = "argo", defaultValue = "argo")
@@ -23,7 +24,11 @@ public class ArgoFactory {
   @Singleton
   @Bean(preDestroy = "close")
   KubernetesClient kubernetesClient(ArgoConfig argo) {
-    ConfigBuilder config = new ConfigBuilder(Config.autoConfigure(null));
+    boolean explicit = argo.kubeconfig() != null && !argo.kubeconfig().isBlank();
+    // fabric8's Config.fromKubeconfig reads server, credentials and current context from the file,
+    // exactly as autoConfigure does from $KUBECONFIG; the file must exist (a typo is an error).
+    ConfigBuilder config =
+        new ConfigBuilder(explicit ? Config.fromKubeconfig(new java.io.File(argo.kubeconfig())) : Config.autoConfigure(null));
     if (argo.masterUrl() != null && !argo.masterUrl().isBlank()) {
       config.withMasterUrl(argo.masterUrl());
     }

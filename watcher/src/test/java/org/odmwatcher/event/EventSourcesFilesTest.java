@@ -33,8 +33,8 @@ class EventSourcesFilesTest {
   private static final String MANIFEST_NAME = defaultOf(ManifestConfig.class, 0);
   private static final String MINIO_PATH = defaultOf(MinioWebhookConfig.class, 1);
   private static final Set<String> WATCHER_ACTIONS =
-      Set.of("s3:GetObject", "s3:PutObject", "s3:ListBucket", "sqs:ReceiveMessage", "sqs:DeleteMessage",
-          "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes");
+      Set.of("s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject", "s3:AbortMultipartUpload",
+          "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes");
 
   /** A config record's {@code @Bindable(defaultValue)}, so the test follows the code's defaults. */
   private static String defaultOf(Class<? extends Record> type, int component) {
@@ -232,6 +232,9 @@ class EventSourcesFilesTest {
       List<String> a = actions(s);
       if (a.contains("s3:ListBucket")) {
         assertThat(resource).isEqualTo("arn:aws:s3:::${BUCKET}");
+      } else if (a.contains("s3:DeleteObject")) {
+        // the NodeODM API's task folders (watcher.api.prefix), the only place the watcher deletes
+        assertThat(resource).isEqualTo("arn:aws:s3:::${BUCKET}/api-tasks/*");
       } else if (a.contains("s3:PutObject")) {
         assertThat(resource).isEqualTo("arn:aws:s3:::${BUCKET}/*status.json");
       } else if (a.get(0).startsWith("sqs:")) {

@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.URI;
+import java.util.List;
+import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -58,6 +60,31 @@ public final class Clients {
             .withRequestRetryBackoffLimit(0)
             .build();
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /**
+   * A kubeconfig file for {@code principal} (the test server, its bearer token), for applications
+   * that find Kubernetes by a kubeconfig as in production ({@code watcher.argo.kubeconfig}).
+   */
+  public static java.nio.file.Path kubeconfig(RealServers servers, Principal principal) {
+    Map<String, Object> config =
+        Map.of(
+            "apiVersion", "v1",
+            "kind", "Config",
+            "clusters", List.of(Map.of("name", "test", "cluster", Map.of("server", servers.kubernetesUrl()))),
+            "users", List.of(Map.of("name", principal.name().toLowerCase(java.util.Locale.ROOT),
+                "user", Map.of("token", principal.kubernetesToken()))),
+            "contexts", List.of(Map.of("name", "test", "context",
+                Map.of("cluster", "test", "user", principal.name().toLowerCase(java.util.Locale.ROOT), "namespace", "odm"))),
+            "current-context", "test");
+    try {
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("kubeconfig-" + principal.name().toLowerCase(java.util.Locale.ROOT), ".yaml");
+      file.toFile().deleteOnExit();
+      new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).writeValue(file.toFile(), config);
+      return file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   public static StaticCredentialsProvider credentials(Principal principal) {

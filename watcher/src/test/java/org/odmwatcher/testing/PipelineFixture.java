@@ -83,6 +83,7 @@ public final class PipelineFixture implements AutoCloseable {
     p.put("watcher.s3.access-key", Principal.WATCHER.accessKey());
     p.put("watcher.s3.secret-key", Principal.WATCHER.secretKey());
     p.put("watcher.argo.master-url", servers.kubernetesUrl());
+    p.put("watcher.argo.kubeconfig", Clients.kubeconfig(servers, Principal.WATCHER).toString());
     p.put("watcher.argo.namespace", namespace);
     p.put("watcher.manifest.recheck-interval", "1s");
     return p;

@@ -18,8 +18,10 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 
 /**
  * The real servers the tests talk to, started in-process once per JVM on loopback ports: ElasticMQ
- * (SQS), S3Proxy (S3, transient store) and the fabric8 Kubernetes mock in CRUD mode. The Kubernetes
- * mock can be stopped and started again on the same port with its state kept, to play an outage.
+ * (SQS), S3Proxy (S3, transient store) and the fabric8 Kubernetes mock in CRUD mode, which records
+ * every request for the RBAC contract and refuses oversized annotations as kube-apiserver does
+ * ({@link KubernetesApiDispatcher}). The Kubernetes mock can be stopped and started again on the
+ * same port with its state kept, to play an outage.
  */
 public final class RealServers {
   /** The user's keys ({@link Principal#PILOT}); every {@link Principal} has its own. */
@@ -37,7 +39,7 @@ public final class RealServers {
   private final SQSRestServer sqs;
   private final int sqsPort;
   private final S3Proxy s3;
-  private KubernetesCrudDispatcher kubernetesState = new KubernetesCrudDispatcher();
+  private KubernetesCrudDispatcher kubernetesState = new KubernetesApiDispatcher();
   private KubernetesMockServer kubernetes;
   private int kubernetesPort;
 
@@ -109,7 +111,7 @@ public final class RealServers {
    */
   public synchronized void resetKubernetes() {
     KubernetesMockServer old = kubernetes;
-    kubernetesState = new KubernetesCrudDispatcher();
+    kubernetesState = new KubernetesApiDispatcher();
     startKubernetes(0);
     Thread stopper = new Thread(() -> {
       try {

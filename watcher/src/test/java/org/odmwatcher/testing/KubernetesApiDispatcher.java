@@ -1,0 +1,116 @@
+package org.odmwatcher.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.odmwatcher.testing.contract.CallLog;
+
+/**
+ * The fabric8 mock's CRUD dispatcher, made a little more like kube-apiserver:
+ *
+ * <ul>
+ *   <li>every request is recorded for the RBAC contract (method, path, query and the principal
+ *       whose bearer token it carries; see {@link CallLog});
+ *   <li>an object whose annotations exceed 256 KiB in total is refused with 422 {@code Invalid},
+ *       as the real server refuses it: kubernetes/apimachinery {@code
+ *       pkg/api/validation/objectmeta.go}, {@code ValidateAnnotations} with {@code
+ *       TotalAnnotationSizeLimitB = 256 * (1 << 10)} (sum of the keys' and values' byte lengths),
+ *       reported through {@code errors.NewInvalid} ({@code staging/src/k8s.io/apimachinery/pkg/api/
+ *       errors/errors.go}) as {@code <Kind>.<group> "<name>" is invalid: metadata.annotations: Too
+ *       long: must have at most 262144 bytes}. Custom resources such as Workflows get the same
+ *       ObjectMeta validation (apiextensions-apiserver {@code customResourceStrategy.Validate}).
+ * </ul>
+ */
+final class KubernetesApiDispatcher extends KubernetesCrudDispatcher {
+  static final long TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * (1 << 10);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    record(request);
+    String method = request.getMethod().toUpperCase(Locale.ROOT);
+    if (method.equals("POST") || method.equals("PUT")) {
+      MockResponse refused = validateAnnotations(request);
+      if (refused != null) {
+        return refused;
+      }
+    }
+    return super.dispatch(request);
+  }
+
+  private static void record(RecordedRequest request) {
+    String target = request.getPath();
+    int q = target.indexOf('?');
+    String authorization = request.getHeader("Authorization");
+    String token =
+        authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+            ? authorization.substring(7).trim()
+            : null;
+    Map<String, Object> call = new LinkedHashMap<>();
+    call.put("method", request.getMethod().toUpperCase(Locale.ROOT));
+    call.put("path", q < 0 ? target : target.substring(0, q));
+    call.put("query", q < 0 ? "" : normalisedQuery(target.substring(q + 1)));
+    call.put("principal", token == null ? null : Principal.byKubernetesToken(token).map(Enum::name).orElse(null));
+    call.put("authenticated", token != null);
+    CallLog.KUBERNETES.record(call);
+  }
+
+  /**
+   * Keeps the query parameters that decide the RBAC verb or scope (watch, labelSelector's
+   * presence, fieldSelector) and drops those that change on every call (resourceVersion,
+   * timeouts), so identical calls are written once.
+   */
+  private static String normalisedQuery(String query) {
+    StringBuilder kept = new StringBuilder();
+    for (String pair : query.split("&")) {
+      String name = pair.contains("=") ? pair.substring(0, pair.indexOf('=')) : pair;
+      if (name.equals("watch") || name.equals("fieldSelector") || name.equals("labelSelector")) {
+        String value = name.equals("labelSelector") ? "…" : pair.substring(Math.min(pair.length(), name.length() + 1));
+        kept.append(kept.length() == 0 ? "" : "&").append(name).append('=').append(value);
+      }
+    }
+    return kept.toString();
+  }
+
+  private static MockResponse validateAnnotations(RecordedRequest request) {
+    JsonNode object;
+    try {
+      object = JSON.readTree(request.getBody().getBytes());
+    } catch (Exception e) {
+      return null; // not JSON: the CRUD dispatcher answers as it does
+    }
+    if (object == null || !object.path("metadata").path("annotations").isObject()) {
+      return null;
+    }
+    long size = 0;
+    for (Iterator<Map.Entry<String, JsonNode>> it = object.path("metadata").path("annotations").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> a = it.next();
+      size += a.getKey().getBytes(StandardCharsets.UTF_8).length + a.getValue().asText().getBytes(StandardCharsets.UTF_8).length;
+    }
+    if (size <= TOTAL_ANNOTATION_SIZE_LIMIT_B) {
+      return null;
+    }
+    String kind = object.path("kind").asText();
+    String apiVersion = object.path("apiVersion").asText();
+    String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+    String name = object.path("metadata").path("name").asText();
+    String causeMessage = "Too long: must have at most " + TOTAL_ANNOTATION_SIZE_LIMIT_B + " bytes";
+    ObjectNode status = JSON.createObjectNode();
+    status.put("kind", "Status").put("apiVersion", "v1").put("status", "Failure");
+    status.putObject("metadata");
+    status.put("message", kind + (group.isEmpty() ? "" : "." + group) + " \"" + name + "\" is invalid: metadata.annotations: " + causeMessage);
+    status.put("reason", "Invalid").put("code", 422);
+    ObjectNode details = status.putObject("details").put("name", name).put("group", group).put("kind", kind);
+    details.putArray("causes").addObject()
+        .put("reason", "FieldValueTooLong").put("message", causeMessage).put("field", "metadata.annotations");
+    return new MockResponse().setResponseCode(422).setHeader("Content-Type", "application/json").setBody(status.toString());
+  }
+}

@@ -1,0 +1,69 @@
+package org.odmwatcher.testing.contract;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.odmwatcher.testing.Principal;
+import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+
+/**
+ * Records every S3 and SQS call any SDK client in the test JVM sends (registered for all clients
+ * through {@code software/amazon/awssdk/global/handlers/execution.interceptors}, the SDK's global
+ * interceptor hook), for the IAM contract. The caller is told by the access key in the signed
+ * request's {@code Authorization} header, as AWS itself tells it: {@code Credential=<key>/<date>/…}.
+ * Only what decides the IAM action and resource is kept: service, operation, bucket, key, version,
+ * the keys of a DeleteObjects, the queue URL.
+ */
+public final class AwsCallRecorder implements ExecutionInterceptor {
+  private static final Pattern CREDENTIAL = Pattern.compile("Credential=([^/,\\s]+)/");
+
+  @Override
+  public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+    String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME);
+    if (!"S3".equals(service) && !"Sqs".equals(service)) {
+      return;
+    }
+    String accessKey =
+        context.httpRequest().firstMatchingHeader("Authorization")
+            .map(CREDENTIAL::matcher)
+            .filter(Matcher::find)
+            .map(m -> m.group(1))
+            .orElse("");
+    SdkRequest request = context.request();
+    Map<String, Object> call = new LinkedHashMap<>();
+    call.put("principal", Principal.byAccessKey(accessKey).map(Enum::name).orElse(null));
+    call.put("accessKey", accessKey);
+    call.put("service", service);
+    call.put("operation", attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+    call.put("bucket", field(request, "Bucket").orElse(null));
+    call.put("key", field(request, "Key").orElse(null));
+    call.put("versionId", field(request, "VersionId").orElse(null));
+    call.put("destinationBucket", field(request, "DestinationBucket").orElse(null));
+    call.put("destinationKey", field(request, "DestinationKey").orElse(null));
+    call.put("sourceBucket", field(request, "SourceBucket").orElse(null));
+    call.put("sourceKey", field(request, "SourceKey").orElse(null));
+    call.put("queueUrl", field(request, "QueueUrl").orElse(null));
+    if (request instanceof DeleteObjectsRequest delete && delete.delete() != null) {
+      List<String> keys = delete.delete().objects().stream().map(ObjectIdentifier::key).sorted().toList();
+      call.put("keys", keys);
+    }
+    CallLog.AWS.record(call);
+  }
+
+  private static Optional<String> field(SdkRequest request, String name) {
+    try {
+      return request.getValueForField(name, Object.class).map(String::valueOf);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+}
