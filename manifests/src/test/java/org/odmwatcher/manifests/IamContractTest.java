@@ -32,10 +32,11 @@ class IamContractTest {
   /** Who else signs calls in the tests: the user and the test harness, and the test Argo's controller. */
   static final Set<String> NOT_OURS = Set.of("PILOT", "CONTROLLER");
   /**
-   * Keys of stores that are not AWS and know no IAM: local mode's embedded S3 server (LocalMode,
-   * {@code odm-local}) and the upload/status commands' tests against it.
+   * Keys that are nobody's on purpose: local mode's embedded S3 server, which is not AWS and knows
+   * no IAM (LocalMode, {@code odm-local}), and the key JobFinishedCommandTest signs with to see the
+   * store refuse it.
    */
-  static final Set<String> NO_IAM_KEYS = Set.of("odm-local");
+  static final Set<String> NO_IAM_KEYS = Set.of("odm-local", "not-a-principal");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

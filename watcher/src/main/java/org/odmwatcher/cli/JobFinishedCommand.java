@@ -1,6 +1,9 @@
 package org.odmwatcher.cli;
 
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.EnvironmentPropertySource;
+import io.micronaut.context.env.MapPropertySource;
+import io.micronaut.context.env.PropertySource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,15 +16,28 @@ import org.odmwatcher.workflow.WorkflowPhase;
  * {@code job-finished}: run by the WorkflowTemplate's exit handler so the final state reaches
  * {@code status.json} even while the watcher is scaled to zero. Arguments come as an array from
  * the template ({@code --bucket B --prefix P --job-id J --results-prefix R --phase
- * Succeeded|Failed|Error}); S3 settings from {@code WATCHER_S3_*} environment variables.
+ * Succeeded|Failed|Error}); S3 settings from {@code WATCHER_S3_*} environment variables, keys from
+ * the AWS default chain ({@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, IRSA, …).
+ *
+ * <p>The command's inputs are its arguments and its environment, both passed in ({@link #run(String[],
+ * Map)}), so that it can run in-process with a given environment exactly as in its container.
  */
 public final class JobFinishedCommand {
   private static final List<String> REQUIRED = List.of("--bucket", "--prefix", "--job-id", "--phase");
 
   private JobFinishedCommand() {}
 
-  /** Returns the process exit code. */
+  /** Runs with this process's environment; returns the process exit code. */
   public static int run(String[] args) {
+    return run(args, System.getenv());
+  }
+
+  /**
+   * Runs with {@code environment} as the process environment (read with Micronaut's environment
+   * variable convention, {@code WATCHER_S3_ENDPOINT} = {@code watcher.s3.endpoint}); returns the
+   * process exit code.
+   */
+  public static int run(String[] args, Map<String, String> environment) {
     Map<String, String> options;
     try {
       options = parse(args);
@@ -36,6 +52,8 @@ public final class JobFinishedCommand {
         ApplicationContext.builder()
             .properties(Map.of("watcher.executor", "none", "watcher.sqs.enabled", "false", "watcher.argo.watch", "false"))
             .deduceEnvironment(false)
+            .environmentPropertySource(false)
+            .propertySources(environmentSource(environment))
             .start()) {
       context.getBean(PhaseRecorder.class)
           .record(options.get("--bucket"), options.get("--prefix"), options.get("--job-id"), phase);
@@ -46,6 +64,34 @@ public final class JobFinishedCommand {
       System.err.println("job-finished: " + e.getMessage());
       return 1; // the template's retryStrategy tries again
     }
+  }
+
+  /**
+   * {@code environment} as Micronaut's own environment source would read it (same convention, same
+   * low precedence). The SDK's environment keys ({@code AWS_ACCESS_KEY_ID} and {@code
+   * AWS_SECRET_ACCESS_KEY}, what the template passes from the {@code odm-s3-credentials} Secret)
+   * become the static keys they stand for, unless {@code WATCHER_S3_ACCESS_KEY} is set or a session
+   * token comes with them; otherwise the AWS default chain finds the credentials as before.
+   */
+  static PropertySource environmentSource(Map<String, String> environment) {
+    Map<String, Object> values = new LinkedHashMap<>(environment);
+    String accessKey = environment.get("AWS_ACCESS_KEY_ID");
+    if (accessKey != null && !accessKey.isBlank() && !environment.containsKey("WATCHER_S3_ACCESS_KEY")
+        && environment.get("AWS_SESSION_TOKEN") == null) {
+      values.put("WATCHER_S3_ACCESS_KEY", accessKey);
+      values.put("WATCHER_S3_SECRET_KEY", environment.getOrDefault("AWS_SECRET_ACCESS_KEY", ""));
+    }
+    return new MapPropertySource("job-finished-environment", values) {
+      @Override
+      public int getOrder() {
+        return EnvironmentPropertySource.POSITION;
+      }
+
+      @Override
+      public PropertyConvention getConvention() {
+        return PropertyConvention.ENVIRONMENT_VARIABLE;
+      }
+    };
   }
 
   static WorkflowPhase phaseOf(String argoStatus, String message) {

@@ -31,6 +31,8 @@ public interface ObjectCreatedHandler {
     /** The manifest is gone (deleted after the event was sent). */
     GONE,
     /** The manifest asked to cancel the folder's running job. */
-    CANCELED
+    CANCELED,
+    /** The executor refused the job for good; recorded as failed with its reason. */
+    REJECTED
   }
 }

@@ -17,6 +17,7 @@ import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.workflow.JobId;
+import org.odmwatcher.workflow.JobRejectedException;
 import org.odmwatcher.workflow.JobSpec;
 import org.odmwatcher.workflow.JobSubmitter;
 import org.odmwatcher.workflow.OdmArguments;
@@ -135,7 +136,15 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     waiting.remove(bucket, folder);
 
     JobSpec spec = new JobSpec(bucket, folder, jobId, manifestBlob.eTag(), manifest, images.images(), folder + resultsFolder);
-    JobSubmitter.Submission submission = submitter.submit(spec);
+    JobSubmitter.Submission submission;
+    try {
+      submission = submitter.submit(spec);
+    } catch (JobRejectedException e) {
+      statusWriter.record(bucket, folder,
+          JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.FAILED, e.reason(), clock.instant())
+              .withImages(found, expected));
+      return Outcome.REJECTED;
+    }
     statusWriter.record(bucket, folder,
         JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.SUBMITTED,
                 "submitted as " + submission.workflow().namespace() + "/" + submission.workflow().name(),

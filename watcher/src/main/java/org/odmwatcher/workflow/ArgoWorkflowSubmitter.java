@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates Workflows through the Kubernetes API as generic resources. A 409 means the Workflow of
- * this manifest version exists already: that is success. Every other failure is transient (API
- * down, 5xx, throttled, forbidden until RBAC is fixed): the event is kept and offered again.
+ * this manifest version exists already: that is success. A 400, 413 or 422 means the API server
+ * refused this Workflow object itself (e.g. annotations over 256 KiB): the same object would be
+ * refused again, so the job is rejected for good with the server's reason. Every other failure is
+ * transient (see {@link #isPermanent}): the event is kept and offered again.
  */
 public final class ArgoWorkflowSubmitter implements JobSubmitter {
   /** The Workflow kind as the API server knows it. */
@@ -40,8 +42,22 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
     this.argo = argo;
   }
 
+  /**
+   * Whether an API server answer to a create is about the object, not the moment. Permanent: 400
+   * Bad Request (malformed object), 413 (body over the server's limit) and 422 Invalid (validation,
+   * e.g. {@code metadata.annotations: Too long}). Transient: 5xx and 429 (server trouble,
+   * throttling), no answer at all (code 0: connection refused, timeout), 404 (the namespace or the
+   * Workflow CRD missing: a deployment an operator completes), and 401/403: a token being rotated
+   * or RBAC not applied yet is fixed by an operator without a new manifest, and the shipped Role is
+   * proven to grant every call (RbacContractTest), so the queue's redrive policy, not the
+   * watcher, decides when to give up.
+   */
+  static boolean isPermanent(int code) {
+    return code == HttpURLConnection.HTTP_BAD_REQUEST || code == HttpURLConnection.HTTP_ENTITY_TOO_LARGE || code == 422;
+  }
+
   @Override
-  public Submission submit(JobSpec spec) throws TransientFailureException {
+  public Submission submit(JobSpec spec) throws TransientFailureException, JobRejectedException {
     GenericKubernetesResource workflow = renderer.render(spec);
     JobStatus.WorkflowRef ref =
         new JobStatus.WorkflowRef(argo.namespace(), workflow.getMetadata().getName());
@@ -53,6 +69,12 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
         LOG.debug("Workflow {}/{} exists already (redelivered event)", ref.namespace(), ref.name());
         return new Submission(false, ref, "argo");
+      }
+      if (isPermanent(e.getCode())) {
+        String reason = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+        LOG.warn("Kubernetes refused Workflow {}/{} for s3://{}/{} (HTTP {}): {}",
+            ref.namespace(), ref.name(), spec.bucket(), spec.folder(), e.getCode(), reason);
+        throw new JobRejectedException("Kubernetes refused the Workflow (HTTP " + e.getCode() + "): " + reason, e);
       }
       throw new TransientFailureException(
           "cannot create Workflow " + ref.name() + " (HTTP " + e.getCode() + "): " + e.getMessage(), e);
