@@ -22,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.odmwatcher.testing.PipelineFixture;
-import org.odmwatcher.testing.RealServers;
 
 /**
  * A 200 MB image uploaded to a watcher whose heap is 96 MB: it only gets through if the upload is
@@ -56,8 +55,8 @@ class LargeUploadTest {
             "watcher.api.bucket", world.bucket,
             "watcher.s3.endpoint", world.servers.s3Endpoint(),
             "watcher.s3.path-style", "true",
-            "watcher.s3.access-key", RealServers.ACCESS_KEY,
-            "watcher.s3.secret-key", RealServers.SECRET_KEY)
+            "watcher.s3.access-key", org.odmwatcher.testing.Principal.WATCHER.accessKey(),
+            "watcher.s3.secret-key", org.odmwatcher.testing.Principal.WATCHER.secretKey())
         .forEach((k, v) -> command.add(k + "=" + v));
     watcher = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(watcher.getInputStream(), StandardCharsets.UTF_8));

@@ -20,14 +20,15 @@ import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
  * through {@code software/amazon/awssdk/global/handlers/execution.interceptors}, the SDK's global
  * interceptor hook), for the IAM contract. The caller is told by the access key in the signed
  * request's {@code Authorization} header, as AWS itself tells it: {@code Credential=<key>/<date>/…}.
- * Only what decides the IAM action and resource is kept: service, operation, bucket, key, version,
- * the keys of a DeleteObjects, the queue URL.
+ * Only calls a server answered are kept (a request to a port nobody listens on authorises nothing),
+ * and of them only what decides the IAM action and resource: service, operation, bucket, key,
+ * version, the keys of a DeleteObjects, the queue URL.
  */
 public final class AwsCallRecorder implements ExecutionInterceptor {
   private static final Pattern CREDENTIAL = Pattern.compile("Credential=([^/,\\s]+)/");
 
   @Override
-  public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+  public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
     String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME);
     if (!"S3".equals(service) && !"Sqs".equals(service)) {
       return;
