@@ -136,7 +136,13 @@ final class IamPolicy {
     return true;
   }
 
+  private static final Map<String, Pattern> GLOBS = new java.util.concurrent.ConcurrentHashMap<>();
+
   private static Pattern glob(String pattern) {
+    return GLOBS.computeIfAbsent(pattern, IamPolicy::compile);
+  }
+
+  private static Pattern compile(String pattern) {
     StringBuilder regex = new StringBuilder();
     for (char c : pattern.toCharArray()) {
       regex.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
