@@ -106,6 +106,53 @@ class RbacContractTest {
             .endsWith("no rule grants verb 'patch' on argoproj.io/workflows"));
   }
 
+  /**
+   * What the Workflow pods send as {@code odm-workflow}, until the suite records it from the test
+   * Argo: Argo's executor reports each step through a WorkflowTaskResult it creates and then patches
+   * (Argo's {@code docs/workflow-rbac.md} and the executor Role of its quick-start manifests,
+   * {@code manifests/quick-start/base/executor/emissary/executor-role.yaml}: create, patch); the
+   * template's resource templates run {@code kubectl apply} (discovery, GET, then POST or PATCH) and
+   * {@code kubectl delete} (DELETE) of the workspace PVC.
+   */
+  static final List<KubernetesRequest> WORKFLOW_POD_REQUESTS = List.of(
+      new KubernetesRequest("POST", "/apis/argoproj.io/v1alpha1/namespaces/odm/workflowtaskresults", "", "WORKFLOW"),
+      new KubernetesRequest("PATCH", "/apis/argoproj.io/v1alpha1/namespaces/odm/workflowtaskresults/odm-0123456789abcdef-1", "", "WORKFLOW"),
+      new KubernetesRequest("GET", "/api", "", "WORKFLOW"),
+      new KubernetesRequest("GET", "/apis", "", "WORKFLOW"),
+      new KubernetesRequest("GET", "/openapi/v3/api/v1", "", "WORKFLOW"),
+      new KubernetesRequest("GET", "/api/v1/namespaces/odm/persistentvolumeclaims/odm-0123456789abcdef-workspace", "", "WORKFLOW"),
+      new KubernetesRequest("POST", "/api/v1/namespaces/odm/persistentvolumeclaims", "", "WORKFLOW"),
+      new KubernetesRequest("PATCH", "/api/v1/namespaces/odm/persistentvolumeclaims/odm-0123456789abcdef-workspace", "", "WORKFLOW"),
+      new KubernetesRequest("DELETE", "/api/v1/namespaces/odm/persistentvolumeclaims/odm-0123456789abcdef-workspace", "", "WORKFLOW"));
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"aws", "minio"})
+  void theWorkflowPodsRoleGrantsWhatArgosExecutorAndTheResourceTemplatesSend(String overlay) {
+    assertThat(violations(overlay, Manifests.rendered(overlay), WORKFLOW_POD_REQUESTS)).isEmpty();
+  }
+
+  @Test
+  void withoutDeleteTheReleaseOfTheWorkspaceIsRefusedNamingTheCallAndTheRole() {
+    List<String> refused = violations("minio", withoutVerb(Manifests.rendered("minio"), "odm-workflow", "delete"), WORKFLOW_POD_REQUESTS);
+    System.out.println("RBAC contract with 'delete' removed from Role odm-workflow:\n  " + String.join("\n  ", refused));
+    assertThat(refused).containsExactly(
+        "DELETE /api/v1/namespaces/odm/persistentvolumeclaims/odm-0123456789abcdef-workspace by WORKFLOW -> verb=delete"
+            + " group=\"\" resource=persistentvolumeclaims name=odm-0123456789abcdef-workspace namespace=odm: forbidden for"
+            + " ServiceAccount odm-workflow in overlay minio (Role odm/odm-workflow): no rule grants verb 'delete' on"
+            + " persistentvolumeclaims");
+  }
+
+  @Test
+  void nonResourceUrlsBeyondDiscoveryAndClusterScopedCallsAreRefused() {
+    List<KubernetesRequest> calls = List.of(
+        new KubernetesRequest("GET", "/metrics", "", "WATCHER"),
+        new KubernetesRequest("GET", "/apis/argoproj.io/v1alpha1/workflows", "watch=true", "WATCHER"));
+    assertThat(violations("aws", Manifests.rendered("aws"), calls))
+        .satisfiesExactly(
+            m -> assertThat(m).startsWith("GET /metrics by WATCHER").endsWith("a non-resource URL outside system:discovery needs a ClusterRole"),
+            m -> assertThat(m).contains("verb=watch").endsWith("cluster scope: a Role grants only within its namespace"));
+  }
+
   @Test
   void requestsResolveAsTheApiServerResolvesThem() {
     assertThat(info("GET", "/apis/argoproj.io/v1alpha1/namespaces/odm/workflows/wf", ""))

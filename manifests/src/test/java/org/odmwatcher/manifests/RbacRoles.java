@@ -13,7 +13,8 @@ import java.util.Optional;
  * {@code resource/subresource} and {@code *}{@code /subresource}, {@code ResourceNameMatches}) as
  * combined by {@code RuleAllows} in {@code pkg/registry/rbac/validation/rule.go}. A Role grants
  * nothing outside its namespace and nothing at cluster scope; non-resource URLs need a
- * ClusterRole, which we do not ship. The tests run each fixture in a namespace of its own: each
+ * ClusterRole, which we do not ship, beyond the discovery URLs every cluster grants
+ * ({@link #DISCOVERY_URLS}). The tests run each fixture in a namespace of its own: each
  * stands for the overlay's namespace (where the Roles live).
  */
 final class RbacRoles {
@@ -66,9 +67,22 @@ final class RbacRoles {
     return roles;
   }
 
+  /**
+   * The non-resource URLs every authenticated caller may GET in any cluster: the default
+   * ClusterRole {@code system:discovery} bound to {@code system:authenticated} (kubernetes {@code
+   * plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go}, {@code ClusterRoles} and {@code
+   * ClusterRoleBindings}); clients such as kubectl read them before their first request.
+   */
+  static final List<String> DISCOVERY_URLS = List.of(
+      "/livez", "/readyz", "/healthz", "/version", "/version/", "/openapi", "/openapi/*", "/api", "/api/*", "/apis", "/apis/*");
+
   /** The rule that grants {@code request}, if any. */
   Optional<JsonNode> grantingRule(KubernetesRequest.Info request) {
-    if (!request.resourceRequest() || request.namespace().isEmpty()) {
+    if (!request.resourceRequest()) {
+      boolean discovery = request.verb().equals("get") && DISCOVERY_URLS.stream().anyMatch(u -> nonResourceUrlMatches(u, request.path()));
+      return discovery ? Optional.of(Manifests.YAML.createObjectNode().put("clusterRole", "system:discovery")) : Optional.empty();
+    }
+    if (request.namespace().isEmpty()) {
       return Optional.empty();
     }
     for (BoundRole role : roles) {
@@ -83,7 +97,7 @@ final class RbacRoles {
 
   /** Why {@code request} is refused, naming the Roles that were looked at. */
   String refusal(KubernetesRequest call, KubernetesRequest.Info request) {
-    String why = !request.resourceRequest() ? "a non-resource URL needs a ClusterRole"
+    String why = !request.resourceRequest() ? "a non-resource URL outside system:discovery needs a ClusterRole"
         : request.namespace().isEmpty() ? "cluster scope: a Role grants only within its namespace"
         : "no rule grants verb '" + request.verb() + "' on "
             + (request.group().isEmpty() ? "" : request.group() + "/") + request.resource()
@@ -92,6 +106,11 @@ final class RbacRoles {
         : String.join(", ", roles.stream().map(r -> "Role " + r.namespace() + "/" + r.name()).toList());
     return call + " -> " + request + ": forbidden for ServiceAccount " + serviceAccount + " in overlay "
         + overlay + " (" + roleNames + "): " + why;
+  }
+
+  /** {@code NonResourceURLMatches} of evaluation_helpers.go: exact, {@code *}, or a prefix ending in {@code *}. */
+  static boolean nonResourceUrlMatches(String rule, String path) {
+    return rule.equals("*") || rule.equals(path) || (rule.endsWith("*") && path.startsWith(rule.substring(0, rule.length() - 1)));
   }
 
   static boolean ruleAllows(JsonNode rule, KubernetesRequest.Info request) {
