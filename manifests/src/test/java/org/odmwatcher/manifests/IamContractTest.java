@@ -136,6 +136,49 @@ class IamContractTest {
             .endsWith(": not allowed by iam-watcher-policy.json without s3:DeleteObject"));
   }
 
+  /**
+   * What the Workflow pods' steps send, until the suite records them from the test Argo: rclone
+   * 1.68 ({@code backend/s3/s3.go}) lists with ListObjectsV2 (the source folder, and the target
+   * folder {@code copy} compares against), reads with GetObject/HeadObject, writes with PutObject
+   * or, for large files, CreateMultipartUpload/UploadPart/CompleteMultipartUpload, aborting a broken
+   * one; {@code no_check_bucket} keeps it from CreateBucket (the template sets it). job-finished
+   * reads and writes {@code status.json} (recorded by JobFinishedCommandTest as well).
+   */
+  static List<AwsCall> workflowPodCalls() throws IOException {
+    List<AwsCall> calls = new ArrayList<>();
+    String f = "farm/flight 3/";
+    for (String[] c : new String[][] {
+        {"ListObjectsV2", null}, {"GetObject", f + "DJI_0001.JPG"}, {"HeadObject", f + "gcp_list.txt"},
+        {"GetObject", f + "gcp_list.txt"}, {"PutObject", f + "results/odm_orthophoto/odm_orthophoto.tif"},
+        {"CreateMultipartUpload", f + "results/odm_georeferencing/odm_georeferenced_model.laz"},
+        {"UploadPart", f + "results/odm_georeferencing/odm_georeferenced_model.laz"},
+        {"CompleteMultipartUpload", f + "results/odm_georeferencing/odm_georeferenced_model.laz"},
+        {"AbortMultipartUpload", f + "results/odm_texturing/odm_textured_model_geo.obj"},
+        {"GetObject", f + "status.json"}, {"PutObject", f + "status.json"}}) {
+      ObjectNode raw = JSON.createObjectNode().put("principal", "WORKFLOW").put("service", "S3").put("operation", c[0]).put("bucket", "drone-uploads");
+      if (c[1] != null) {
+        raw.put("key", c[1]);
+      }
+      calls.add(new AwsCall(raw));
+    }
+    return calls;
+  }
+
+  @Test
+  void theWorkflowPodsPolicyAllowsWhatTheTemplatesStepsSend() throws IOException {
+    assertThat(violations(workflowPodCalls(), c -> shipped(c.principal(), c.bucket()))).isEmpty();
+  }
+
+  @Test
+  void withoutAbortMultipartUploadABrokenResultUploadIsRefusedNamingTheCallAndThePolicy() throws IOException {
+    List<String> refused = violations(workflowPodCalls(), c -> shipped(c.principal(), c.bucket()).without("s3:AbortMultipartUpload"));
+    System.out.println("IAM contract with s3:AbortMultipartUpload removed:\n  " + String.join("\n  ", refused));
+    assertThat(refused).containsExactly(
+        "S3 AbortMultipartUpload s3://drone-uploads/farm/flight 3/results/odm_texturing/odm_textured_model_geo.obj by WORKFLOW"
+            + " needs s3:AbortMultipartUpload on arn:aws:s3:::drone-uploads/farm/flight 3/results/odm_texturing/odm_textured_model_geo.obj:"
+            + " not allowed by iam-workflow-pods-policy.json without s3:AbortMultipartUpload");
+  }
+
   @Test
   void policiesAreEvaluatedAsIamEvaluatesThem() throws IOException {
     IamPolicy policy = IamPolicy.parse("p", JSON.readTree("""
