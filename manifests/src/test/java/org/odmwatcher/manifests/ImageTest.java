@@ -87,6 +87,28 @@ class ImageTest {
     }
   }
 
+  /** A user who pushed the image elsewhere changes it once, in their overlay, for both users of it. */
+  @Test
+  void kustomizeImagesInAUsersOverlayRetargetsTheDeploymentAndTheRecordStatusStepTogether(@TempDir Path dir)
+      throws IOException {
+    Files.writeString(
+        dir.resolve("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+            + "kind: Kustomization\n"
+            + "resources:\n"
+            + "  - " + dir.toAbsolutePath().relativize(Manifests.overlay("aws")) + "\n"
+            + "images:\n"
+            + "  - name: " + repository(IMAGE) + "\n"
+            + "    newName: registry.example.org/drones/odm-watcher\n"
+            + "    newTag: \"0.1.0-custom\"\n");
+
+    List<ManifestDocument> docs = Manifests.parse(Kustomize.render(dir).stdout(), "user overlay");
+
+    String moved = "registry.example.org/drones/odm-watcher:0.1.0-custom";
+    assertThat(watcherContainer(docs).path("image").asText()).as("Deployment").isEqualTo(moved);
+    assertThat(recordStatusContainer(docs).path("image").asText()).as("record-status step").isEqualTo(moved);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"aws", "minio"})
   void recordStatusRunsTheImagesEntrypointAndTheDeploymentDefaultsToIt(String overlay) {
