@@ -147,6 +147,18 @@ class ImageTest {
     }
   }
 
+  /** The root filesystem is read-only; the JVM (hsperfdata) and Netty (native libraries) write to /tmp. */
+  @ParameterizedTest
+  @ValueSource(strings = {"aws", "minio"})
+  void bothContainersOfTheImageGetAWritableTmp(String overlay) {
+    List<ManifestDocument> docs = Manifests.rendered(overlay);
+    for (var container : Map.of("Deployment " + DEPLOYMENT, watcherContainer(docs), "record-status step", recordStatusContainer(docs)).entrySet()) {
+      List<String> mounts = new ArrayList<>();
+      container.getValue().path("volumeMounts").forEach(m -> mounts.add(m.path("mountPath").asText() + (m.path("readOnly").asBoolean() ? " (read-only)" : "")));
+      assertThat(mounts).as(container.getKey() + " volume mounts in overlays/" + overlay).contains("/tmp");
+    }
+  }
+
   @Test
   void workingDirectoryAndExposedPortMatchTheLayersAndTheDeployment() {
     JsonNode config = image.config().path("config");
@@ -314,7 +326,7 @@ class ImageTest {
 
   private static void collectImages(JsonNode node, String where, List<ImageField> into) {
     if (node.isObject()) {
-      node.fields().forEachRemaining(e -> {
+      node.properties().forEach(e -> {
         if (e.getKey().equals("image") && e.getValue().isTextual()) {
           into.add(new ImageField(where, e.getValue().asText()));
         } else {
