@@ -218,6 +218,16 @@ class ImageTest {
       closedPort = socket.getLocalPort();
     }
     Map<String, String> parameters = new LinkedHashMap<>();
+    // the template's own values for the parameters the watcher need not pass, then a job's
+    Manifests.find(Manifests.rendered("aws"), "WorkflowTemplate", "odm-process").node()
+        .path("spec").path("arguments").path("parameters")
+        .forEach(p -> {
+          if (p.has("value")) {
+            parameters.put("workflow.parameters." + p.path("name").asText(), p.path("value").asText());
+          }
+        });
+    parameters.put("workflow.name", "odm-0123456789abcdef");
+    parameters.put("workflow.namespace", "odm");
     parameters.put("workflow.parameters.bucket", "drone-uploads");
     parameters.put("workflow.parameters.prefix", "farm/flight 3/");
     parameters.put("workflow.parameters.job-id", "0123456789abcdef");
