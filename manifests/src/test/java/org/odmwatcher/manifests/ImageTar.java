@@ -125,8 +125,12 @@ record ImageTar(
     return files;
   }
 
-  /** Writes every layer, in order, under {@code root} (for running what the image runs). */
-  void extractTo(Path root) {
+  /**
+   * Writes the regular files and directories of every layer under {@code directory} (an absolute
+   * path in the image), in layer order, below {@code root} (for running what the image runs).
+   */
+  void extractTo(Path root, String directory) {
+    String prefix = directory.substring(1) + "/";
     try (TarArchiveInputStream outer = new TarArchiveInputStream(Files.newInputStream(tar))) {
       TarArchiveEntry entry;
       Map<String, Path> staged = new LinkedHashMap<>();
@@ -142,6 +146,9 @@ record ImageTar(
             new TarArchiveInputStream(new GzipCompressorInputStream(Files.newInputStream(staged.get(layer.blob()))))) {
           TarArchiveEntry e;
           while ((e = in.getNextEntry()) != null) {
+            if (!(e.getName() + "/").startsWith(prefix) || !(e.isDirectory() || e.isFile())) {
+              continue;
+            }
             Path target = root.resolve(e.getName()).normalize();
             if (!target.startsWith(root)) {
               throw new AssertionError("layer entry escapes the root: " + e.getName());
