@@ -14,8 +14,10 @@ import java.time.Duration;
  * queue URL is required and start-up fails without one.
  *
  * @param queueUrl the queue S3 (or SNS/EventBridge) delivers notifications to
- * @param endpoint custom SQS endpoint (ElasticMQ, LocalStack); empty for AWS
- * @param region the queue's region; when empty, taken from {@code watcher.s3.region}
+ * @param endpoint where SQS calls go; when empty, the queue URL's scheme, host and port for a queue
+ *     outside AWS (ElasticMQ, LocalStack), the SDK's AWS endpoint for an AWS queue URL
+ * @param region the queue's region; when empty, the region the queue URL's host names
+ *     ({@code sqs.eu-central-1.amazonaws.com}), else {@code watcher.s3.region}
  * @param waitTime long-poll wait, at most 20 s (SQS's limit)
  * @param maxMessages messages per receive, 1..10 (SQS's limit)
  * @param visibilityTimeout how long a received message stays hidden while it is handled

@@ -265,8 +265,8 @@ public final class Bench {
     }
   }
 
-  // 5. Start-up to first poll, and idle RSS, of a separate watcher JVM: as it is, and with the
-  //    class-data-sharing archive the container image ships (made by a training start).
+  // 5. Start-up to first poll, and idle RSS, of a separate watcher JVM: as it is, and with a
+  //    class-data-sharing archive made by a training start (the Jib image does not ship one yet).
   private void startup() throws Exception {
     try (PipelineFixture world = new PipelineFixture("bench-startup", nextNamespace())) {
       Path archive = Path.of("target", "bench-cds.jsa").toAbsolutePath();

@@ -35,6 +35,15 @@ class StartupTest {
   }
 
   @Test
+  void sqsRegionThatContradictsAnAwsQueueUrlFailsAtStart() {
+    assertThatThrownBy(() -> ApplicationContext.run(Map.of(
+            "watcher.sqs.enabled", "true",
+            "watcher.sqs.queue-url", "https://sqs.us-west-2.amazonaws.com/123456789012/odm-events",
+            "watcher.sqs.region", "eu-west-1", "watcher.argo.watch", "false")))
+        .hasStackTraceContaining("watcher.sqs.region is eu-west-1 but watcher.sqs.queue-url is a queue in us-west-2");
+  }
+
+  @Test
   void healthAndMetricsAreServedAndShutdownReleasesInFlightWork() {
     try (PipelineFixture world = new PipelineFixture("startup")) {
       Map<String, Object> props = new HashMap<>(world.properties());

@@ -5,6 +5,7 @@ import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.exceptions.ConfigurationException;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.net.URI;
@@ -24,23 +25,47 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 @Requires(beans = SqsConfig.class)
 public class SqsSourceFactory {
 
+  /**
+   * The client for the configured queue. Without {@code watcher.sqs.endpoint}, the queue URL decides:
+   * a host outside AWS (ElasticMQ, LocalStack) becomes the endpoint, an AWS host keeps the SDK's
+   * endpoint resolution; the region is {@code watcher.sqs.region}, else the one the queue URL's host
+   * names, else {@code watcher.s3.region}.
+   */
   @Singleton
   @Bean(preDestroy = "close")
   SqsClient sqsClient(SqsConfig config, S3Config s3) {
-    String region = config.region() == null || config.region().isBlank() ? s3.region() : config.region();
+    QueueUrl queue = QueueUrl.parse(config.queueUrl());
+    boolean endpointSet = config.endpoint() != null && !config.endpoint().isBlank();
     var builder =
         SqsClient.builder()
-            .region(Region.of(region))
+            .region(region(config, s3, queue, endpointSet))
             .credentialsProvider(S3ClientFactory.credentials(s3))
             .httpClient(ApacheHttpClient.builder()
                 // a long poll lasts up to 20 s: the read timeout must outlast it
                 .socketTimeout(config.waitTime().plusSeconds(10))
                 .maxConnections(config.concurrency() + 2)
                 .build());
-    if (config.endpoint() != null && !config.endpoint().isBlank()) {
+    if (endpointSet) {
       builder.endpointOverride(URI.create(config.endpoint()));
+    } else if (!queue.aws()) {
+      builder.endpointOverride(queue.origin());
     }
     return builder.build();
+  }
+
+  private static Region region(SqsConfig config, S3Config s3, QueueUrl queue, boolean endpointSet) {
+    if (config.region() != null && !config.region().isBlank()) {
+      Region configured = Region.of(config.region().strip());
+      // Requests would be signed for and sent to the configured region, while the queue is in another.
+      if (!endpointSet && queue.aws() && queue.region().filter(r -> !r.equals(configured)).isPresent()) {
+        throw new ConfigurationException(
+            "watcher.sqs.region is " + configured.id() + " but watcher.sqs.queue-url is a queue in "
+                + queue.region().get().id() + " (" + queue.uri().getHost() + "); leave watcher.sqs.region empty"
+                + " or make them agree");
+      }
+      return configured;
+    }
+    return queue.region().orElse(Region.of(s3.region()));
   }
 
   /** One parser for every delivery path (S3 direct, SNS envelope or raw, EventBridge), by shape. */
