@@ -432,6 +432,11 @@ async function start() {
   });
   // pause while the tab is hidden; catch up at once when it shows again
   document.addEventListener('visibilitychange', () => { schedule(); if (!document.hidden && !view.paused) refresh(); });
+  // a link to #job=<bucket>/<folder> opens that job (also when only the hash changes)
+  window.addEventListener('hashchange', () => {
+    const h = /^#job=(.+)$/.exec(location.hash);
+    if (h && decodeURIComponent(h[1]) !== view.selected) openJob(...splitKey(decodeURIComponent(h[1])), true);
+  });
   const m = /^#job=(.+)$/.exec(location.hash);
   if (m) view.selected = decodeURIComponent(m[1]);
   await refresh();
