@@ -74,8 +74,6 @@ public final class LocalCommand implements Callable<Integer> {
     extra.put("micronaut.server.port", httpPort == 0 ? "-1" : Integer.toString(httpPort));
     if (apiToken != null && !apiToken.isEmpty()) {
       extra.put("watcher.api.token", apiToken);
-    } else {
-      extra.put("watcher.api.allow-anonymous", "true"); // one machine; the security settings' opt-out
     }
     if (runPy != null) {
       extra.put("watcher.local.run-py", runPy);

@@ -42,6 +42,7 @@ public final class IndexSeeder {
 
   /** Lists {@code bucket} and reads every status not read before; returns how many were read. */
   public int seed(String bucket) throws TransientFailureException {
+    java.time.Instant listedAt = java.time.Instant.now();
     List<BucketStore.Entry> statuses = new ArrayList<>();
     Set<String> present = new HashSet<>();
     for (BucketStore.Entry entry : store.listAll(bucket, "")) {
@@ -54,8 +55,9 @@ public final class IndexSeeder {
       }
     }
     for (StatusIndex.Row row : index.rows(bucket)) {
-      if (!present.contains(row.folder() + statusName)) {
-        index.remove(bucket, row.folder()); // deleted from the bucket since
+      // gone from the bucket; a status written while the listing ran is newer than it, and stays
+      if (!present.contains(row.folder() + statusName) && row.status().updatedAt().isBefore(listedAt)) {
+        index.remove(bucket, row.folder());
       }
     }
     ExecutorService readers = Executors.newFixedThreadPool(READERS, r -> {

@@ -77,6 +77,11 @@ public final class LocalMode implements AutoCloseable {
       props.put("micronaut.server.port", "-1");
       props.put("watcher.api.enabled", "true");
       props.put("watcher.api.bucket", settings.bucket());
+      if (java.net.InetAddress.getByName(settings.host()).isLoopbackAddress()) {
+        // only this machine can reach it: no token needed (local --api-token sets one); on any
+        // other address the API's own rule applies
+        props.put("watcher.api.allow-anonymous", "true");
+      }
       props.putAll(settings.extra());
       ApplicationContext context =
           ApplicationContext.builder().deduceEnvironment(false).environments("local").properties(props).start();

@@ -80,10 +80,26 @@ class DashboardBrowserTest implements TestPropertyProvider {
 
   @AfterAll
   void close() {
-    if (browser != null) {
-      browser.close();
+    try {
+      if (browser != null) {
+        overview();
+      }
+    } finally {
+      if (browser != null) {
+        browser.close();
+      }
+      world.close();
     }
-    world.close();
+  }
+
+  /** The README's picture: every job of this class in the list, the out-of-memory failure open. */
+  private void overview() {
+    browser.driver.get("about:blank");
+    browser.driver.get(base() + "#job=" + world.bucket + "%2Ffarm-d%2Foom%2F");
+    await().atMost(PATIENCE).ignoreExceptions()
+        .until(() -> browser.driver.findElements(By.cssSelector("#rows tr")).size() >= 6
+            && browser.driver.findElement(By.cssSelector("#detail .hint")).isDisplayed());
+    browser.screenshot("dashboard-overview");
   }
 
   @Test

@@ -233,7 +233,9 @@ class EventSourcesFilesTest {
       if (a.contains("s3:ListBucket")) {
         assertThat(resource).isEqualTo("arn:aws:s3:::${BUCKET}");
       } else if (a.contains("s3:PutObject")) {
-        assertThat(resource).isEqualTo("arn:aws:s3:::${BUCKET}/*status.json");
+        // status files, and the dashboard's summary object at the bucket's root (its default key)
+        assertThat(resource).isIn("arn:aws:s3:::${BUCKET}/*status.json",
+            "arn:aws:s3:::${BUCKET}/" + defaultOf(org.odmwatcher.config.DashboardConfig.class, 2));
       } else if (a.get(0).startsWith("sqs:")) {
         assertThat(resource).endsWith(":odm-watcher");
       }
