@@ -215,6 +215,34 @@ class DashboardBrowserTest implements TestPropertyProvider {
   }
 
   @Test
+  void theListRefreshesByItselfButNotWhileTheTabIsHidden() {
+    browser.driver.get(base());
+    await().atMost(PATIENCE).until(() -> browser.driver.findElement(By.id("list")).isDisplayed());
+    // count the page's calls to the feed from inside the page
+    browser.driver.executeScript(
+        "window.feedCalls = 0; const f = window.fetch;"
+            + "window.fetch = (u, o) => { if (String(u).startsWith('jobs')) window.feedCalls++; return f(u, o); };");
+    await().atMost(PATIENCE).until(() -> feedCalls() >= 2); // every 3 s by itself
+    // the tab goes to the background: the browser says so through the Page Visibility API
+    browser.driver.executeScript(
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});"
+            + "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});"
+            + "document.dispatchEvent(new Event('visibilitychange')); window.hiddenAt = window.feedCalls;");
+    await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(8))
+        .until(() -> feedCalls() == ((Number) browser.driver.executeScript("return window.hiddenAt;")).longValue());
+    browser.driver.executeScript(
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
+            + "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});"
+            + "document.dispatchEvent(new Event('visibilitychange'));");
+    long before = ((Number) browser.driver.executeScript("return window.hiddenAt;")).longValue();
+    await().atMost(PATIENCE).until(() -> feedCalls() > before); // catches up at once when shown again
+  }
+
+  private long feedCalls() {
+    return ((Number) browser.driver.executeScript("return window.feedCalls;")).longValue();
+  }
+
+  @Test
   void theFeedNeedsTheTokenInAHeaderOrTheSignInCookieNeverInTheUrl() throws Exception {
     assertThat(get("/jobs", Map.of()).statusCode()).isEqualTo(401);
     assertThat(get("/jobs?token=" + TOKEN, Map.of()).statusCode()).isEqualTo(401);
