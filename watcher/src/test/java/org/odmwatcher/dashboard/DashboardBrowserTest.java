@@ -146,6 +146,20 @@ class DashboardBrowserTest implements TestPropertyProvider {
     // Escape closes the view again
     browser.driver.switchTo().activeElement().sendKeys(Keys.ESCAPE);
     await().atMost(PATIENCE).until(() -> !detail.isDisplayed());
+
+    // filter by state, then by text
+    WebElement invalidOnly = browser.driver.findElement(By.cssSelector("button[data-state=invalid]"));
+    invalidOnly.click();
+    await().atMost(PATIENCE).ignoreExceptions().until(() -> badges().stream().allMatch("invalid"::equals) && !badges().isEmpty());
+    assertThat(browser.driver.findElement(By.cssSelector("button[data-state=invalid]")).getAttribute("aria-pressed")).isEqualTo("true");
+    browser.driver.findElement(By.cssSelector("button[data-state=invalid]")).click();
+    browser.driver.findElement(By.id("q")).sendKeys("farm-b");
+    await().atMost(PATIENCE).ignoreExceptions().until(() -> browser.driver.findElements(By.cssSelector("#rows tr")).stream()
+        .map(r -> r.getAttribute("data-job")).toList(), rows -> rows.equals(List.of(world.bucket + "/" + folder)));
+  }
+
+  private List<String> badges() {
+    return browser.driver.findElements(By.cssSelector("#rows .badge")).stream().map(WebElement::getText).toList();
   }
 
   @Test
