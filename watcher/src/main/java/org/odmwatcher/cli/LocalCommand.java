@@ -24,8 +24,16 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8333", description = "S3 port. Default: ${DEFAULT-VALUE}")
   int port;
 
+  @Option(names = "--http-port", defaultValue = "3000",
+      description = "Port of the dashboard, the NodeODM API (NodeODM's own default, so WebODM finds it) and /health; 0 = any free port. Default: ${DEFAULT-VALUE}")
+  int httpPort;
+
+  @Option(names = "--api-token",
+      description = "Token the NodeODM API (?token=) and the dashboard's sign-in ask for. Default: none (open to whoever reaches --host)")
+  String apiToken;
+
   @Option(names = "--host", defaultValue = "127.0.0.1",
-      description = "Address the S3 server listens on (0.0.0.0 to accept uploads from other machines). Default: ${DEFAULT-VALUE}")
+      description = "Address the S3 and HTTP servers listen on (0.0.0.0 to accept uploads and WebODM from other machines). Default: ${DEFAULT-VALUE}")
   String host;
 
   @Option(names = "--access-key", defaultValue = "odm-local", description = "S3 access key. Default: ${DEFAULT-VALUE}")
@@ -63,6 +71,10 @@ public final class LocalCommand implements Callable<Integer> {
     Map<String, String> extra = new LinkedHashMap<>();
     extra.put("watcher.local.image", image);
     extra.put("watcher.local.concurrency", Integer.toString(concurrency));
+    extra.put("micronaut.server.port", httpPort == 0 ? "-1" : Integer.toString(httpPort));
+    if (apiToken != null && !apiToken.isEmpty()) {
+      extra.put("watcher.api.token", apiToken);
+    }
     if (runPy != null) {
       extra.put("watcher.local.run-py", runPy);
     }

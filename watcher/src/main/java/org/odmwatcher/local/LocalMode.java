@@ -1,6 +1,7 @@
 package org.odmwatcher.local;
 
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,9 +71,26 @@ public final class LocalMode implements AutoCloseable {
       props.put("watcher.s3.secret-key", settings.secretKey());
       props.put("watcher.local.work-dir", data.resolve("work").toString());
       props.put("watcher.local.engine", settings.engine());
+      // HTTP: the dashboard, the NodeODM API (WebODM can add this machine as a processing node) and
+      // health, on micronaut.server.port (local --http-port; any free port unless given)
+      props.put("micronaut.server.host", settings.host());
+      props.put("micronaut.server.port", "-1");
+      props.put("watcher.api.enabled", "true");
+      props.put("watcher.api.bucket", settings.bucket());
+      if (java.net.InetAddress.getByName(settings.host()).isLoopbackAddress()) {
+        // only this machine can reach it: no token needed (local --api-token sets one); on any
+        // other address the API's own rule applies
+        props.put("watcher.api.allow-anonymous", "true");
+      }
       props.putAll(settings.extra());
       ApplicationContext context =
           ApplicationContext.builder().deduceEnvironment(false).environments("local").properties(props).start();
+      try {
+        context.getBean(EmbeddedServer.class).start();
+      } catch (RuntimeException | Error e) {
+        context.close();
+        throw e;
+      }
       return new LocalMode(s3, context, settings);
     } catch (Exception | Error e) {
       s3.close();
@@ -107,6 +125,12 @@ public final class LocalMode implements AutoCloseable {
     return s3.endpoint();
   }
 
+  /** The HTTP server's base URL (dashboard at {@code /}, NodeODM API, {@code /health}). */
+  public String httpUrl() {
+    EmbeddedServer server = context.getBean(EmbeddedServer.class);
+    return "http://" + settings.host() + ":" + server.getPort() + "/";
+  }
+
   public ApplicationContext context() {
     return context;
   }
@@ -129,6 +153,10 @@ public final class LocalMode implements AutoCloseable {
         "  bucket:      " + b,
         "  data:        " + settings.data().toAbsolutePath().normalize(),
         "  " + engineNote,
+        "  dashboard:   " + httpUrl() + "   (open it in a browser; health: " + httpUrl() + "health)",
+        "  NodeODM API: " + httpUrl() + "   (WebODM: Processing Nodes → Add, hostname " + settings.host()
+            + ", port " + context.getBean(EmbeddedServer.class).getPort()
+            + (context.getProperty("watcher.api.token", String.class).filter(t -> !t.isEmpty()).isPresent() ? ", token as given)" : ")"),
         "",
         "Upload a folder of images (odm.json is uploaded last and starts the job):",
         "  java -jar watcher/target/odm-watcher.jar upload <folder> s3://" + b + "/<job>/ --endpoint " + e

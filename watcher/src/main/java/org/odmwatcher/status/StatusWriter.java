@@ -32,6 +32,7 @@ public final class StatusWriter {
   private final AtomicBoolean conditional;
   private final boolean conditionalForced;
   private final ReentrantLock[] locks = new ReentrantLock[64];
+  private final java.util.List<StatusListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * @param conditionalWrites {@code auto} (try, fall back when unsupported), {@code on}, {@code off}
@@ -47,6 +48,22 @@ public final class StatusWriter {
     for (int i = 0; i < locks.length; i++) {
       locks[i] = new ReentrantLock();
     }
+  }
+
+  /** Registers a listener told after every successful write (called on the writing thread). */
+  public void addListener(StatusListener listener) {
+    listeners.add(listener);
+  }
+
+  private JobStatus told(String bucket, String folder, JobStatus written) {
+    for (StatusListener listener : listeners) {
+      try {
+        listener.written(bucket, folder, written);
+      } catch (RuntimeException e) {
+        LOG.warn("a status listener failed for s3://{}/{}: {}", bucket, folder, e.toString());
+      }
+    }
+    return written;
   }
 
   /** The key of the status file of a folder. */
@@ -73,7 +90,7 @@ public final class StatusWriter {
       // read. If a status exists (a redelivery, an older manifest version), merge as usual.
       JobStatus fresh = proposed.stamped(proposed.createdAt(), clock.instant());
       if (store.put(bucket, statusKey(folder), codec.encode(fresh), CONTENT_TYPE, null, true) == PutOutcome.WRITTEN) {
-        return fresh;
+        return told(bucket, folder, fresh);
       }
     }
     return update(bucket, folder, current -> merge(current, proposed)).orElse(proposed);
@@ -167,7 +184,7 @@ public final class StatusWriter {
         JobStatus toWrite = next.get().stamped(next.get().createdAt(), clock.instant());
         PutOutcome outcome = write(bucket, key, toWrite, blob.map(BucketStore.Blob::eTag));
         if (outcome == PutOutcome.WRITTEN) {
-          return Optional.of(toWrite);
+          return Optional.of(told(bucket, folder, toWrite));
         }
         LOG.debug("s3://{}/{} changed while updating it (attempt {}); merging again", bucket, key, attempt);
       }

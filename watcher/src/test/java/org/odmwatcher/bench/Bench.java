@@ -97,7 +97,7 @@ public final class Bench {
   Map<String, Object> run() throws Exception {
     Instant started = Instant.now();
     // -Dbench.only=overhead,startup runs just those parts (e.g. under a profiler)
-    List<String> only = List.of(System.getProperty("bench.only", "parse,overhead,latency,startup,scaling").split(","));
+    List<String> only = List.of(System.getProperty("bench.only", "parse,overhead,latency,startup,scaling,dashboard").split(","));
     if (only.contains("parse")) {
       parseThroughput();
     }
@@ -114,6 +114,10 @@ public final class Bench {
     }
     if (only.contains("scaling")) {
       scaling();
+    }
+    if (only.contains("dashboard")) {
+      boolean smoke = "smoke".equals(size.name());
+      figures.putAll(DashboardBench.measure(smoke ? 100 : 10_000, smoke ? 20 : 500, smoke ? 1 : 5, this::row));
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("date", started.toString());

@@ -40,7 +40,13 @@ class BenchSmokeTest {
             "scaling.bucket.50.foldersPerSecond",
             "scaling.bucket.100.foldersPerSecond",
             "sweep.50.firstRoundMs",
-            "sweep.100.laterRoundMs");
+            "sweep.100.laterRoundMs",
+            "dashboard.100.startAndSeedMs",
+            "dashboard.100.jobsP50ms",
+            "dashboard.100.jobsP99ms",
+            "dashboard.100.firstListMs",
+            "dashboard.100.static.firstListMs",
+            "dashboard.100.summaryBytes");
     assertThat(figures).containsKeys(expected.toArray(String[]::new));
     assertThat((Number) figures.get("parse.recordsPerSecond")).matches(n -> n.doubleValue() > 0, "positive");
     assertThat((Number) figures.get("startup.toFirstPollMs")).matches(n -> n.doubleValue() > 0, "the watcher JVM started");

@@ -236,7 +236,9 @@ class EventSourcesFilesTest {
         // the NodeODM API's task folders (watcher.api.prefix), the only place the watcher deletes
         assertThat(resource).isEqualTo("arn:aws:s3:::${BUCKET}/api-tasks/*");
       } else if (a.contains("s3:PutObject")) {
-        assertThat(resource).isEqualTo("arn:aws:s3:::${BUCKET}/*status.json");
+        // status files, and the dashboard's summary object at the bucket's root (its default key)
+        assertThat(resource).isIn("arn:aws:s3:::${BUCKET}/*status.json",
+            "arn:aws:s3:::${BUCKET}/" + defaultOf(org.odmwatcher.config.DashboardConfig.class, 2));
       } else if (a.get(0).startsWith("sqs:")) {
         assertThat(resource).endsWith(":odm-watcher");
       }

@@ -1,0 +1,59 @@
+package org.odmwatcher.config;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.bind.annotation.Bindable;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The dashboard ({@code watcher.dashboard.*}): the page at {@code /}, its JSON feed, the summary
+ * object static copies of the page read, and the in-memory index behind both. Access uses the
+ * NodeODM API's token ({@code watcher.api.token}) when one is set.
+ *
+ * @param enabled serve the page and keep the index
+ * @param buckets buckets listed once at start to seed the index (besides the sweep's and the API's)
+ * @param summaryKey key of the summary object written at the root of each bucket the index knows;
+ *     empty to write none
+ * @param summaryInterval how often a changed bucket's summary is written again
+ * @param resync how often the seed listing runs again, to catch statuses written by other
+ *     processes (the Workflow's exit handler, other replicas); only changed objects are read
+ * @param downloads {@code redirect} (303 to a presigned URL of the store) or {@code stream}
+ *     (through the watcher, for stores the browser cannot reach)
+ * @param presignTtl how long a presigned download link is valid
+ * @param argoUiUrl base URL of the Argo UI; when set, a job links to its Workflow there
+ * @param publishSite write the page itself into each seeded bucket under {@code sitePrefix}, so it
+ *     can be opened straight from the bucket (or any static host)
+ * @param sitePrefix where {@code publishSite} puts the page
+ */
+@ConfigurationProperties(DashboardConfig.PREFIX)
+public record DashboardConfig(
+    @Bindable(defaultValue = "true") boolean enabled,
+    @Bindable(defaultValue = "") List<String> buckets,
+    @Bindable(defaultValue = "index.json") @NotNull String summaryKey,
+    @Bindable(defaultValue = "5s") @NotNull Duration summaryInterval,
+    @Bindable(defaultValue = "10m") @NotNull Duration resync,
+    @Bindable(defaultValue = "redirect")
+        @NotNull
+        @Pattern(regexp = "redirect|stream", message = "watcher.dashboard.downloads must be redirect or stream")
+        String downloads,
+    @Bindable(defaultValue = "15m") @NotNull Duration presignTtl,
+    @Nullable String argoUiUrl,
+    @Bindable(defaultValue = "false") boolean publishSite,
+    @Bindable(defaultValue = "dashboard/")
+        @NotNull
+        @Pattern(regexp = "([^/].*/)?", message = "watcher.dashboard.site-prefix must be empty or end with /")
+        String sitePrefix) {
+
+  public static final String PREFIX = "watcher.dashboard";
+
+  public DashboardConfig {
+    buckets = buckets == null ? List.of() : buckets.stream().filter(b -> !b.isBlank()).toList();
+  }
+
+  public boolean writesSummary() {
+    return !summaryKey.isBlank();
+  }
+}

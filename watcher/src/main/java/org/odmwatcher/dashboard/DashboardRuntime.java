@@ -1,0 +1,137 @@
+package org.odmwatcher.dashboard;
+
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.env.Environment;
+import io.micronaut.core.type.Argument;
+import io.micronaut.runtime.event.annotation.EventListener;
+import io.micronaut.runtime.server.event.ServerStartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.odmwatcher.config.DashboardConfig;
+import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.status.StatusIndex;
+import org.odmwatcher.status.StatusWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the dashboard's work when the HTTP server starts (so commands without a server, such as
+ * the Workflow's {@code job-finished}, never list a bucket): hooks the index to every status
+ * write, seeds it from one listing per bucket, then writes summaries every {@code
+ * summary-interval} and repeats the seed every {@code resync}.
+ */
+@Singleton
+@Requires(property = DashboardConfig.PREFIX + ".enabled", notEquals = "false")
+public class DashboardRuntime {
+  private static final Logger LOG = LoggerFactory.getLogger(DashboardRuntime.class);
+
+  private final StatusIndex index;
+  private final StatusWriter writer;
+  private final IndexSeeder seeder;
+  private final SummaryPublisher summaries;
+  private final DashboardConfig config;
+  private final Environment environment;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean seeded = new AtomicBoolean();
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "dashboard");
+        t.setDaemon(true);
+        return t;
+      });
+
+  public DashboardRuntime(
+      StatusIndex index, StatusWriter writer, IndexSeeder seeder, SummaryPublisher summaries,
+      DashboardConfig config, Environment environment) {
+    this.index = index;
+    this.writer = writer;
+    this.seeder = seeder;
+    this.summaries = summaries;
+    this.config = config;
+    this.environment = environment;
+  }
+
+  @EventListener
+  void onStartup(ServerStartupEvent event) {
+    start();
+  }
+
+  /** Hooks the index to status writes and schedules seeding and summaries (once). */
+  public void start() {
+    if (started.getAndSet(true)) {
+      return;
+    }
+    writer.addListener(index);
+    writer.addListener(summaries);
+    if (config.publishSite()) {
+      timer.execute(this::publishSites);
+    }
+    timer.scheduleWithFixedDelay(this::seedAll, 0, config.resync().toMillis(), TimeUnit.MILLISECONDS);
+    long every = config.summaryInterval().toMillis();
+    timer.scheduleWithFixedDelay(this::publishSummaries, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether the first seed finished (until then the list may be incomplete). */
+  public boolean seeded() {
+    return seeded.get();
+  }
+
+  /** The buckets listed to seed the index: configured, swept, the API's, and any seen since. */
+  Set<String> buckets() {
+    Set<String> buckets = new LinkedHashSet<>(config.buckets());
+    if (environment.getProperty("watcher.sweep.enabled", Boolean.class, false)) {
+      buckets.addAll(environment.getProperty("watcher.sweep.buckets", Argument.listOf(String.class)).orElse(List.of()));
+    }
+    if (environment.getProperty("watcher.api.enabled", Boolean.class, false)) {
+      environment.getProperty("watcher.api.bucket", String.class).ifPresent(buckets::add);
+    }
+    buckets.addAll(index.buckets());
+    return buckets;
+  }
+
+  private void seedAll() {
+    for (String bucket : buckets()) {
+      try {
+        long start = System.nanoTime();
+        int read = seeder.seed(bucket);
+        summaries.touch(bucket);
+        LOG.info("dashboard index: s3://{} listed, {} statuses read in {} ms", bucket, read,
+            (System.nanoTime() - start) / 1_000_000);
+      } catch (TransientFailureException | RuntimeException e) {
+        LOG.warn("dashboard index: cannot list s3://{} ({}); trying again in {}", bucket, e.getMessage(), config.resync());
+      }
+    }
+    seeded.set(true);
+  }
+
+  private void publishSummaries() {
+    try {
+      summaries.publish();
+    } catch (TransientFailureException | RuntimeException e) {
+      LOG.warn("dashboard summary not written: {}", e.getMessage());
+    }
+  }
+
+  private void publishSites() {
+    for (String bucket : buckets()) {
+      try {
+        summaries.publishSite(bucket);
+        LOG.info("dashboard page published to s3://{}/{}index.html", bucket, config.sitePrefix());
+      } catch (TransientFailureException | RuntimeException e) {
+        LOG.warn("dashboard page not published to s3://{}: {}", bucket, e.getMessage());
+      }
+    }
+  }
+
+  @PreDestroy
+  void stop() {
+    timer.shutdownNow();
+  }
+}

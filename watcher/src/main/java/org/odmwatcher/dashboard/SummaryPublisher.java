@@ -1,0 +1,143 @@
+package org.odmwatcher.dashboard;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.odmwatcher.config.DashboardConfig;
+import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.status.JobStatus;
+import org.odmwatcher.status.StatusIndex;
+import org.odmwatcher.status.StatusListener;
+import org.odmwatcher.storage.BucketStore;
+
+/**
+ * Writes the summary object ({@code index.json} at a bucket's root): every job of the bucket as a
+ * {@link JobRow}, so a copy of the page on a static host lists them with one GET instead of one
+ * per folder. Written only for buckets that changed since the last round. Also copies the page
+ * itself into a bucket when {@code watcher.dashboard.publish-site} is on.
+ */
+public final class SummaryPublisher implements StatusListener {
+  /** The page's files, as they are under {@code classpath:dashboard/}. */
+  static final List<String> SITE_FILES = List.of("index.html", "assets/app.js", "assets/style.css");
+
+  private final BucketStore store;
+  private final StatusIndex index;
+  private final DashboardConfig config;
+  private final String statusName;
+  private final Clock clock;
+  private final ObjectMapper json =
+      new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+
+  public SummaryPublisher(
+      BucketStore store, StatusIndex index, DashboardConfig config, String statusName, Clock clock) {
+    this.store = store;
+    this.index = index;
+    this.config = config;
+    this.statusName = statusName;
+    this.clock = clock;
+  }
+
+  @Override
+  public void written(String bucket, String folder, JobStatus status) {
+    dirty.add(bucket);
+  }
+
+  /** Marks a bucket for the next round (after a seed). */
+  public void touch(String bucket) {
+    dirty.add(bucket);
+  }
+
+  /** Writes the summary of every bucket that changed; returns how many were written. */
+  public int publish() throws TransientFailureException {
+    if (!config.writesSummary()) {
+      dirty.clear();
+      return 0;
+    }
+    int written = 0;
+    for (String bucket : List.copyOf(dirty)) {
+      dirty.remove(bucket);
+      try {
+        store.put(bucket, config.summaryKey(), summary(bucket), "application/json", null, false);
+        written++;
+      } catch (TransientFailureException e) {
+        dirty.add(bucket); // next round
+        throw e;
+      }
+    }
+    return written;
+  }
+
+  /** The summary object's bytes for one bucket. */
+  byte[] summary(String bucket) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("schemaVersion", 1);
+    body.put("bucket", bucket);
+    body.put("statusName", statusName);
+    body.put("generatedAt", clock.instant());
+    body.put("jobs", index.rows(bucket).stream().map(JobRow::of).toList());
+    try {
+      return json.writeValueAsBytes(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Writes the page into {@code bucket} under the site prefix, with a {@code dashboard.json} that
+   * points it at the summary object.
+   */
+  public void publishSite(String bucket) throws TransientFailureException {
+    for (String file : SITE_FILES) {
+      store.put(bucket, config.sitePrefix() + file, resource(file), contentType(file), null, false);
+    }
+    String up = "../".repeat((int) config.sitePrefix().chars().filter(c -> c == '/').count());
+    Map<String, Object> site = new LinkedHashMap<>();
+    site.put("source", "static");
+    site.put("summary", up + config.summaryKey());
+    if (config.argoUiUrl() != null) {
+      site.put("argoUiUrl", config.argoUiUrl());
+    }
+    try {
+      store.put(bucket, config.sitePrefix() + "dashboard.json", json.writeValueAsBytes(site), "application/json", null, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static byte[] resource(String file) {
+    try (InputStream in = SummaryPublisher.class.getResourceAsStream("/dashboard/" + file)) {
+      if (in == null) {
+        throw new IllegalStateException("the dashboard's " + file + " is missing from the jar");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String contentType(String file) {
+    if (file.endsWith(".html")) {
+      return "text/html; charset=utf-8";
+    }
+    if (file.endsWith(".js")) {
+      return "text/javascript; charset=utf-8";
+    }
+    if (file.endsWith(".css")) {
+      return "text/css; charset=utf-8";
+    }
+    if (file.endsWith(".png")) {
+      return "image/png";
+    }
+    return "application/octet-stream";
+  }
+}

@@ -1,0 +1,49 @@
+package org.odmwatcher.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Local mode serves HTTP on the address its banner prints: the dashboard (listing the job a
+ * sample upload starts), the NodeODM API WebODM adds as a processing node, and health.
+ */
+class LocalModeHttpTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final ObjectMapper json = new ObjectMapper();
+
+  @Test
+  void theBannerPrintsOneAddressServingTheDashboardTheNodeOdmApiAndHealth(@TempDir Path data) throws Exception {
+    try (LocalWorld world = LocalWorld.start(data, "test", Map.of())) {
+      String url = world.mode.httpUrl();
+      assertThat(world.mode.banner()).contains("dashboard:   " + url).contains("NodeODM API: " + url);
+
+      HttpResponse<String> page = get(url);
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.body()).contains("<title>ODM Watcher").contains("assets/app.js");
+      assertThat(get(url + "health").statusCode()).isEqualTo(200);
+      JsonNode info = json.readTree(get(url + "info").body());
+      assertThat(info.path("version").asText()).isNotEmpty(); // what WebODM reads when adding a node
+      assertThat(info.has("maxImages")).isTrue();
+
+      world.uploadSample("flight/");
+      await().atMost(Duration.ofSeconds(60)).until(() -> json.readTree(get(url + "jobs").body()).path("jobs").toString(),
+          jobs -> jobs.contains("\"folder\":\"flight/\"") && jobs.contains("\"state\":\"succeeded\""));
+    }
+  }
+
+  private HttpResponse<String> get(String url) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
