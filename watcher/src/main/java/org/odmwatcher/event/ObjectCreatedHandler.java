@@ -31,6 +31,12 @@ public interface ObjectCreatedHandler {
     /** The manifest is gone (deleted after the event was sent). */
     GONE,
     /** The manifest asked to cancel the folder's running job. */
-    CANCELED
+    CANCELED,
+    /**
+     * The key can never be handled: it would resolve to another object in some stores (an empty,
+     * {@code .} or {@code ..} segment), or the store refuses it for good (too long, malformed).
+     * Logged; nothing is read or written for it, not even a status.
+     */
+    REFUSED
   }
 }
