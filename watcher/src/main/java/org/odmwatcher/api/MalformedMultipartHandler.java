@@ -29,11 +29,24 @@ public class MalformedMultipartHandler
 
   @Override
   public HttpResponse<Map<String, Object>> handle(HttpRequest request, IndexOutOfBoundsException e) {
-    if (Arrays.stream(e.getStackTrace()).limit(3).anyMatch(f -> f.getClassName().startsWith(DECODER_PACKAGE))) {
+    if (fromDecoder(request, e)) {
       LOG.warn("{} {}: malformed multipart body ({})", request.getMethod(), request.getPath(), e.getMessage());
       return HttpResponse.badRequest(Map.of("error", "Malformed multipart/form-data body"));
     }
     LOG.error("{} {} failed", request.getMethod(), request.getPath(), e);
     return HttpResponse.serverError(Map.of("error", "Internal error; the watcher's log has the details"));
+  }
+
+  /**
+   * Thrown by the decoder: its frames on top, or — once the JIT has made the throw "fast" (HotSpot's
+   * OmitStackTraceInFastThrow drops the stack of a frequently thrown built-in exception) — no stack
+   * at all while a multipart body was being read.
+   */
+  private static boolean fromDecoder(HttpRequest<?> request, IndexOutOfBoundsException e) {
+    StackTraceElement[] stack = e.getStackTrace();
+    if (stack.length == 0) {
+      return request.getContentType().map(t -> t.getName().equals("multipart/form-data")).orElse(false);
+    }
+    return Arrays.stream(stack).limit(3).anyMatch(f -> f.getClassName().startsWith(DECODER_PACKAGE));
   }
 }
