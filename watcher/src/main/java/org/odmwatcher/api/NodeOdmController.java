@@ -220,6 +220,13 @@ public class NodeOdmController {
     return HttpResponse.ok(Map.of("error", "Storage or cluster unavailable, try again: " + e.getMessage()));
   }
 
+  @Error(exception = org.odmwatcher.storage.PermanentFailureException.class)
+  public HttpResponse<Map<String, Object>> refusedByStore(
+      HttpRequest<?> request, org.odmwatcher.storage.PermanentFailureException e) {
+    LOG.warn("{} {} refused by the store: {}", request.getMethod(), request.getPath(), e.getMessage());
+    return HttpResponse.ok(Map.of("error", "The storage refused this request for good", "noRetry", true));
+  }
+
   /** A multipart file as {@link ApiTasks} reads it. */
   private record FileUpload(StreamingFileUpload upload) implements ApiTasks.Upload {
     @Override

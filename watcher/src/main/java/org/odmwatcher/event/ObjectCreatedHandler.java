@@ -33,6 +33,12 @@ public interface ObjectCreatedHandler {
     /** The manifest asked to cancel the folder's running job. */
     CANCELED,
     /** The executor refused the job for good; recorded as failed with its reason. */
-    REJECTED
+    REJECTED,
+    /**
+     * The key can never be handled: it would resolve to another object in some stores (an empty,
+     * {@code .} or {@code ..} segment), or the store refuses it for good (too long, malformed).
+     * Logged; nothing is read or written for it, not even a status.
+     */
+    REFUSED
   }
 }

@@ -1,6 +1,9 @@
 package org.odmwatcher.manifest;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
@@ -9,20 +12,32 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns the bytes of an {@code odm.json} into an {@link OdmManifest}, or into the complete list of
  * what is wrong with it (structure and every option, checked by {@link ManifestValidator}).
  */
 public final class ManifestParser {
+  private static final Logger LOG = LoggerFactory.getLogger(ManifestParser.class);
   private static final Set<String> TOP_LEVEL =
       Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion");
+
+  /**
+   * How deep an {@code odm.json} may nest. A real one is 4 levels deep ({@code options} → a list →
+   * an object → a value); the limit is Jackson's own ({@link StreamReadConstraints}), so a deeper
+   * document stops the parser early with a clear reason instead of reaching the validator.
+   */
+  public static final int MAX_DEPTH = 64;
 
   private final ObjectMapper json;
   private final ManifestValidator validator;
 
   public ManifestParser(ObjectMapper json, ManifestValidator validator) {
-    this.json = json;
+    this.json = json.copyWith(
+        json.getFactory().copy().setStreamReadConstraints(
+            StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()));
     this.validator = validator;
   }
 
@@ -33,19 +48,30 @@ public final class ManifestParser {
     }
   }
 
+  /** Never throws: whatever the bytes, the answer is a manifest or reasons. */
   public Result parse(byte[] bytes) {
+    try {
+      return parseOrThrow(bytes);
+    } catch (RuntimeException | StackOverflowError e) {
+      // A bug, not the pilot's fault; still a verdict, so the folder does not stay without status.
+      LOG.error("odm.json could not be checked", e);
+      return invalid("odm.json could not be checked (" + e.getClass().getSimpleName() + "); please report this");
+    }
+  }
+
+  private Result parseOrThrow(byte[] bytes) {
     JsonNode root;
     try {
       root = json.readTree(bytes);
+    } catch (StreamConstraintsException e) {
+      // No location: the constraint exceptions carry none (Jackson 2.15+).
+      return invalid("odm.json is too deeply nested or too large: " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
       return invalid(
           "odm.json is not valid JSON: "
               + e.getOriginalMessage()
-              + " (line "
-              + e.getLocation().getLineNr()
-              + ", column "
-              + e.getLocation().getColumnNr()
-              + ")");
+              + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
     } catch (java.io.IOException e) {
       return invalid("odm.json cannot be read: " + e.getMessage());
     }

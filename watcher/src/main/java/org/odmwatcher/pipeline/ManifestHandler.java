@@ -13,6 +13,7 @@ import org.odmwatcher.manifest.FolderRules;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.OdmManifest;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.storage.PermanentFailureException;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
@@ -75,17 +76,38 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     if (!ownWrites.accept(object)) {
       return Outcome.IGNORED;
     }
-    if (manifests.accept(object)) {
-      return handleFolder(object.bucket(), object.folder());
+    boolean manifest = manifests.accept(object);
+    if (!manifest && !(FolderImages.isImage(object.key()) && waiting.contains(object.bucket(), object.folder()))) {
+      return Outcome.IGNORED; // neither a manifest nor an image a waiting folder expects
     }
-    if (FolderImages.isImage(object.key()) && waiting.contains(object.bucket(), object.folder())) {
-      return handleFolder(object.bucket(), object.folder()); // an image the folder waited for
+    Optional<String> refusal = FolderRules.refusal(object.key());
+    if (refusal.isPresent()) {
+      // Checked before any read or write: a verdict written beside such a key could land on
+      // another folder's status.json.
+      LOG.warn("s3://{}/{} refused: {}; nothing read or written", object.bucket(), printable(object.key()), refusal.get());
+      return Outcome.REFUSED;
     }
-    return Outcome.IGNORED;
+    return handleFolder(object.bucket(), object.folder());
   }
 
   /** Runs the pipeline for a folder's current manifest (also used by the waiting re-check). */
   public Outcome handleFolder(String bucket, String folder) throws TransientFailureException {
+    try {
+      return handleFolderOrFail(bucket, folder);
+    } catch (PermanentFailureException e) {
+      LOG.warn("s3://{}/{} refused: {}", bucket, printable(folder), e.getMessage());
+      return Outcome.REFUSED;
+    }
+  }
+
+  private static String printable(String key) {
+    String shown = key.length() > 200 ? key.substring(0, 200) + "…" : key;
+    return shown.codePoints()
+        .mapToObj(c -> Character.isISOControl(c) ? String.format("\\u%04x", c) : Character.toString(c))
+        .collect(java.util.stream.Collectors.joining());
+  }
+
+  private Outcome handleFolderOrFail(String bucket, String folder) throws TransientFailureException {
     String manifestKey = folder + manifestName;
     Optional<BucketStore.Blob> blob = store.get(bucket, manifestKey, maxManifestBytes);
     if (blob.isEmpty()) {

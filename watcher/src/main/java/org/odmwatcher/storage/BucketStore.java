@@ -24,8 +24,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The watcher's only door to S3. It reads, lists and writes, and it is the one place that sorts S3
- * failures into "the object is not there", "the precondition failed" and {@link
- * TransientFailureException} (everything else: network, 5xx, throttling, access denied — a
+ * failures into "the object is not there", "the precondition failed", {@link
+ * PermanentFailureException} (an answer that never changes: 400 for a malformed request, 414) and
+ * {@link TransientFailureException} (everything else: network, 5xx, throttling, access denied — a
  * misconfiguration is fixed by a human, and the event must survive until then).
  */
 public final class BucketStore {
@@ -332,13 +333,37 @@ public final class BucketStore {
     return eTag == null ? "" : eTag.replace("\"", "");
   }
 
+  /**
+   * 400 codes that do change with time or credentials, so they stay transient (the S3 API
+   * Reference, "Error responses": RequestTimeout, ExpiredToken, TokenRefreshRequired).
+   */
+  private static final java.util.Set<String> TRANSIENT_400_CODES =
+      java.util.Set.of("RequestTimeout", "ExpiredToken", "TokenRefreshRequired");
+
+  /**
+   * The failure to throw for {@code e}: {@link PermanentFailureException} (thrown right here) when
+   * the store's answer will never change — 414, or 400 but for the codes above (a malformed or
+   * over-long key, an invalid argument) — else a {@link TransientFailureException} to throw.
+   */
   private static TransientFailureException transientFailure(
       String verb, String bucket, String key, Exception e) {
     String detail =
         e instanceof S3Exception s3e
-            ? "HTTP " + s3e.statusCode() + " " + s3e.awsErrorDetails().errorCode()
+            ? "HTTP " + s3e.statusCode() + " " + errorCode(s3e)
             : e.getClass().getSimpleName() + ": " + e.getMessage();
-    return new TransientFailureException(
-        "cannot " + verb + " s3://" + bucket + "/" + key + " (" + detail + ")", e);
+    String shownKey = key.length() > 200 ? key.substring(0, 200) + "…" : key;
+    String message = "cannot " + verb + " s3://" + bucket + "/" + shownKey + " (" + detail + ")";
+    if (e instanceof S3Exception s3e && isPermanent(s3e)) {
+      throw new PermanentFailureException(message, e);
+    }
+    return new TransientFailureException(message, e);
+  }
+
+  static boolean isPermanent(S3Exception e) {
+    return e.statusCode() == 414 || e.statusCode() == 400 && !TRANSIENT_400_CODES.contains(errorCode(e));
+  }
+
+  private static String errorCode(S3Exception e) {
+    return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
   }
 }

@@ -53,10 +53,14 @@ public final class WorkflowWatcher implements AutoCloseable {
     startInformer(1);
   }
 
-  /** Whether the informer is running and has synced (for the health indicator). */
+  /**
+   * Whether the informer is running, has synced and its watch is open now (for the health
+   * indicator). {@code hasSynced} stays true once the first list succeeded, and {@code isRunning}
+   * through reconnects, so only {@code isWatching} goes false while the API server is away.
+   */
   public boolean isWatching() {
     SharedIndexInformer<GenericKubernetesResource> current = informer;
-    return current != null && current.isRunning() && current.hasSynced();
+    return current != null && current.isRunning() && current.hasSynced() && current.isWatching();
   }
 
   private void startInformer(int attempt) {

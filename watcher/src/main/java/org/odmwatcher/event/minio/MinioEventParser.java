@@ -30,7 +30,16 @@ public final class MinioEventParser {
     record Malformed(String reason) implements Result {}
   }
 
+  /** Never throws: what no parser foresaw (a parser's bug included) is {@link Result.Malformed}. */
   public Result parse(byte[] body) {
+    try {
+      return parseOrThrow(body);
+    } catch (RuntimeException e) {
+      return new Result.Malformed("body not understood (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private Result parseOrThrow(byte[] body) {
     JsonNode root;
     try {
       root = json.readTree(body);

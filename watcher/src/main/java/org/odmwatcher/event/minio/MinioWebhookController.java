@@ -130,8 +130,9 @@ public class MinioWebhookController {
       } catch (RuntimeException e) {
         LOG.error("MinIO webhook: unexpected failure on s3://{}/{}; answering 500 so MinIO retries",
             object.bucket(), object.key(), e);
+        // The exception's text stays in the log: it may name internals a client must not see.
         return HttpResponse.<Answer>status(HttpStatus.INTERNAL_SERVER_ERROR)
-            .body(new Answer("error", e.toString(), outcomes));
+            .body(new Answer("error", "internal error; the watcher's log has the details", outcomes));
       }
     }
     return HttpResponse.ok(new Answer("handled", null, outcomes));

@@ -37,7 +37,8 @@ public final class EventBridgeParser {
     String bucket = detail.path("bucket").path("name").asText("");
     JsonNode object = detail.path("object");
     String key = object.path("key").asText("");
-    if (bucket.isEmpty() || key.isEmpty()) {
+    if (bucket.isBlank() || key.isBlank()) {
+      // Blank, not only empty: ObjectCreated refuses a blank bucket or key (by throwing).
       return new ParsedBody.Unparseable("EventBridge Object Created without detail.bucket.name or detail.object.key");
     }
     Instant time;

@@ -56,13 +56,14 @@ public final class S3NotificationParser {
     String bucket = s3.path("bucket").path("name").asText("");
     JsonNode object = s3.path("object");
     String rawKey = object.path("key").asText("");
-    if (bucket.isEmpty() || rawKey.isEmpty()) {
-      throw new IllegalArgumentException("missing s3.bucket.name or s3.object.key");
+    String key = rawKey.isBlank() ? rawKey : URLDecoder.decode(rawKey, StandardCharsets.UTF_8);
+    if (bucket.isBlank() || key.isBlank()) {
+      throw new IllegalArgumentException("missing or blank s3.bucket.name or s3.object.key");
     }
     String eventTime = textOrNull(record.get("eventTime"));
     return new ObjectCreated(
         bucket,
-        URLDecoder.decode(rawKey, StandardCharsets.UTF_8),
+        key,
         object.path("size").asLong(-1),
         textOrNull(object.get("eTag")),
         textOrNull(object.get("versionId")),

@@ -32,8 +32,20 @@ public final class ShapeDetectingParser implements SqsBodyParser {
     this.sns = new SnsEnvelopeParser(json);
   }
 
+  /**
+   * Never throws: a body no parser foresaw (a bug in a parser included) is {@link
+   * ParsedBody.Unparseable}, so the queue's dead-letter queue keeps it.
+   */
   @Override
   public ParsedBody parse(String body) {
+    try {
+      return parseOrThrow(body);
+    } catch (RuntimeException e) {
+      return new ParsedBody.Unparseable("body not understood (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+    }
+  }
+
+  private ParsedBody parseOrThrow(String body) {
     JsonNode root;
     try {
       root = json.readTree(body);

@@ -36,7 +36,14 @@ public final class SqsMessageHandler {
   }
 
   public Decision handle(String messageId, String body, int receiveCount) {
-    ParsedBody parsed = parser.parse(body);
+    ParsedBody parsed;
+    try {
+      parsed = parser.parse(body);
+    } catch (RuntimeException e) {
+      // Parsers must not throw; if one does, the message is still only left for the DLQ.
+      LOG.error("message {}: the parser failed; left for the dead-letter queue (receive {})", messageId, receiveCount, e);
+      parsed = new ParsedBody.Unparseable("parser failure: " + e);
+    }
     if (parsed instanceof ParsedBody.Control control) {
       LOG.info("message {}: {}; acknowledged", messageId, control.description());
       return new Decision.Delete();
