@@ -1,6 +1,9 @@
 package org.odmwatcher.cli;
 
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.EnvironmentPropertySource;
+import io.micronaut.context.env.MapPropertySource;
+import io.micronaut.context.env.PropertySource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +25,16 @@ public final class JobFinishedCommand {
 
   /** Returns the process exit code. */
   public static int run(String[] args) {
+    return run(args, System.getenv());
+  }
+
+  /**
+   * As {@link #run(String[])} with the given environment instead of the process's: what the
+   * container's {@code env} sets ({@code WATCHER_*} settings, {@code AWS_ACCESS_KEY_ID} /
+   * {@code AWS_SECRET_ACCESS_KEY}). A seam so the test Argo can run the exit handler in-process
+   * with the template's env.
+   */
+  public static int run(String[] args, Map<String, String> environment) {
     Map<String, String> options;
     try {
       options = parse(args);
@@ -34,6 +47,7 @@ public final class JobFinishedCommand {
     WorkflowPhase phase = phaseOf(options.get("--phase"), options.get("--message"));
     try (ApplicationContext context =
         ApplicationContext.builder()
+            .propertySources(environmentSource(environment))
             .properties(Map.of("watcher.executor", "none", "watcher.sqs.enabled", "false", "watcher.argo.watch", "false"))
             .deduceEnvironment(false)
             .start()) {
@@ -46,6 +60,38 @@ public final class JobFinishedCommand {
       System.err.println("job-finished: " + e.getMessage());
       return 1; // the template's retryStrategy tries again
     }
+  }
+
+  /**
+   * The environment as Micronaut reads variables ({@code WATCHER_S3_ENDPOINT} =
+   * {@code watcher.s3.endpoint}). Static keys in {@code AWS_ACCESS_KEY_ID}/{@code
+   * AWS_SECRET_ACCESS_KEY} are what the AWS default chain would pick from the environment; they
+   * become the S3 keys unless {@code WATCHER_S3_ACCESS_KEY} is set.
+   */
+  private static PropertySource environmentSource(Map<String, String> environment) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    environment.forEach(
+        (name, value) -> {
+          if (name.startsWith("WATCHER_")) {
+            values.put(name, value);
+          }
+        });
+    String accessKey = environment.get("AWS_ACCESS_KEY_ID");
+    if (accessKey != null && !accessKey.isBlank() && !environment.containsKey("WATCHER_S3_ACCESS_KEY")) {
+      values.put("WATCHER_S3_ACCESS_KEY", accessKey);
+      values.put("WATCHER_S3_SECRET_KEY", environment.getOrDefault("AWS_SECRET_ACCESS_KEY", ""));
+    }
+    return new MapPropertySource("job-finished-environment", values) {
+      @Override
+      public PropertyConvention getConvention() {
+        return PropertyConvention.ENVIRONMENT_VARIABLE;
+      }
+
+      @Override
+      public int getOrder() {
+        return EnvironmentPropertySource.POSITION;
+      }
+    };
   }
 
   static WorkflowPhase phaseOf(String argoStatus, String message) {
