@@ -261,11 +261,13 @@ public final class Bench {
               runningWritten.putIfAbsent(workflow, nanos);
             }
           });
+          java.util.Set<String> measured = new java.util.HashSet<>();
           for (int i = 0; i < Math.min(size.phaseSamples(), folders.size()); i++) {
-            String folder = folders.get(i);
-            String jobId = world.status(folder).orElseThrow().path("jobId").asText();
-            String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
-            awaitTrue(() -> runningWritten.containsKey(name));
+            // Whichever Workflow the controller admitted next.
+            awaitTrue(() -> runningWritten.keySet().stream().anyMatch(n -> !measured.contains(n)));
+            String name = runningWritten.keySet().stream().filter(n -> !measured.contains(n)).findFirst().orElseThrow();
+            measured.add(name);
+            String folder = argo.workflow(name).getMetadata().getAnnotations().get(org.odmwatcher.workflow.WorkflowLabels.PREFIX);
             awaitTrue(() -> world.status(folder).map(s -> s.path("state").asText().equals("running")).orElse(false));
             phase.add((System.nanoTime() - runningWritten.get(name)) / 1e6);
             world.kubernetes.genericKubernetesResources(org.odmwatcher.workflow.ArgoWorkflowSubmitter.WORKFLOWS)
