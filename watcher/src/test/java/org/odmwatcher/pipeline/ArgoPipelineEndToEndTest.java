@@ -73,6 +73,11 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
       assertThat(status.get("finishedAt")).isNotNull();
       // The exit handler's release-workspace deleted the volume.
       assertThat(world.volumeClaims()).doesNotContain(name + "-workspace");
+      // Each pod's executor reported its result, as Argo >= 3.4's does.
+      var results = world.kubernetes.genericKubernetesResources(org.odmwatcher.testing.argo.PodRunner.TASK_RESULTS)
+          .inNamespace(world.namespace).withLabel("workflows.argoproj.io/workflow", name).list().getItems();
+      assertThat(results).hasSize(6).allSatisfy(r -> assertThat(r.getMetadata().getLabels())
+          .containsEntry("workflows.argoproj.io/report-outputs-completed", "true"));
     }
   }
 

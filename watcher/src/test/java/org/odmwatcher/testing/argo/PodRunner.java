@@ -40,9 +40,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * ({@link Principal#WORKFLOW}: its S3 keys from the {@code odm-s3-credentials} Secret, its service
  * account's token), and each pod reports a WorkflowTaskResult as Argo's executor does.
  */
-final class PodRunner {
+public final class PodRunner {
   /** The kind Argo's executor reports pod results in (argo-workflows pkg/apis/workflow/v1alpha1). */
-  static final ResourceDefinitionContext TASK_RESULTS =
+  public static final ResourceDefinitionContext TASK_RESULTS =
       new ResourceDefinitionContext.Builder()
           .withGroup("argoproj.io")
           .withVersion("v1alpha1")
