@@ -126,12 +126,12 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
       String name = world.workflowsFor(failed.path("jobId").asText()).get(0).getMetadata().getName();
       Map<String, Object> status = argo.awaitStatus(name, s -> s.get("finishedAt") != null);
       assertThat(status.get("phase")).isEqualTo("Failed");
-      assertThat(node(status, "download(0)")).containsEntry("phase", "Failed").containsEntry("message", "Error (exit code 1)");
+      assertThat(node(status, "download(0)")).containsEntry("phase", "Failed").containsEntry("message", "main: Error (exit code 1)");
       assertThat(node(status, "download(1)")).containsEntry("phase", "Succeeded");
       assertThat(node(status, "process(0)")).containsEntry("phase", "Error").containsEntry("message", "pod deleted");
       assertThat(node(status, "process(1)")).containsEntry("phase", "Failed");
       assertThat(node(status, "process")).containsEntry("type", "Retry").containsEntry("phase", "Failed")
-          .containsEntry("message", "Error (exit code 1)");
+          .containsEntry("message", "main: Error (exit code 1)");
       assertThat(nodeNames(status)).doesNotContain("upload(0)", "process(2)");
       assertThat(world.volumeClaims()).doesNotContain(name + "-workspace");
     }

@@ -55,9 +55,13 @@ public final class PodRunner {
   record Outcome(String phase, String message) {
     static final Outcome SUCCEEDED = new Outcome("Succeeded", null);
 
-    /** A main container that exits non-zero: Argo's node message (workflow/controller/operator.go, podReconciliation / inferFailedReason). */
-    static Outcome exitCode(int code) {
-      return new Outcome("Failed", "Error (exit code " + code + ")");
+    /**
+     * A container that exits non-zero: node Failed, message "<container>: <kubelet reason> (exit
+     * code N)" (workflow/controller/operator.go inferFailedReason; the kubelet's reason for a
+     * non-zero exit is "Error"). The template's main container is named {@code main}.
+     */
+    static Outcome exitCode(String container, int code) {
+      return new Outcome("Failed", container + ": Error (exit code " + code + ")");
     }
   }
 
@@ -218,13 +222,13 @@ public final class PodRunner {
     if (command.size() >= 3 && command.get(0).equals("python3") && command.get(1).equals("-c")) {
       List<String> argv = new ArrayList<>(command.subList(3, command.size()));
       argv.addAll(args);
-      return python(pod, command.get(2), argv);
+      return python(pod, containerName(container), command.get(2), argv);
     }
     if (command.equals(List.of("java", "-jar", "/home/app/application.jar")) && !args.isEmpty()
         && args.get(0).equals("job-finished")) {
       // org.odmwatcher.Application.main's dispatch of its first argument, without System.exit.
       int code = JobFinishedCommand.run(args.subList(1, args.size()).toArray(String[]::new), env);
-      return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(code);
+      return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(containerName(container), code);
     }
     throw new IllegalArgumentException("container command not emulated: " + command);
   }
@@ -251,6 +255,11 @@ public final class PodRunner {
       }
     }
     return values;
+  }
+
+  /** An init container's own name; the template's container is Argo's {@code main}. */
+  private static String containerName(Map<String, Object> container) {
+    return container.get("name") == null ? "main" : String.valueOf(container.get("name"));
   }
 
   /** The workspace volume: {@code /data} inside the pod. */
@@ -375,7 +384,7 @@ public final class PodRunner {
    * stand-in ODM ({@code ODM_CODE_ROOT}, src/test/resources/argo/odm/run.py). Terminating the pod
    * sends SIGTERM, which the program forwards to ODM.
    */
-  private Outcome python(PodContext pod, String program, List<String> args) throws IOException, InterruptedException {
+  private Outcome python(PodContext pod, String container, String program, List<String> args) throws IOException, InterruptedException {
     List<String> argv = new ArrayList<>(List.of("python3", "-c", program));
     argv.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
@@ -391,7 +400,7 @@ public final class PodRunner {
     try {
       int code = process.waitFor(); // interrupted = the pod is terminated: SIGTERM below
       pod.log().append(Files.readString(podLog, StandardCharsets.UTF_8));
-      return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(code);
+      return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(container, code);
     } finally {
       if (process.isAlive()) {
         process.destroy();

@@ -477,7 +477,7 @@ public final class TestArgo implements AutoCloseable {
           return new PodRunner.Outcome("Error", "pod deleted");
         }
         if (fault == Fault.FAILED) {
-          return PodRunner.Outcome.exitCode(1);
+          return PodRunner.Outcome.exitCode("main", 1);
         }
         return pods.run(context, podTemplate);
       }));
