@@ -1,10 +1,12 @@
 # A stand-in for ODM's run.py, used by the test Argo (org.odmwatcher.testing.argo): the template's
 # real `process` program runs this instead of /code/run.py. It does NOT process anything: it prints
 # an ODM-like log and writes placeholder files, each starting with a PLACEHOLDER line, where ODM 3.x
-# writes its products. ODM_STANDIN_EXIT chooses the exit code (failure tests).
+# writes its products. ODM_STANDIN_EXIT chooses the exit code (failure tests); ODM_STANDIN_PAUSE_FILE
+# holds it in its opensfm stage while that file exists.
 import os
 import random
 import sys
+import time
 
 MARK = b"PLACEHOLDER - test stand-in for OpenDroneMap, not real processing\n"
 
@@ -30,6 +32,10 @@ print("[INFO]    %d images found in %s" % (len(images), os.path.join(project, "i
 for stage in ("dataset", "opensfm", "openmvs", "odm_filterpoints", "odm_meshing", "mvs_texturing",
               "odm_georeferencing", "odm_dem", "odm_orthophoto", "odm_report", "odm_postprocess"):
     print("[INFO]    Running %s stage" % stage, flush=True)
+    if stage == "opensfm":
+        # ODM_STANDIN_PAUSE_FILE: stay in this stage while that file exists (a long ODM run).
+        while os.environ.get("ODM_STANDIN_PAUSE_FILE") and os.path.exists(os.environ["ODM_STANDIN_PAUSE_FILE"]):
+            time.sleep(0.05)
 
 write("opensfm/reconstruction.json")  # an intermediate file: never uploaded
 write("odm_georeferencing/odm_georeferenced_model.laz", 4096)

@@ -160,6 +160,40 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
     }
   }
 
+  @Test
+  void progressAStepWritesToItsProgressFileBecomesItsNodeProgressAsWithArgosExecutor() throws Exception {
+    String folder = "progress-file/";
+    world.uploadImages(folder, 2);
+    world.putManifest(folder, "{}");
+    try (TestArgo argo = world.startArgo()) {
+      argo.pauseOdm(folder);
+      world.notifyCreated(folder + "odm.json");
+      String jobId = world.awaitState(folder, "running").path("jobId").asText();
+      String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
+      argo.awaitStatus(name, s -> findNode(s, "process(0)").map(n -> "Running".equals(n.get("phase"))).orElse(false));
+
+      java.nio.file.Files.writeString(argo.progressFile(name, "process(0)"), "10/100\n42/100\n");
+      Map<String, Object> reporting = argo.awaitStatus(name,
+          s -> findNode(s, "process(0)").map(n -> "42/100".equals(n.get("progress"))).orElse(false));
+      // workflow/progress/updater.go: the pods' N/M summed (workspace 1/1, download 1/1, process 42/100)
+      assertThat(reporting.get("progress")).isEqualTo("44/102");
+
+      argo.resumeOdm(folder);
+      Map<String, Object> done = argo.awaitPhase(name, "Succeeded");
+      assertThat(node(done, "process(0)").get("progress")).isEqualTo("100/100");
+      assertThat(done.get("progress")).isEqualTo("105/105");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static java.util.Optional<Map<String, Object>> findNode(Map<String, Object> status, String displayName) {
+    if (!(status.get("nodes") instanceof Map<?, ?> nodes)) {
+      return java.util.Optional.empty();
+    }
+    return ((Map<String, Map<String, Object>>) nodes).values().stream()
+        .filter(n -> displayName.equals(n.get("displayName"))).findFirst();
+  }
+
   private JsonNode awaitStage(String folder, String stage) {
     await().atMost(Duration.ofSeconds(30))
         .until(() -> world.status(folder).map(s -> s.path("stage").asText()).orElse(""), stage::equals);

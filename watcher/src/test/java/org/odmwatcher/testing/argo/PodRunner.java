@@ -117,20 +117,7 @@ public final class PodRunner {
    * FinalizeOutput).
    */
   private void reportResult(PodContext pod, Outcome outcome) {
-    GenericKubernetesResource result = new GenericKubernetesResource();
-    result.setApiVersion("argoproj.io/v1alpha1");
-    result.setKind("WorkflowTaskResult");
-    result.setMetadata(
-        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-            .withName(pod.nodeId())
-            .withNamespace(namespace)
-            .withLabels(Map.of(
-                "workflows.argoproj.io/workflow", pod.workflowName(),
-                "workflows.argoproj.io/report-outputs-completed", "false"))
-            .withOwnerReferences(new OwnerReferenceBuilder()
-                .withApiVersion("argoproj.io/v1alpha1").withKind("Workflow")
-                .withName(pod.workflowName()).withUid(pod.workflowUid()).build())
-            .build());
+    GenericKubernetesResource result = newTaskResult(pod);
     Map<String, Object> outputs = new LinkedHashMap<>();
     outputs.put("exitCode", "Succeeded".equals(outcome.phase()) ? "0" : "1");
     result.setAdditionalProperty("outputs", outputs);
@@ -145,6 +132,25 @@ public final class PodRunner {
     }
     results.withName(pod.nodeId()).patch(PatchContext.of(PatchType.JSON_MERGE),
         "{\"metadata\":{\"labels\":{\"workflows.argoproj.io/report-outputs-completed\":\"true\"}}}");
+  }
+
+  /** createTaskResult's object: named after the node, labelled with the Workflow, owned by it. */
+  private GenericKubernetesResource newTaskResult(PodContext pod) {
+    GenericKubernetesResource result = new GenericKubernetesResource();
+    result.setApiVersion("argoproj.io/v1alpha1");
+    result.setKind("WorkflowTaskResult");
+    result.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(pod.nodeId())
+            .withNamespace(namespace)
+            .withLabels(Map.of(
+                "workflows.argoproj.io/workflow", pod.workflowName(),
+                "workflows.argoproj.io/report-outputs-completed", "false"))
+            .withOwnerReferences(new OwnerReferenceBuilder()
+                .withApiVersion("argoproj.io/v1alpha1").withKind("Workflow")
+                .withName(pod.workflowName()).withUid(pod.workflowUid()).build())
+            .build());
+    return result;
   }
 
   // ---- resource templates -------------------------------------------------------------------
@@ -393,12 +399,23 @@ public final class PodRunner {
     if (pod.odmExitCode() != 0) {
       builder.environment().put("ODM_STANDIN_EXIT", Integer.toString(pod.odmExitCode()));
     }
+    // workflowpod.go (pod builder): every container gets ARGO_PROGRESS_FILE (common.ArgoProgressPath
+    // in the pod); here a file per pod.
+    Path progressFile = progressFile(pod.workflowName(), pod.nodeId());
+    Files.createDirectories(progressFile.getParent());
+    builder.environment().put("ARGO_PROGRESS_FILE", progressFile.toString());
+    pod.standIn().forEach(builder.environment()::put);
     Files.createDirectories(local(pod, "/data"));
     Path podLog = workRoot.resolve(pod.nodeId() + ".log");
     builder.redirectOutput(podLog.toFile());
     Process process = builder.start();
     try {
-      int code = process.waitFor(); // interrupted = the pod is terminated: SIGTERM below
+      String reported = null;
+      while (!process.waitFor(PROGRESS_TICK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        reported = reportProgress(pod, progressFile, reported);
+      }
+      reportProgress(pod, progressFile, reported);
+      int code = process.exitValue(); // an interrupt above = the pod is terminated: SIGTERM below
       pod.log().append(Files.readString(podLog, StandardCharsets.UTF_8));
       return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(container, code);
     } finally {
@@ -409,10 +426,58 @@ public final class PodRunner {
     }
   }
 
-  /** What a pod knows: its node, its Workflow, the variables Argo substitutes. */
+  /** How often the executor looks at the progress file (Argo's ARGO_PROGRESS_FILE_TICK_DURATION, 3 s by default). */
+  static final java.time.Duration PROGRESS_TICK = java.time.Duration.ofMillis(100);
+
+  /** The progress file of a pod (what {@code ARGO_PROGRESS_FILE} names in it). */
+  Path progressFile(String workflowName, String nodeId) {
+    return workRoot.resolve("progress").resolve(workflowName).resolve(nodeId);
+  }
+
+  /**
+   * Argo's executor (workflow/executor/executor.go monitorProgress): the progress file's last
+   * line, when it parses as {@code N/M} (pkg/apis/workflow/v1alpha1/progress.go ParseProgress:
+   * 0 <= N <= M, M > 0) and changed, is reported in the pod's WorkflowTaskResult
+   * ({@code reportResult}, a merge patch of {@code progress}).
+   */
+  private String reportProgress(PodContext pod, Path progressFile, String reported) throws IOException {
+    if (!Files.exists(progressFile)) {
+      return reported;
+    }
+    List<String> lines = Files.readAllLines(progressFile).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    if (lines.isEmpty()) {
+      return reported;
+    }
+    String last = lines.get(lines.size() - 1);
+    if (last.equals(reported) || !TestArgo.validProgress(last)) {
+      return reported;
+    }
+    upsertTaskResult(pod, Map.of("progress", last));
+    return last;
+  }
+
+  private void upsertTaskResult(PodContext pod, Map<String, Object> fields) {
+    var results = workflowKubernetes.genericKubernetesResources(TASK_RESULTS).inNamespace(namespace);
+    try {
+      results.withName(pod.nodeId()).patch(PatchContext.of(PatchType.JSON_MERGE), JSON.writeValueAsString(fields));
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      GenericKubernetesResource result = newTaskResult(pod);
+      fields.forEach(result::setAdditionalProperty);
+      results.resource(result).create();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What a pod knows: its node, its Workflow, the variables Argo substitutes, the stand-in ODM's knobs. */
   record PodContext(
       String workflowName, String workflowUid, String nodeId, Map<String, String> variables,
-      int odmExitCode, StringBuilder log) {}
+      int odmExitCode, Map<String, String> standIn, StringBuilder log) {}
 
   static void deleteTree(Path root) {
     if (!Files.exists(root)) {

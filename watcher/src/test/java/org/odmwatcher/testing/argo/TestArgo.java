@@ -134,6 +134,51 @@ public final class TestArgo implements AutoCloseable {
     return (folder == null ? "*" : folder) + "\u0000" + task;
   }
 
+  /**
+   * The stand-in ODM of {@code folder}'s next {@code process} pod pauses midway (after its
+   * opensfm stage line) until {@link #resumeOdm}: a long ODM run, while its pod is Running.
+   */
+  public void pauseOdm(String folder) {
+    try {
+      Files.createDirectories(workRoot);
+      Files.writeString(odmPause(folder), "paused");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void resumeOdm(String folder) {
+    try {
+      Files.deleteIfExists(odmPause(folder));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Path odmPause(String folder) {
+    return workRoot.resolve("odm-pause-" + Integer.toHexString(folder.hashCode()));
+  }
+
+  /**
+   * The progress file ({@code $ARGO_PROGRESS_FILE}) of the pod node {@code podDisplayName} (e.g.
+   * {@code process(0)}) of a Workflow: what a step writes "N/M" lines into.
+   */
+  public Path progressFile(String workflowName, String podDisplayName) {
+    Run run = runs.get(workflowName);
+    String nodeId = run == null ? null : run.nodes.values().stream()
+        .filter(n -> podDisplayName.equals(n.displayName) && "Pod".equals(n.type)).map(n -> n.id).findFirst().orElse(null);
+    if (nodeId == null) {
+      throw new IllegalStateException("no pod node " + podDisplayName + " in " + workflowName);
+    }
+    return pods.progressFile(workflowName, nodeId);
+  }
+
+  /** ParseProgress/IsValid (pkg/apis/workflow/v1alpha1/progress.go): N/M with 0 <= N <= M, M > 0. */
+  static boolean validProgress(String text) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)/(\\d+)").matcher(text == null ? "" : text);
+    return m.matches() && Long.parseLong(m.group(2)) > 0 && Long.parseLong(m.group(1)) <= Long.parseLong(m.group(2));
+  }
+
   /** Told after each status write the controller made (for the benchmark's timings). */
   public interface StatusListener {
     void written(String workflow, String phase, long nanoTime);
@@ -253,6 +298,20 @@ public final class TestArgo implements AutoCloseable {
     final List<String> children = new ArrayList<>();
     boolean onExit;
     String task; // for Retry and Pod nodes: the DAG task / step name
+    String progress; // for Pod nodes: as reported in the pod's WorkflowTaskResult
+
+    /**
+     * workflow/progress/updater.go UpdateProgress: a pod without reported progress counts 0/1
+     * (ProgressDefault); once Succeeded it is complete (M/M).
+     */
+    String podProgress() {
+      String p = progress == null ? "0/1" : progress;
+      if ("Succeeded".equals(phase)) {
+        String m = p.substring(p.indexOf('/') + 1);
+        return m + "/" + m;
+      }
+      return p;
+    }
 
     boolean fulfilled() {
       return switch (phase) {
@@ -280,7 +339,7 @@ public final class TestArgo implements AutoCloseable {
       m.put("finishedAt", finishedAt == null ? null : finishedAt.toString());
       if ("Pod".equals(type)) {
         // workflow/progress/updater.go UpdateProgress: a pod counts 0/1, 1/1 once Succeeded.
-        m.put("progress", "Succeeded".equals(phase) ? "1/1" : "0/1");
+        m.put("progress", podProgress());
       }
       if (!children.isEmpty()) {
         m.put("children", List.copyOf(children));
@@ -333,9 +392,34 @@ public final class TestArgo implements AutoCloseable {
 
     /** workflow/progress/updater.go UpdateProgress: the sum of the pod nodes' N/M. */
     String progress() {
-      long total = nodes.values().stream().filter(n -> "Pod".equals(n.type)).count();
-      long done = nodes.values().stream().filter(n -> "Pod".equals(n.type) && "Succeeded".equals(n.phase)).count();
-      return done + "/" + total;
+      long n = 0;
+      long m = 0;
+      for (Node node : nodes.values()) {
+        if ("Pod".equals(node.type)) {
+          String p = node.podProgress();
+          n += Long.parseLong(p.substring(0, p.indexOf('/')));
+          m += Long.parseLong(p.substring(p.indexOf('/') + 1));
+        }
+      }
+      return n + "/" + m;
+    }
+
+    /**
+     * taskresult.go taskResultReconciliation: a WorkflowTaskResult's valid {@code progress}
+     * becomes its node's progress.
+     */
+    private boolean reconcileTaskResults() {
+      boolean changed = false;
+      for (GenericKubernetesResource result : controller.genericKubernetesResources(PodRunner.TASK_RESULTS)
+          .inNamespace(namespace).withLabel("workflows.argoproj.io/workflow", name).list().getItems()) {
+        Node node = nodes.get(result.getMetadata().getName());
+        Object progress = result.getAdditionalProperties().get("progress");
+        if (node != null && progress != null && validProgress(progress.toString()) && !progress.toString().equals(node.progress)) {
+          node.progress = progress.toString();
+          changed = true;
+        }
+      }
+      return changed;
     }
 
     @SuppressWarnings("unchecked")
@@ -363,6 +447,7 @@ public final class TestArgo implements AutoCloseable {
         admit(spec);
         changed = true;
       }
+      changed |= reconcileTaskResults();
       changed |= reconcilePods(shutdown);
       changed |= reconcileRetries(shutdown);
       Node root = nodes.get(name);
@@ -463,7 +548,9 @@ public final class TestArgo implements AutoCloseable {
       Fault fault = taskFaults == null ? null : taskFaults.poll();
       Deque<Integer> exits = odmExitCodes.get(folder);
       Integer odmExit = fault == null && exits != null && "process".equals(retry.templateName) ? exits.poll() : null;
-      var context = new PodRunner.PodContext(name, uid, pod.id, podVariables, odmExit == null ? 0 : odmExit, new StringBuilder());
+      Map<String, String> standIn = "process".equals(retry.templateName) && Files.exists(odmPause(folder))
+          ? Map.of("ODM_STANDIN_PAUSE_FILE", odmPause(folder).toString()) : Map.of();
+      var context = new PodRunner.PodContext(name, uid, pod.id, podVariables, odmExit == null ? 0 : odmExit, standIn, new StringBuilder());
       Map<String, Object> podTemplate = template.template(retry.templateName);
       String task = retry.task;
       running.put(pod.id, podThreads.submit(() -> {
