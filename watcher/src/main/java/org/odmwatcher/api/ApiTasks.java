@@ -442,6 +442,7 @@ public final class ApiTasks {
     ObjectNode manifest = json.createObjectNode();
     manifest.put("name", task.name());
     manifest.set("options", task.options());
+    TaskOptions.manifestOutputs(task.options()).forEach(manifest.withArray("outputs")::add);
     if (cancel) {
       manifest.put("cancel", true);
     }

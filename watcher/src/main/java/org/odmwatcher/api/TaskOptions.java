@@ -68,6 +68,34 @@ final class TaskOptions {
     return list;
   }
 
+  /**
+   * The manifest {@code outputs} for a task's options: what NodeODM puts in {@code all.zip} when
+   * the product exists (NodeODM libs/Task.js, the {@code allPaths} list: orthophoto,
+   * {@code odm_georeferencing}, {@code entwine_pointcloud}, {@code odm_texturing},
+   * {@code odm_report}, and {@code odm_dem/dsm.tif} / {@code odm_dem/dtm.tif}, which ODM only
+   * makes with {@code dsm} / {@code dtm}). Without this the manifest's default outputs would drop
+   * the DEMs from the upload.
+   */
+  static List<String> manifestOutputs(JsonNode options) {
+    List<String> outputs = new ArrayList<>(List.of("orthophoto", "pointcloud", "report", "textured-model"));
+    for (String dem : List.of("dsm", "dtm")) {
+      if (isSet(options, dem)) {
+        outputs.add(dem);
+      }
+    }
+    return outputs;
+  }
+
+  private static boolean isSet(JsonNode options, String name) {
+    for (JsonNode option : options) {
+      if (name.equals(option.path("name").asText())) {
+        JsonNode value = option.path("value");
+        return value.asBoolean(false) || "true".equalsIgnoreCase(value.asText());
+      }
+    }
+    return false;
+  }
+
   /** The {@code outputs} form field: a JSON list of paths relative to the results. */
   List<String> outputs(@Nullable String text) throws ApiException {
     if (text == null || text.isBlank()) {

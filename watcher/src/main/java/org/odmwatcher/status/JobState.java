@@ -31,6 +31,17 @@ public enum JobState {
     return rank == 3;
   }
 
+  /**
+   * Whether a job in this state may be recorded as {@code next}: forward in {@link #rank()}, or
+   * from {@code failed} to {@code canceled}. The one sideways move exists because Argo reports a
+   * Workflow stopped on request ({@code spec.shutdown: Stop}) as {@code Failed}, and its exit
+   * handler ({@code job-finished --phase Failed}) may record that before the watcher, which asked
+   * for the stop, records the cancel.
+   */
+  public boolean canMoveTo(JobState next) {
+    return next == this || next.rank > rank || (this == FAILED && next == CANCELED);
+  }
+
   @JsonValue
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);

@@ -146,11 +146,8 @@ public final class StatusWriter {
   }
 
   private static Optional<JobStatus> sameJob(JobStatus current, JobStatus proposed) {
-    if (proposed.state().rank() < current.state().rank()) {
-      return Optional.empty(); // late or duplicated update: never go backwards
-    }
-    if (current.state().isFinal() && proposed.state() != current.state()) {
-      return Optional.empty(); // the first final state wins
+    if (!current.state().canMoveTo(proposed.state())) {
+      return Optional.empty(); // late or duplicated update: never go backwards; the first final state wins
     }
     if (proposed.state() == current.state()
         && current.progress() != null

@@ -3,10 +3,11 @@ package org.odmwatcher.workflow;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.net.HttpURLConnection;
 import java.util.List;
-import java.util.Map;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.event.TransientFailureException;
 import org.odmwatcher.status.JobStatus;
@@ -30,6 +31,9 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
           .withPlural("workflows")
           .withNamespaced(true)
           .build();
+
+  /** The merge patch that asks Argo to stop a Workflow and still run its exit handler. */
+  static final String STOP = "{\"spec\":{\"shutdown\":\"Stop\"}}";
 
   private static final Logger LOG = LoggerFactory.getLogger(ArgoWorkflowSubmitter.class);
   private final KubernetesClient kubernetes;
@@ -92,18 +96,16 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
               .list()
               .getItems();
       for (GenericKubernetesResource wf : found) {
-        // Argo's own way to stop a Workflow: spec.shutdown=Terminate (exit handlers still run).
+        // spec.shutdown=Stop, not Terminate: Argo's ShutdownStrategy.ShouldExecute(isOnExitPod)
+        // (pkg/apis/workflow/v1alpha1/workflow_types.go) is false for every pod under Terminate,
+        // so the exit handler (record-status, release-workspace) would never run and the
+        // workspace PVC would stay; under Stop only the exit handler's pods run. One merge PATCH
+        // (RBAC verb: patch on workflows.argoproj.io), no read-modify-write race with the controller.
         kubernetes
             .genericKubernetesResources(WORKFLOWS)
             .inNamespace(argo.namespace())
             .withName(wf.getMetadata().getName())
-            .edit(
-                w -> {
-                  @SuppressWarnings("unchecked")
-                  Map<String, Object> spec = (Map<String, Object>) w.getAdditionalProperties().get("spec");
-                  spec.put("shutdown", "Terminate");
-                  return w;
-                });
+            .patch(PatchContext.of(PatchType.JSON_MERGE), STOP);
       }
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {

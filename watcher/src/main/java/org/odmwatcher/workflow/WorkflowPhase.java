@@ -15,6 +15,8 @@ import org.odmwatcher.status.JobState;
  */
 public record WorkflowPhase(JobState state, String message, @Nullable String stage, @Nullable Integer progress) {
   private static final Pattern PROGRESS = Pattern.compile("(\\d+)/(\\d+)");
+  /** The attempt suffix Argo gives a retried step's pod nodes: {@code process(1)}. */
+  private static final Pattern ATTEMPT = Pattern.compile("\\(\\d+\\)$");
   private static final java.util.List<String> STEPS = java.util.List.of("download", "process", "upload");
 
   /** Empty when the Workflow has no phase yet (just created) or one this version does not know. */
@@ -57,20 +59,34 @@ public record WorkflowPhase(JobState state, String message, @Nullable String sta
     return Math.min(100, Integer.parseInt(m.group(1)) * 100 / Integer.parseInt(m.group(2)));
   }
 
-  @SuppressWarnings("unchecked")
+  /**
+   * The step that runs now. Every step of the template has a {@code retryStrategy}, so Argo writes
+   * a {@code Retry} node named after the task ({@code download}) whose {@code Pod} children are its
+   * attempts, {@code download(0)}, {@code download(1)}… (argo-workflows
+   * workflow/controller/operator.go, executeTemplate: {@code fmt.Sprintf("%s(%d)", retryNodeName,
+   * retryNum)}); a step without one would be a {@code Pod} node with the plain name. Either way the
+   * stage is the task name.
+   */
   private static String runningStep(Map<String, Object> status) {
     Object nodes = status.get("nodes");
     if (!(nodes instanceof Map<?, ?> byId)) {
       return null;
     }
+    String found = null;
     for (Object node : byId.values()) {
-      if (node instanceof Map<?, ?> n && "Running".equals(n.get("phase")) && "Pod".equals(n.get("type"))) {
+      if (node instanceof Map<?, ?> n
+          && ("Running".equals(n.get("phase")) || "Pending".equals(n.get("phase")))
+          && ("Pod".equals(n.get("type")) || "Retry".equals(n.get("type")))) {
         Object name = n.get("displayName");
-        if (name != null && STEPS.contains(name.toString())) {
-          return name.toString();
+        String step = name == null ? null : ATTEMPT.matcher(name.toString()).replaceFirst("");
+        if (step != null && STEPS.contains(step)) {
+          if ("Running".equals(n.get("phase"))) {
+            return step;
+          }
+          found = step;
         }
       }
     }
-    return null;
+    return found;
   }
 }

@@ -36,17 +36,18 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.odmwatcher.testing.PipelineFixture;
+import org.odmwatcher.testing.argo.TestArgo;
 import org.odmwatcher.workflow.ArgoWorkflowSubmitter;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * The API as pyODM, WebODM and ClusterODM use it, over real HTTP against the running app, S3Proxy
- * and the Kubernetes mock (whose Workflow phases the test drives as Argo would).
+ * and the Kubernetes mock, whose Workflows the test Argo runs where a test starts it.
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodeOdmApiTest implements TestPropertyProvider {
-  private final PipelineFixture world = new PipelineFixture("api");
+  private final PipelineFixture world = new PipelineFixture("api", "api");
   private final ObjectMapper json = new ObjectMapper();
   private final List<JsonNode> webhookCalls = new CopyOnWriteArrayList<>();
   private final AtomicInteger webhookAttempts = new AtomicInteger();
@@ -135,34 +136,44 @@ class NodeOdmApiTest implements TestPropertyProvider {
     String jobId = world.status(folder).orElseThrow().path("jobId").asText();
     String workflow = world.workflowsFor(jobId).get(0).getMetadata().getName();
 
-    world.setWorkflowPhase(workflow, "Running", "1/3", "process");
-    await().atMost(Duration.ofSeconds(20)).until(() -> node.get("/task/" + uuid + "/info").path("status").path("code").asInt() == 20);
-    JsonNode running = node.get("/task/" + uuid + "/info");
-    assertThat(running.path("progress").asInt()).isEqualTo(33);
-    assertThat(running.path("processingTime").asLong()).isNotNegative();
-
-    byte[] ortho = random(3_000_000);
-    byte[] report = random(10_000);
-    put(folder + "results/odm_orthophoto/odm_orthophoto.tif", ortho);
-    put(folder + "results/odm_report/report.pdf", report);
-    put(folder + "results/odm.log", "starting\nrunning opensfm\ndone\n".getBytes(StandardCharsets.UTF_8));
-    world.setWorkflowPhase(workflow, "Succeeded", "3/3", null);
-    await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/task/" + uuid + "/info").path("status").path("code").asInt() == 40);
+    // Argo's controller comes up: the task runs (ODM is a stand-in that writes placeholders).
+    try (TestArgo argo = world.startArgo()) {
+      argo.hold(folder, "process");
+      await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/task/" + uuid + "/info").path("status").path("code").asInt() == 20);
+      await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/task/" + uuid + "/info").path("progress").asInt() == 66);
+      JsonNode running = node.get("/task/" + uuid + "/info");
+      assertThat(running.path("processingTime").asLong()).isNotNegative();
+      argo.release(folder, "process");
+      await().atMost(Duration.ofSeconds(60)).until(() -> node.get("/task/" + uuid + "/info").path("status").path("code").asInt() == 40);
+      assertThat(argo.awaitPhase(workflow, "Succeeded")).isNotNull();
+    }
     JsonNode completed = node.get("/task/" + uuid + "/info?with_output=1");
     assertThat(completed.path("progress").asInt()).isEqualTo(100);
     assertThat(completed.path("processingTime").asLong()).isNotNegative();
-    assertThat(completed.path("output").toString()).isEqualTo("[\"running opensfm\",\"done\"]");
-    assertThat(node.get("/task/" + uuid + "/output?line=-1").toString()).isEqualTo("[\"done\"]");
-    assertThat(node.get("/task/" + uuid + "/output").size()).isEqualTo(3);
+    // WebODM's console: ODM's log as the Workflow uploaded it (results/odm.log), line by line.
+    JsonNode log = node.get("/task/" + uuid + "/output");
+    assertThat(log.get(0).asText()).startsWith("[INFO]    Initializing ODM (stand-in)");
+    assertThat(log.toString()).contains("8 images found", "Running opensfm stage");
+    assertThat(completed.path("output").size()).isEqualTo(log.size() - 1);
+    assertThat(node.get("/task/" + uuid + "/output?line=-1").toString()).isEqualTo("[\"[INFO]    ODM app finished - stand-in\"]");
 
     HttpResponse<byte[]> whole = node.download("/task/" + uuid + "/download/all.zip", null);
     assertThat(whole.statusCode()).isEqualTo(200);
     assertThat(whole.headers().firstValue("Accept-Ranges")).contains("bytes");
     assertThat(whole.headers().firstValueAsLong("Content-Length")).hasValue(whole.body().length);
     Map<String, byte[]> entries = unzip(whole.body());
-    assertThat(entries.keySet()).containsExactly("odm.log", "odm_orthophoto/odm_orthophoto.tif", "odm_report/report.pdf");
+    // As NodeODM's all.zip for these options: the DSM (dsm: true) with the orthophoto, point
+    // cloud, textured model and report; ODM's intermediate files stay out.
+    assertThat(entries.keySet())
+        .contains("odm.log", "odm_orthophoto/odm_orthophoto.tif", "odm_dem/dsm.tif", "odm_report/report.pdf",
+            "odm_georeferencing/odm_georeferenced_model.laz", "odm_texturing/odm_textured_model_geo.obj")
+        .doesNotContain("odm_dem/dtm.tif", "opensfm/reconstruction.json");
+    byte[] ortho = object(folder + "results/odm_orthophoto/odm_orthophoto.tif");
+    byte[] dsm = object(folder + "results/odm_dem/dsm.tif");
+    assertThat(new String(dsm, 0, 11, StandardCharsets.UTF_8)).isEqualTo("PLACEHOLDER");
     assertThat(entries.get("odm_orthophoto/odm_orthophoto.tif")).isEqualTo(ortho);
-    assertThat(entries.get("odm_report/report.pdf")).isEqualTo(report);
+    assertThat(entries.get("odm_dem/dsm.tif")).isEqualTo(dsm);
+    assertThat(node.download("/task/" + uuid + "/download/dsm.tif", null).body()).isEqualTo(dsm);
 
     int size = whole.body().length;
     HttpResponse<byte[]> middle = node.download("/task/" + uuid + "/download/all.zip", "bytes=1000-1999");
@@ -303,6 +314,31 @@ class NodeOdmApiTest implements TestPropertyProvider {
   }
 
   @Test
+  void cancelThroughTheApiStopsTheWorkflowReleasesItsVolumeAndEndsCanceled() throws Exception {
+    NodeOdmClient node = node();
+    String uuid = node.postMultipart("/task/new/init", Map.of(), Map.of(), List.of()).path("uuid").asText();
+    node.postMultipart("/task/new/upload/" + uuid, Map.of(), Map.of(),
+        List.of(new NodeOdmClient.Part("images", "1.jpg", jpeg(10)), new NodeOdmClient.Part("images", "2.jpg", jpeg(10))));
+    String folder = "api-tasks/" + uuid + "/";
+    try (TestArgo argo = world.startArgo()) {
+      argo.hold(folder, "process");
+      node.postMultipart("/task/new/commit/" + uuid, Map.of(), Map.of(), List.of());
+      await().atMost(Duration.ofSeconds(30)).until(() -> "process".equals(world.status(folder).orElseThrow().path("stage").asText()));
+      String workflow = world.workflowsFor(world.status(folder).orElseThrow().path("jobId").asText()).get(0).getMetadata().getName();
+      assertThat(world.volumeClaims()).contains(workflow + "-workspace");
+
+      assertThat(node.postForm("/task/cancel", Map.of("uuid", uuid)).path("success").asBoolean()).isTrue();
+
+      Map<String, Object> status = argo.awaitStatus(workflow, s -> s.get("finishedAt") != null);
+      assertThat(status.get("message")).isEqualTo("Stopped with strategy 'Stop'");
+      assertThat(world.volumeClaims()).doesNotContain(workflow + "-workspace");
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+          .until(() -> world.status(folder).orElseThrow().path("state").asText().equals("canceled"));
+      assertThat(node.get("/task/" + uuid + "/info").path("status").path("code").asInt()).isEqualTo(50);
+    }
+  }
+
+  @Test
   void singleRequestTaskNewTakesFieldsAndImages() throws Exception {
     NodeOdmClient node = node();
     JsonNode created = node.postMultipart("/task/new", Map.of(), Map.of("name", "one shot", "options", "[]"),
@@ -344,6 +380,10 @@ class NodeOdmApiTest implements TestPropertyProvider {
     });
     webhookServer.start();
     return "http://127.0.0.1:" + webhookServer.getAddress().getPort() + "/hook";
+  }
+
+  private byte[] object(String key) {
+    return world.s3.getObjectAsBytes(b -> b.bucket(world.bucket).key(key)).asByteArray();
   }
 
   private void put(String key, byte[] bytes) {

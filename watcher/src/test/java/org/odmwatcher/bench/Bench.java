@@ -37,6 +37,7 @@ import org.odmwatcher.testing.Clients;
 import org.odmwatcher.testing.Notifications;
 import org.odmwatcher.testing.RealServers;
 import org.odmwatcher.testing.PipelineFixture;
+import org.odmwatcher.testing.argo.TestArgo;
 import org.odmwatcher.workflow.ArgoWorkflowSubmitter;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -251,15 +252,33 @@ public final class Bench {
         row("event arrival -> Workflow + status (long poll)",
             String.format("p50 %.0f ms, p99 %.0f ms", quantile(event, 0.5), quantile(event, 0.99)), "goal p99 < 1 s", "");
 
+        // The test Argo runs the Workflows one at a time (namespace parallelism 1) and keeps each
+        // one's first pod running: the time measured is from the controller's write of phase
+        // Running to status.json saying running. Each measured Workflow is then terminated, which
+        // admits the next.
         List<Double> phase = new ArrayList<>();
-        for (int i = 0; i < Math.min(size.phaseSamples(), folders.size()); i++) {
-          String folder = folders.get(i);
-          String jobId = world.status(folder).orElseThrow().path("jobId").asText();
-          String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
-          long t0 = System.nanoTime();
-          world.setWorkflowPhase(name, "Running", "1/3", null);
-          awaitTrue(() -> world.status(folder).map(s -> s.path("state").asText().equals("running")).orElse(false));
-          phase.add((System.nanoTime() - t0) / 1e6);
+        Map<String, Long> runningWritten = new java.util.concurrent.ConcurrentHashMap<>();
+        try (TestArgo argo = world.startArgo(1)) {
+          argo.hold(null, "workspace");
+          argo.onStatusWritten((workflow, wfPhase, nanos) -> {
+            if ("Running".equals(wfPhase)) {
+              runningWritten.putIfAbsent(workflow, nanos);
+            }
+          });
+          java.util.Set<String> measured = new java.util.HashSet<>();
+          for (int i = 0; i < Math.min(size.phaseSamples(), folders.size()); i++) {
+            // Whichever Workflow the controller admitted next.
+            awaitTrue(() -> runningWritten.keySet().stream().anyMatch(n -> !measured.contains(n)));
+            String name = runningWritten.keySet().stream().filter(n -> !measured.contains(n)).findFirst().orElseThrow();
+            measured.add(name);
+            String folder = argo.workflow(name).getMetadata().getAnnotations().get(org.odmwatcher.workflow.WorkflowLabels.PREFIX);
+            awaitTrue(() -> world.status(folder).map(s -> s.path("state").asText().equals("running")).orElse(false));
+            phase.add((System.nanoTime() - runningWritten.get(name)) / 1e6);
+            world.kubernetes.genericKubernetesResources(org.odmwatcher.workflow.ArgoWorkflowSubmitter.WORKFLOWS)
+                .inNamespace(world.namespace).withName(name)
+                .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                    "{\"spec\":{\"shutdown\":\"Terminate\"}}");
+          }
         }
         figures.put("phase.p50ms", round(quantile(phase, 0.5)));
         figures.put("phase.p99ms", round(quantile(phase, 0.99)));

@@ -21,7 +21,8 @@ import org.odmwatcher.workflow.WorkflowParameters;
 
 /**
  * The whole product path against real servers: S3 notifications in ElasticMQ, objects in S3Proxy,
- * Workflows in the Kubernetes mock (CRUD mode). Each test asserts what a user would see.
+ * Workflows in the Kubernetes mock (no workflow-controller: {@link ArgoPipelineEndToEndTest} runs
+ * them). Each test asserts what a user would see.
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -116,36 +117,6 @@ class SqsPipelineEndToEndTest implements TestPropertyProvider {
         .atMost(Duration.ofSeconds(15))
         .until(() -> !world.status(folder).orElseThrow().path("jobId").asText().equals(status.path("jobId").asText()));
     assertThat(world.status(folder).orElseThrow().path("state").asText()).isEqualTo("submitted");
-  }
-
-  @Test
-  void statusFollowsWorkflowPhaseAndNeverGoesBack() {
-    String folder = "phases/";
-    world.uploadImages(folder, 2);
-    world.putManifest(folder, "{}");
-    world.notifyCreated(folder + "odm.json");
-    String jobId = world.awaitState(folder, "submitted").path("jobId").asText();
-    String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
-
-    world.setWorkflowPhase(name, "Running", "1/3", "process");
-    JsonNode running = world.awaitState(folder, "running");
-    assertThat(running.path("stage").asText()).isEqualTo("process");
-    assertThat(running.path("progress").asInt()).isEqualTo(33);
-
-    world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "results/odm_orthophoto/odm_orthophoto.tif"),
-        software.amazon.awssdk.core.sync.RequestBody.fromString("tif"));
-    world.setWorkflowPhase(name, "Succeeded", "3/3", null);
-    JsonNode done = world.awaitState(folder, "succeeded");
-    assertThat(done.path("progress").asInt()).isEqualTo(100);
-    assertThat(done.path("finishedAt").isTextual()).isTrue();
-    assertThat(done.path("outputs").toString()).contains("results/odm_orthophoto/odm_orthophoto.tif");
-
-    // A late "Running" (an informer replay, an out-of-order update) must not regress it.
-    world.setWorkflowPhase(name, "Running", "2/3", "upload");
-    await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(4))
-        .until(() -> world.status(folder).orElseThrow().path("state").asText().equals("succeeded"));
   }
 
   @Test

@@ -95,6 +95,23 @@ class StatusWriterTest {
   }
 
   @Test
+  void aStoppedWorkflowReportedFailedBeforeTheCancelIsRecordedStillEndsCanceled() throws Exception {
+    // Argo reports a Workflow stopped on request as Failed, and its exit handler may record that
+    // before the watcher that asked for the stop records the cancel.
+    String folder = "stopped/";
+    writer.record(BUCKET, folder, status(JOB, JobState.RUNNING));
+    writer.advance(BUCKET, folder, JOB, s -> s.moveTo(JobState.FAILED, "workflow failed", Instant.now()));
+    assertThat(writer.advance(BUCKET, folder, JOB, s -> s.moveTo(JobState.CANCELED, "canceled by odm.json", Instant.now())))
+        .isPresent();
+    assertThat(writer.advance(BUCKET, folder, JOB, s -> s.moveTo(JobState.FAILED, "late exit handler", Instant.now()))).isEmpty();
+    assertThat(writer.read(BUCKET, folder).orElseThrow().state()).isEqualTo(JobState.CANCELED);
+
+    String succeeded = "succeeded-then-cancel/";
+    writer.record(BUCKET, succeeded, status(JOB, JobState.SUCCEEDED));
+    assertThat(writer.advance(BUCKET, succeeded, JOB, s -> s.moveTo(JobState.CANCELED, "too late", Instant.now()))).isEmpty();
+  }
+
+  @Test
   void progressOnlyMovesForwardAndCreatedAtIsKept() throws Exception {
     String folder = "progress/";
     JobStatus first = writer.record(BUCKET, folder, status(JOB, JobState.SUBMITTED));

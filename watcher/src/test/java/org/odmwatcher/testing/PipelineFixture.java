@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.odmwatcher.testing.argo.TestArgo;
 import org.odmwatcher.workflow.ArgoWorkflowSubmitter;
 import org.odmwatcher.workflow.WorkflowLabels;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -157,25 +158,23 @@ public final class PipelineFixture implements AutoCloseable {
   }
 
   /**
-   * Plays Argo's controller: writes a Workflow's status as Argo would (phase, node progress and,
-   * when given, the running step's pod node).
+   * Starts a test Argo ({@link TestArgo}) for this fixture's namespace: from now on the Workflows
+   * there run as on a cluster. Close it (try-with-resources) to stop the controller; Workflows
+   * then stay as they are, as with a controller that is down.
    */
-  public void setWorkflowPhase(String name, String phase, String progress, String runningStep) {
-    kubernetes
-        .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
-        .inNamespace(namespace)
-        .withName(name)
-        .edit(
-            wf -> {
-              Map<String, Object> status = new java.util.LinkedHashMap<>();
-              status.put("phase", phase);
-              status.put("progress", progress);
-              if (runningStep != null) {
-                status.put("nodes", Map.of(name + "-1", Map.of("displayName", runningStep, "type", "Pod", "phase", "Running")));
-              }
-              wf.getAdditionalProperties().put("status", status);
-              return wf;
-            });
+  public TestArgo startArgo() {
+    return startArgo(0);
+  }
+
+  /** {@link #startArgo()} with the namespace's parallelism limit (0: none). */
+  public TestArgo startArgo(int parallelism) {
+    return new TestArgo(servers, namespace, parallelism);
+  }
+
+  /** The PersistentVolumeClaims left in this fixture's namespace. */
+  public List<String> volumeClaims() {
+    return kubernetes.persistentVolumeClaims().inNamespace(namespace).list().getItems().stream()
+        .map(p -> p.getMetadata().getName()).toList();
   }
 
   /** Visible plus in-flight messages of a queue. */

@@ -1,0 +1,217 @@
+package org.odmwatcher.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.test.support.TestPropertyProvider;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.odmwatcher.testing.PipelineFixture;
+import org.odmwatcher.testing.argo.TestArgo;
+
+/**
+ * The product path with Argo running the Workflows: S3 notifications in ElasticMQ, objects in
+ * S3Proxy, Workflows in the Kubernetes mock run by the test Argo ({@link TestArgo}: the controller's
+ * rules, our WorkflowTemplate's steps against S3Proxy, the exit handler's real {@code job-finished}).
+ * Each test asserts what a user would see in {@code status.json}, and what Argo shows.
+ */
+@MicronautTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ArgoPipelineEndToEndTest implements TestPropertyProvider {
+  private final PipelineFixture world = new PipelineFixture("argo-e2e", "argo-e2e");
+
+  @Override
+  public Map<String, String> getProperties() {
+    return world.properties();
+  }
+
+  @AfterAll
+  void close() {
+    world.close();
+  }
+
+  @Test
+  void statusFollowsArgoStepByStepAndEndsSucceededWithTheWantedResults() {
+    String folder = "phases/";
+    world.uploadImages(folder, 3);
+    world.putManifest(folder, "{\"options\": {\"dsm\": true}, \"outputs\": [\"orthophoto\", \"dsm\", \"report\"]}");
+    try (TestArgo argo = world.startArgo()) {
+      argo.hold(folder, "download");
+      argo.hold(folder, "process");
+      argo.hold(folder, "upload");
+      world.notifyCreated(folder + "odm.json");
+      String jobId = world.awaitState(folder, "running").path("jobId").asText();
+      String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
+
+      // Argo names the attempts download(0), process(0)…; the stage is still the step's name.
+      assertThat(awaitStage(folder, "download").path("progress").asInt()).isEqualTo(50); // 1/2 pods done
+      argo.release(folder, "download");
+      assertThat(awaitStage(folder, "process").path("progress").asInt()).isEqualTo(66); // 2/3
+      argo.release(folder, "process");
+      assertThat(awaitStage(folder, "upload").path("progress").asInt()).isEqualTo(75); // 3/4
+      Map<String, Object> running = argo.awaitStatus(name, s -> "Running".equals(s.get("phase")));
+      assertThat(running.get("finishedAt")).isNull();
+      assertThat(node(running, "upload").get("type")).isEqualTo("Retry");
+      assertThat(node(running, "upload(0)").get("type")).isEqualTo("Pod");
+      argo.release(folder, "upload");
+
+      JsonNode done = world.awaitState(folder, "succeeded");
+      assertThat(done.path("progress").asInt()).isEqualTo(100);
+      assertThat(done.path("finishedAt").isTextual()).isTrue();
+      assertThat(done.path("outputs").toString())
+          .contains("results/odm_orthophoto/odm_orthophoto.tif", "results/odm_dem/dsm.tif", "results/odm_report/report.pdf",
+              "results/odm.log")
+          .doesNotContain("opensfm", "odm_texturing", "odm_georeferencing");
+      Map<String, Object> status = argo.awaitPhase(name, "Succeeded");
+      assertThat(status.get("progress")).isEqualTo("6/6"); // 4 steps + record-status + release-workspace
+      assertThat(status.get("finishedAt")).isNotNull();
+      // The exit handler's release-workspace deleted the volume.
+      assertThat(world.volumeClaims()).doesNotContain(name + "-workspace");
+      // Each pod's executor reported its result, as Argo >= 3.4's does.
+      var results = world.kubernetes.genericKubernetesResources(org.odmwatcher.testing.argo.PodRunner.TASK_RESULTS)
+          .inNamespace(world.namespace).withLabel("workflows.argoproj.io/workflow", name).list().getItems();
+      assertThat(results).hasSize(6).allSatisfy(r -> assertThat(r.getMetadata().getLabels())
+          .containsEntry("workflows.argoproj.io/report-outputs-completed", "true"));
+    }
+  }
+
+  @Test
+  void cancelThroughOdmJsonStopsTheWorkflowRunsTheExitHandlerAndLeavesNoVolume() {
+    String folder = "cancel/";
+    world.uploadImages(folder, 2);
+    world.putManifest(folder, "{}");
+    try (TestArgo argo = world.startArgo()) {
+      argo.hold(folder, "process");
+      world.notifyCreated(folder + "odm.json");
+      awaitStage(folder, "process");
+      String jobId = world.status(folder).orElseThrow().path("jobId").asText();
+      String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
+      assertThat(world.volumeClaims()).contains(name + "-workspace");
+
+      world.putManifest(folder, "{\"cancel\": true}");
+      world.notifyCreated(folder + "odm.json");
+
+      Map<String, Object> status = argo.awaitStatus(name, s -> s.get("finishedAt") != null);
+      assertThat(status.get("phase")).isEqualTo("Failed");
+      assertThat(status.get("message")).isEqualTo("Stopped with strategy 'Stop'");
+      assertThat(node(status, "process(0)").get("message")).isEqualTo("workflow shutdown with strategy:  Stop");
+      assertThat(node(status, "record-status(0)").get("phase")).isEqualTo("Succeeded");
+      assertThat(node(status, "release-workspace(0)").get("phase")).isEqualTo("Succeeded");
+      assertThat(world.volumeClaims()).doesNotContain(name + "-workspace");
+      JsonNode canceled = world.awaitState(folder, "canceled");
+      // Neither the exit handler (job-finished --phase Failed) nor the informer makes it failed.
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+          .until(() -> world.status(folder).orElseThrow().path("state").asText().equals("canceled"));
+      assertThat(canceled.path("jobId").asText()).isEqualTo(jobId);
+    }
+  }
+
+  @Test
+  void failedStepsAreRetriedAsTheirRetryPolicySaysAndAFailedOdmRunEndsFailed() {
+    String folder = "retries/";
+    world.uploadImages(folder, 2);
+    world.putManifest(folder, "{}");
+    try (TestArgo argo = world.startArgo()) {
+      argo.failNext(folder, "download", TestArgo.Fault.FAILED); // retryPolicy Always: tried again
+      argo.failNext(folder, "process", TestArgo.Fault.ERROR);   // OnError: a lost pod is tried again…
+      argo.failOdmNext(folder, 1);                              // …but a failed ODM run is not
+      world.notifyCreated(folder + "odm.json");
+      JsonNode failed = world.awaitState(folder, "failed");
+      String name = world.workflowsFor(failed.path("jobId").asText()).get(0).getMetadata().getName();
+      Map<String, Object> status = argo.awaitStatus(name, s -> s.get("finishedAt") != null);
+      assertThat(status.get("phase")).isEqualTo("Failed");
+      assertThat(node(status, "download(0)")).containsEntry("phase", "Failed").containsEntry("message", "main: Error (exit code 1)");
+      assertThat(node(status, "download(1)")).containsEntry("phase", "Succeeded");
+      assertThat(node(status, "process(0)")).containsEntry("phase", "Error").containsEntry("message", "pod deleted");
+      assertThat(node(status, "process(1)")).containsEntry("phase", "Failed");
+      assertThat(node(status, "process")).containsEntry("type", "Retry").containsEntry("phase", "Failed")
+          .containsEntry("message", "main: Error (exit code 1)");
+      assertThat(nodeNames(status)).doesNotContain("upload(0)", "process(2)");
+      assertThat(world.volumeClaims()).doesNotContain(name + "-workspace");
+    }
+  }
+
+  @Test
+  void overTheNamespaceParallelismAWorkflowWaitsPendingAndItsStatusSaysSubmitted() {
+    try (TestArgo argo = world.startArgo(1)) {
+      argo.hold("first/", "workspace");
+      world.uploadImages("first/", 1);
+      world.putManifest("first/", "{}");
+      world.notifyCreated("first/odm.json");
+      world.awaitState("first/", "running");
+      world.uploadImages("second/", 1);
+      world.putManifest("second/", "{}");
+      world.notifyCreated("second/odm.json");
+      JsonNode second = world.awaitState("second/", "submitted");
+      String name = world.workflowsFor(second.path("jobId").asText()).get(0).getMetadata().getName();
+      Map<String, Object> pending = argo.awaitPhase(name, "Pending");
+      assertThat(pending.get("message")).isEqualTo(TestArgo.POSTPONED);
+      await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+          .until(() -> world.status("second/").orElseThrow().path("state").asText().equals("submitted"));
+      argo.release("first/", "workspace");
+      world.awaitState("first/", "succeeded");
+      world.awaitState("second/", "succeeded");
+    }
+  }
+
+  @Test
+  void progressAStepWritesToItsProgressFileBecomesItsNodeProgressAsWithArgosExecutor() throws Exception {
+    String folder = "progress-file/";
+    world.uploadImages(folder, 2);
+    world.putManifest(folder, "{}");
+    try (TestArgo argo = world.startArgo()) {
+      argo.pauseOdm(folder);
+      world.notifyCreated(folder + "odm.json");
+      String jobId = world.awaitState(folder, "running").path("jobId").asText();
+      String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
+      argo.awaitStatus(name, s -> findNode(s, "process(0)").map(n -> "Running".equals(n.get("phase"))).orElse(false));
+
+      java.nio.file.Files.writeString(argo.progressFile(name, "process(0)"), "10/100\n42/100\n");
+      Map<String, Object> reporting = argo.awaitStatus(name,
+          s -> findNode(s, "process(0)").map(n -> "42/100".equals(n.get("progress"))).orElse(false));
+      // workflow/progress/updater.go: the pods' N/M summed (workspace 1/1, download 1/1, process 42/100)
+      assertThat(reporting.get("progress")).isEqualTo("44/102");
+
+      argo.resumeOdm(folder);
+      Map<String, Object> done = argo.awaitPhase(name, "Succeeded");
+      assertThat(node(done, "process(0)").get("progress")).isEqualTo("100/100");
+      assertThat(done.get("progress")).isEqualTo("105/105");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static java.util.Optional<Map<String, Object>> findNode(Map<String, Object> status, String displayName) {
+    if (!(status.get("nodes") instanceof Map<?, ?> nodes)) {
+      return java.util.Optional.empty();
+    }
+    return ((Map<String, Map<String, Object>>) nodes).values().stream()
+        .filter(n -> displayName.equals(n.get("displayName"))).findFirst();
+  }
+
+  private JsonNode awaitStage(String folder, String stage) {
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> world.status(folder).map(s -> s.path("stage").asText()).orElse(""), stage::equals);
+    return world.status(folder).orElseThrow();
+  }
+
+  /** The node whose displayName is {@code displayName}. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> node(Map<String, Object> status, String displayName) {
+    return ((Map<String, Map<String, Object>>) status.get("nodes")).values().stream()
+        .filter(n -> displayName.equals(n.get("displayName")))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no node " + displayName + " in " + nodeNames(status)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> nodeNames(Map<String, Object> status) {
+    return ((Map<String, Map<String, Object>>) status.get("nodes")).values().stream().map(n -> n.get("displayName")).toList();
+  }
+
+}

@@ -1,0 +1,492 @@
+package org.odmwatcher.testing.argo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.odmwatcher.cli.JobFinishedCommand;
+import org.odmwatcher.testing.Principal;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * What a Workflow pod does, for the templates of our WorkflowTemplate, as the pod's containers
+ * would do it: {@code rclone copy} against S3Proxy, the {@code process} step's real Python program
+ * (against a stand-in ODM), {@code job-finished} through its real entry point, the resource
+ * templates through a Kubernetes client. Every call is made with the Workflow pods' identity
+ * ({@link Principal#WORKFLOW}: its S3 keys from the {@code odm-s3-credentials} Secret, its service
+ * account's token), and each pod reports a WorkflowTaskResult as Argo's executor does.
+ */
+public final class PodRunner {
+  /** The kind Argo's executor reports pod results in (argo-workflows pkg/apis/workflow/v1alpha1). */
+  public static final ResourceDefinitionContext TASK_RESULTS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("argoproj.io")
+          .withVersion("v1alpha1")
+          .withKind("WorkflowTaskResult")
+          .withPlural("workflowtaskresults")
+          .withNamespaced(true)
+          .build();
+
+  /** A pod's end: the node phase and message Argo would give it. */
+  record Outcome(String phase, String message) {
+    static final Outcome SUCCEEDED = new Outcome("Succeeded", null);
+
+    /**
+     * A container that exits non-zero: node Failed, message "<container>: <kubelet reason> (exit
+     * code N)" (workflow/controller/operator.go inferFailedReason; the kubelet's reason for a
+     * non-zero exit is "Error"). The template's main container is named {@code main}.
+     */
+    static Outcome exitCode(String container, int code) {
+      return new Outcome("Failed", container + ": Error (exit code " + code + ")");
+    }
+  }
+
+  private final KubernetesClient workflowKubernetes;
+  private final String namespace;
+  private final Path workRoot;
+  private final Path standInOdm;
+  private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+
+  PodRunner(KubernetesClient workflowKubernetes, String namespace, Path workRoot) {
+    this.workflowKubernetes = workflowKubernetes;
+    this.namespace = namespace;
+    this.workRoot = workRoot;
+    try {
+      standInOdm = Path.of(PodRunner.class.getResource("/argo/odm/run.py").toURI()).getParent();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs one pod of {@code template}; interrupting the thread is the pod being terminated. */
+  @SuppressWarnings("unchecked")
+  Outcome run(PodContext pod, Map<String, Object> template) throws InterruptedException {
+    Outcome outcome;
+    try {
+      if (template.get("resource") instanceof Map<?, ?> resource) {
+        outcome = resource(pod, (Map<String, Object>) resource);
+      } else {
+        outcome = Outcome.SUCCEEDED;
+        for (Map<String, Object> init : (List<Map<String, Object>>) template.getOrDefault("initContainers", List.of())) {
+          outcome = container(pod, init);
+          if (!"Succeeded".equals(outcome.phase())) {
+            break;
+          }
+        }
+        if ("Succeeded".equals(outcome.phase())) {
+          outcome = container(pod, (Map<String, Object>) template.get("container"));
+        }
+      }
+    } catch (RuntimeException | IOException e) {
+      outcome = new Outcome("Failed", e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+    reportResult(pod, outcome);
+    return outcome;
+  }
+
+  /**
+   * Argo >= 3.4's executor (argoexec wait container) records each pod's result in a
+   * WorkflowTaskResult named after the node id, owned by the Workflow: created with the label
+   * {@code workflows.argoproj.io/report-outputs-completed: "false"}, then merge-patched to
+   * {@code "true"} once outputs are reported (workflow/executor/taskresult.go createTaskResult,
+   * upsertTaskResult, patchTaskResultLabels; called from executor.go reportResult and
+   * FinalizeOutput).
+   */
+  private void reportResult(PodContext pod, Outcome outcome) {
+    GenericKubernetesResource result = newTaskResult(pod);
+    Map<String, Object> outputs = new LinkedHashMap<>();
+    outputs.put("exitCode", "Succeeded".equals(outcome.phase()) ? "0" : "1");
+    result.setAdditionalProperty("outputs", outputs);
+    var results = workflowKubernetes.genericKubernetesResources(TASK_RESULTS).inNamespace(namespace);
+    try {
+      results.resource(result).create();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      results.withName(pod.nodeId()).patch(PatchContext.of(PatchType.JSON_MERGE), "{\"outputs\":{\"exitCode\":\"" + outputs.get("exitCode") + "\"}}");
+    }
+    results.withName(pod.nodeId()).patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"metadata\":{\"labels\":{\"workflows.argoproj.io/report-outputs-completed\":\"true\"}}}");
+  }
+
+  /** createTaskResult's object: named after the node, labelled with the Workflow, owned by it. */
+  private GenericKubernetesResource newTaskResult(PodContext pod) {
+    GenericKubernetesResource result = new GenericKubernetesResource();
+    result.setApiVersion("argoproj.io/v1alpha1");
+    result.setKind("WorkflowTaskResult");
+    result.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(pod.nodeId())
+            .withNamespace(namespace)
+            .withLabels(Map.of(
+                "workflows.argoproj.io/workflow", pod.workflowName(),
+                "workflows.argoproj.io/report-outputs-completed", "false"))
+            .withOwnerReferences(new OwnerReferenceBuilder()
+                .withApiVersion("argoproj.io/v1alpha1").withKind("Workflow")
+                .withName(pod.workflowName()).withUid(pod.workflowUid()).build())
+            .build());
+    return result;
+  }
+
+  // ---- resource templates -------------------------------------------------------------------
+
+  /**
+   * A resource template: Argo's executor runs {@code kubectl <action> -f <manifest>} with the
+   * template's flags (workflow/executor/resource.go ExecResource, getKubectlArguments), adding an
+   * owner reference to the Workflow when {@code setOwnerReference} is set. Only the kind and
+   * actions our template uses are emulated, each as kubectl sends it:
+   * {@code apply} (client-side) GETs the object and POSTs it with the
+   * {@code kubectl.kubernetes.io/last-applied-configuration} annotation when it is absent, else
+   * PATCHes it; {@code delete --ignore-not-found --wait=false} DELETEs and takes 404 as done.
+   */
+  @SuppressWarnings("unchecked")
+  private Outcome resource(PodContext pod, Map<String, Object> resource) throws IOException {
+    String action = (String) resource.get("action");
+    String manifest = WorkflowTemplateFile.substitute((String) resource.get("manifest"), pod.variables());
+    Map<String, Object> object = yaml.readValue(manifest, Map.class);
+    if (!"PersistentVolumeClaim".equals(object.get("kind"))) {
+      throw new IllegalArgumentException("resource kind not emulated: " + object.get("kind"));
+    }
+    PersistentVolumeClaim pvc = yaml.convertValue(object, PersistentVolumeClaim.class);
+    var pvcs = workflowKubernetes.persistentVolumeClaims().inNamespace(namespace);
+    switch (action) {
+      case "apply" -> {
+        if (Boolean.TRUE.equals(resource.get("setOwnerReference"))) {
+          pvc.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
+              .withApiVersion("argoproj.io/v1alpha1").withKind("Workflow").withName(pod.workflowName())
+              .withUid(pod.workflowUid()).withBlockOwnerDeletion(true).withController(true).build()));
+        }
+        String lastApplied = new ObjectMapper().writeValueAsString(pvc);
+        Map<String, String> annotations = new LinkedHashMap<>();
+        if (pvc.getMetadata().getAnnotations() != null) {
+          annotations.putAll(pvc.getMetadata().getAnnotations());
+        }
+        annotations.put("kubectl.kubernetes.io/last-applied-configuration", lastApplied);
+        pvc.getMetadata().setAnnotations(annotations);
+        PersistentVolumeClaim existing = pvcs.withName(pvc.getMetadata().getName()).get();
+        if (existing == null) {
+          pvcs.resource(pvc).create();
+        } else {
+          pvcs.withName(pvc.getMetadata().getName())
+              .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), new ObjectMapper().writeValueAsString(
+                  Map.of("metadata", Map.of("annotations", annotations))));
+        }
+      }
+      case "delete" -> {
+        List<String> flags = (List<String>) resource.getOrDefault("flags", List.of());
+        var deleted = pvcs.withName(pvc.getMetadata().getName()).delete();
+        if (deleted.isEmpty() && !flags.contains("--ignore-not-found")) {
+          return new Outcome("Failed", "persistentvolumeclaims \"" + pvc.getMetadata().getName() + "\" not found");
+        }
+      }
+      default -> throw new IllegalArgumentException("resource action not emulated: " + action);
+    }
+    return Outcome.SUCCEEDED;
+  }
+
+  // ---- containers ---------------------------------------------------------------------------
+
+  @SuppressWarnings("unchecked")
+  private Outcome container(PodContext pod, Map<String, Object> container) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    for (Object part : (List<Object>) container.getOrDefault("command", List.of())) {
+      command.add(WorkflowTemplateFile.substitute(String.valueOf(part), pod.variables()));
+    }
+    List<String> args = new ArrayList<>();
+    for (Object part : (List<Object>) container.getOrDefault("args", List.of())) {
+      args.add(WorkflowTemplateFile.substitute(String.valueOf(part), pod.variables()));
+    }
+    Map<String, String> env = environment(pod, (List<Map<String, Object>>) container.getOrDefault("env", List.of()));
+    if (command.equals(List.of("rclone"))) {
+      return rclone(pod, args, env);
+    }
+    if (command.size() >= 3 && command.get(0).equals("python3") && command.get(1).equals("-c")) {
+      List<String> argv = new ArrayList<>(command.subList(3, command.size()));
+      argv.addAll(args);
+      return python(pod, containerName(container), command.get(2), argv);
+    }
+    if (command.equals(List.of("java", "-jar", "/home/app/application.jar")) && !args.isEmpty()
+        && args.get(0).equals("job-finished")) {
+      // org.odmwatcher.Application.main's dispatch of its first argument, without System.exit.
+      int code = JobFinishedCommand.run(args.subList(1, args.size()).toArray(String[]::new), env);
+      return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(containerName(container), code);
+    }
+    throw new IllegalArgumentException("container command not emulated: " + command);
+  }
+
+  /**
+   * The container's env as the kubelet resolves it: values after Argo's substitution; the
+   * {@code odm-s3-credentials} Secret holds the Workflow pods' keys; config map values as the
+   * overlays set them (only read by rclone, which ignores the provider here).
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> environment(PodContext pod, List<Map<String, Object>> env) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (Map<String, Object> e : env) {
+      String name = (String) e.get("name");
+      if (e.get("value") != null) {
+        values.put(name, WorkflowTemplateFile.substitute(String.valueOf(e.get("value")), pod.variables()));
+      } else if (e.get("valueFrom") instanceof Map<?, ?> from && from.get("secretKeyRef") instanceof Map<?, ?> ref) {
+        if (!"odm-s3-credentials".equals(ref.get("name"))) {
+          throw new IllegalArgumentException("secret not in the test world: " + ref.get("name"));
+        }
+        values.put(name, "AWS_ACCESS_KEY_ID".equals(ref.get("key")) ? Principal.WORKFLOW.accessKey() : Principal.WORKFLOW.secretKey());
+      } else if (e.get("valueFrom") instanceof Map<?, ?> from && from.get("configMapKeyRef") instanceof Map<?, ?> ref) {
+        values.put(name, "Other");
+      }
+    }
+    return values;
+  }
+
+  /** An init container's own name; the template's container is Argo's {@code main}. */
+  private static String containerName(Map<String, Object> container) {
+    return container.get("name") == null ? "main" : String.valueOf(container.get("name"));
+  }
+
+  /** The workspace volume: {@code /data} inside the pod. */
+  private Path local(PodContext pod, String path) {
+    if (!path.startsWith("/data")) {
+      throw new IllegalArgumentException("path outside the workspace volume: " + path);
+    }
+    return workspace(pod.workflowName()).resolve(path.substring("/data".length()).replaceFirst("^/", ""));
+  }
+
+  Path workspace(String workflowName) {
+    return workRoot.resolve(workflowName);
+  }
+
+  /**
+   * {@code rclone copy SRC DST [flags]} between the workspace and {@code s3:bucket/prefix}: lists
+   * the source (an S3 source with delimiter "/" under {@code --max-depth 1}, as rclone's S3 backend
+   * lists one directory level), applies the filter ({@link RcloneFilter}), lists the destination
+   * and copies what is missing or differs in size (rclone's default size+modtime check, size only
+   * here). Credentials from {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY} ({@code
+   * env_auth}), endpoint and addressing from {@code RCLONE_CONFIG_S3_*}.
+   */
+  private Outcome rclone(PodContext pod, List<String> args, Map<String, String> env) throws IOException {
+    if (!"copy".equals(args.get(0))) {
+      throw new IllegalArgumentException("rclone command not emulated: " + args.get(0));
+    }
+    String source = args.get(1);
+    String destination = args.get(2);
+    List<String> includes = new ArrayList<>();
+    String filterFrom = null;
+    Integer maxDepth = null;
+    boolean ignoreCase = false;
+    for (int i = 3; i < args.size(); i++) {
+      switch (args.get(i)) {
+        case "--include" -> includes.add(args.get(++i));
+        case "--filter-from" -> filterFrom = args.get(++i);
+        case "--max-depth" -> maxDepth = Integer.parseInt(args.get(++i));
+        case "--ignore-case" -> ignoreCase = true;
+        case "--transfers", "--checkers", "--retries", "--low-level-retries", "--stats" -> i++;
+        case "--stats-one-line" -> { }
+        default -> throw new IllegalArgumentException("rclone flag not emulated: " + args.get(i));
+      }
+    }
+    final Integer depth = maxDepth;
+    RcloneFilter filter = RcloneFilter.include(includes, ignoreCase);
+    if (filterFrom != null) {
+      for (String line : Files.readAllLines(local(pod, filterFrom))) {
+        filter.addFilterLine(line, ignoreCase);
+      }
+    }
+    try (S3Client s3 = s3(env)) {
+      if (source.startsWith("s3:")) {
+        String[] bucketAndPrefix = source.substring(3).split("/", 2);
+        String bucket = bucketAndPrefix[0];
+        String prefix = bucketAndPrefix.length > 1 ? bucketAndPrefix[1] : "";
+        Path target = local(pod, destination);
+        var listing = s3.listObjectsV2Paginator(b -> {
+          b.bucket(bucket).prefix(prefix);
+          if (depth != null && depth == 1) {
+            b.delimiter("/");
+          }
+        });
+        for (S3Object object : listing.contents()) {
+          String relative = object.key().substring(prefix.length());
+          if (relative.isEmpty() || (maxDepth != null && relative.split("/").length > maxDepth) || !filter.includes(relative)) {
+            continue;
+          }
+          Path file = target.resolve(relative);
+          Files.createDirectories(file.getParent());
+          try (InputStream in = s3.getObject(b -> b.bucket(bucket).key(object.key()))) {
+            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+      } else if (destination.startsWith("s3:")) {
+        String[] bucketAndPrefix = destination.substring(3).split("/", 2);
+        String bucket = bucketAndPrefix[0];
+        String prefix = bucketAndPrefix.length > 1 ? bucketAndPrefix[1] : "";
+        Path root = local(pod, source);
+        Map<String, Long> existing = new LinkedHashMap<>();
+        s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()
+            .forEach(o -> existing.put(o.key(), o.size()));
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(root)) {
+          files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path file : files) {
+          String relative = root.relativize(file).toString().replace('\\', '/');
+          if (!filter.includes(relative)) {
+            continue;
+          }
+          String key = prefix + relative;
+          if (existing.containsKey(key) && existing.get(key) == Files.size(file)) {
+            continue;
+          }
+          s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromFile(file));
+        }
+      } else {
+        throw new IllegalArgumentException("rclone copy between two local paths not emulated");
+      }
+    }
+    return Outcome.SUCCEEDED;
+  }
+
+  private static S3Client s3(Map<String, String> env) {
+    String endpoint = env.getOrDefault("RCLONE_CONFIG_S3_ENDPOINT", "");
+    if (endpoint.isEmpty()) {
+      throw new IllegalArgumentException("no S3 endpoint: the test world has no AWS");
+    }
+    return S3Client.builder()
+        .endpointOverride(URI.create(endpoint))
+        .region(Region.of(env.getOrDefault("RCLONE_CONFIG_S3_REGION", "us-east-1")))
+        .forcePathStyle(Boolean.parseBoolean(env.getOrDefault("RCLONE_CONFIG_S3_FORCE_PATH_STYLE", "false")))
+        .credentialsProvider(StaticCredentialsProvider.create(
+            AwsBasicCredentials.create(env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY"))))
+        .httpClient(ApacheHttpClient.create())
+        .build();
+  }
+
+  /**
+   * The {@code process} step: the template's own Python program, run by {@code python3 -c} with
+   * its argv as Argo renders it. Its roots become the workspace ({@code ODM_DATA_ROOT}) and the
+   * stand-in ODM ({@code ODM_CODE_ROOT}, src/test/resources/argo/odm/run.py). Terminating the pod
+   * sends SIGTERM, which the program forwards to ODM.
+   */
+  private Outcome python(PodContext pod, String container, String program, List<String> args) throws IOException, InterruptedException {
+    List<String> argv = new ArrayList<>(List.of("python3", "-c", program));
+    argv.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
+    builder.environment().put("ODM_DATA_ROOT", local(pod, "/data").toString());
+    builder.environment().put("ODM_CODE_ROOT", standInOdm.toString());
+    if (pod.odmExitCode() != 0) {
+      builder.environment().put("ODM_STANDIN_EXIT", Integer.toString(pod.odmExitCode()));
+    }
+    // workflowpod.go (pod builder): every container gets ARGO_PROGRESS_FILE (common.ArgoProgressPath
+    // in the pod); here a file per pod.
+    Path progressFile = progressFile(pod.workflowName(), pod.nodeId());
+    Files.createDirectories(progressFile.getParent());
+    builder.environment().put("ARGO_PROGRESS_FILE", progressFile.toString());
+    pod.standIn().forEach(builder.environment()::put);
+    Files.createDirectories(local(pod, "/data"));
+    Path podLog = workRoot.resolve(pod.nodeId() + ".log");
+    builder.redirectOutput(podLog.toFile());
+    Process process = builder.start();
+    try {
+      String reported = null;
+      while (!process.waitFor(PROGRESS_TICK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        reported = reportProgress(pod, progressFile, reported);
+      }
+      reportProgress(pod, progressFile, reported);
+      int code = process.exitValue(); // an interrupt above = the pod is terminated: SIGTERM below
+      pod.log().append(Files.readString(podLog, StandardCharsets.UTF_8));
+      return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(container, code);
+    } finally {
+      if (process.isAlive()) {
+        process.destroy();
+        process.waitFor();
+      }
+    }
+  }
+
+  /** How often the executor looks at the progress file (Argo's ARGO_PROGRESS_FILE_TICK_DURATION, 3 s by default). */
+  static final java.time.Duration PROGRESS_TICK = java.time.Duration.ofMillis(100);
+
+  /** The progress file of a pod (what {@code ARGO_PROGRESS_FILE} names in it). */
+  Path progressFile(String workflowName, String nodeId) {
+    return workRoot.resolve("progress").resolve(workflowName).resolve(nodeId);
+  }
+
+  /**
+   * Argo's executor (workflow/executor/executor.go monitorProgress): the progress file's last
+   * line, when it parses as {@code N/M} (pkg/apis/workflow/v1alpha1/progress.go ParseProgress:
+   * 0 <= N <= M, M > 0) and changed, is reported in the pod's WorkflowTaskResult
+   * ({@code reportResult}, a merge patch of {@code progress}).
+   */
+  private String reportProgress(PodContext pod, Path progressFile, String reported) throws IOException {
+    if (!Files.exists(progressFile)) {
+      return reported;
+    }
+    List<String> lines = Files.readAllLines(progressFile).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    if (lines.isEmpty()) {
+      return reported;
+    }
+    String last = lines.get(lines.size() - 1);
+    if (last.equals(reported) || !TestArgo.validProgress(last)) {
+      return reported;
+    }
+    upsertTaskResult(pod, Map.of("progress", last));
+    return last;
+  }
+
+  private void upsertTaskResult(PodContext pod, Map<String, Object> fields) {
+    var results = workflowKubernetes.genericKubernetesResources(TASK_RESULTS).inNamespace(namespace);
+    try {
+      results.withName(pod.nodeId()).patch(PatchContext.of(PatchType.JSON_MERGE), JSON.writeValueAsString(fields));
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      GenericKubernetesResource result = newTaskResult(pod);
+      fields.forEach(result::setAdditionalProperty);
+      results.resource(result).create();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What a pod knows: its node, its Workflow, the variables Argo substitutes, the stand-in ODM's knobs. */
+  record PodContext(
+      String workflowName, String workflowUid, String nodeId, Map<String, String> variables,
+      int odmExitCode, Map<String, String> standIn, StringBuilder log) {}
+
+  static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
