@@ -45,6 +45,7 @@ public class ApiFactory {
         pipeline,
         new TaskOptions(json, new ManifestValidator(catalogue)),
         new ResultsArchive(store, manifest.resultsFolder()),
+        new WebhookTargets(api.webhookAllowedNetworks()),
         json,
         clock);
   }
@@ -53,7 +54,8 @@ public class ApiFactory {
   @Bean(preDestroy = "close")
   Webhooks webhooks(ApiConfig api, ObjectMapper json) {
     RetryPolicy policy = new RetryPolicy(api.webhookBackoff(), 2.0, api.webhookBackoff().multipliedBy(16), 0.0);
-    return new Webhooks(json, api.webhookAttempts(), new BackoffCalculator(policy, RandomGenerator.getDefault()));
+    return new Webhooks(json, api.webhookAttempts(), new BackoffCalculator(policy, RandomGenerator.getDefault()),
+        new WebhookTargets(api.webhookAllowedNetworks()));
   }
 
   @Singleton

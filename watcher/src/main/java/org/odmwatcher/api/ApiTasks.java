@@ -78,6 +78,7 @@ public final class ApiTasks {
   private final @Nullable ManifestHandler pipeline;
   private final TaskOptions taskOptions;
   private final ResultsArchive archive;
+  private final WebhookTargets webhooks;
   private final ObjectMapper json;
   private final Clock clock;
   private final Set<String> reservedNames;
@@ -94,6 +95,7 @@ public final class ApiTasks {
       @Nullable ManifestHandler pipeline,
       TaskOptions taskOptions,
       ResultsArchive archive,
+      WebhookTargets webhooks,
       ObjectMapper json,
       Clock clock) {
     this.bucket = bucket;
@@ -106,6 +108,7 @@ public final class ApiTasks {
     this.pipeline = pipeline;
     this.taskOptions = taskOptions;
     this.archive = archive;
+    this.webhooks = webhooks;
     this.json = json;
     this.clock = clock;
     this.reservedNames = Set.of(TASK_FILE, manifestName, statusName);
@@ -138,6 +141,15 @@ public final class ApiTasks {
       uuid = setUuid;
     } else {
       uuid = UUID.randomUUID().toString();
+    }
+    if (org.odmwatcher.manifest.ManifestValidator.hasTemplateTag(name)) {
+      throw new ApiException("Invalid name: '{{' and '}}' are not allowed (Argo reads them as template tags)", true);
+    }
+    if (webhook != null && !webhook.isBlank()) {
+      Optional<String> refused = webhooks.refusal(webhook);
+      if (refused.isPresent()) {
+        throw new ApiException("Invalid webhook: " + refused.get(), true);
+      }
     }
     ArrayNode parsedOptions = taskOptions.parse(options);
     List<String> parsedOutputs = taskOptions.outputs(outputs);
