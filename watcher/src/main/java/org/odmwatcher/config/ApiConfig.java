@@ -1,6 +1,7 @@
 package org.odmwatcher.config;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
@@ -37,6 +38,7 @@ import java.util.List;
  *     cleanup-uploads-after}, 2880 minutes by default there)
  * @param maxConcurrentUploads uploads streamed at once; more are refused at once ("try again")
  */
+@Context // bound at start-up: a missing token stops the watcher there, not at the first call
 @ConfigurationProperties(ApiConfig.PREFIX)
 @Requires(property = ApiConfig.PREFIX + ".enabled", value = "true")
 public record ApiConfig(
