@@ -46,6 +46,7 @@ public class ApiFactory {
         new TaskOptions(json, new ManifestValidator(catalogue)),
         new ResultsArchive(store, manifest.resultsFolder()),
         new WebhookTargets(api.webhookAllowedNetworks()),
+        api.maxConcurrentUploads(),
         json,
         clock);
   }

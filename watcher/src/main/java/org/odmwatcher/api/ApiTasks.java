@@ -82,6 +82,7 @@ public final class ApiTasks {
   private final ObjectMapper json;
   private final Clock clock;
   private final Set<String> reservedNames;
+  private final java.util.concurrent.Semaphore uploads;
 
   public ApiTasks(
       String bucket,
@@ -96,8 +97,10 @@ public final class ApiTasks {
       TaskOptions taskOptions,
       ResultsArchive archive,
       WebhookTargets webhooks,
+      int maxConcurrentUploads,
       ObjectMapper json,
       Clock clock) {
+    this.uploads = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.bucket = bucket;
     this.prefix = prefix;
     this.maxImages = maxImages;
@@ -172,6 +175,19 @@ public final class ApiTasks {
   public int upload(String uuid, Iterable<? extends Upload> files)
       throws ApiException, TransientFailureException {
     uploadableTask(uuid);
+    if (!uploads.tryAcquire()) {
+      // Each upload holds a thread and up to one part in memory: beyond the cap, refuse at once
+      // (pyODM retries the file) rather than let stalled or slow clients exhaust the heap.
+      throw new ApiException("Too many uploads in progress on this node (watcher.api.max-concurrent-uploads); try again");
+    }
+    try {
+      return uploadFiles(uuid, files);
+    } finally {
+      uploads.release();
+    }
+  }
+
+  private int uploadFiles(String uuid, Iterable<? extends Upload> files) throws ApiException, TransientFailureException {
     int stored = 0;
     for (Upload file : files) {
       String key = folder(uuid) + safeName(file.filename());
