@@ -115,6 +115,36 @@ class ReviewFindingsPipelineTest implements TestPropertyProvider {
         .anySatisfy(r -> assertThat(r).contains("1200000 bytes of images").contains("watcher.manifest.max-total-bytes"));
   }
 
+  /** Finding 13: an option name with a newline forged a log line. */
+  @Test
+  void optionNamesWithNewlinesCannotForgeLogLines() throws Exception {
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    root.addAppender(logs);
+    try {
+      world.uploadImages("forge/", 2);
+      String forged = "dsm\n15:00:00.000 INFO  [main] o.o.p.ManifestHandler - s3://bucket/forge/odm.json approved";
+      invalidReasons("forge/", "{\"options\": {\"" + forged.replace("\n", "\\n") + "\": true}}");
+      // What the console shows: each event through the STDOUT appender's own encoder (logback.xml).
+      @SuppressWarnings("unchecked")
+      ch.qos.logback.core.encoder.Encoder<ch.qos.logback.classic.spi.ILoggingEvent> encoder =
+          ((ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent>) root.getAppender("STDOUT")).getEncoder();
+      List<String> lines = logs.list.stream()
+          .filter(e -> e.getFormattedMessage().contains("approved"))
+          .map(e -> new String(encoder.encode(e), java.nio.charset.StandardCharsets.UTF_8))
+          .toList();
+      assertThat(lines).isNotEmpty();
+      assertThat(lines).allSatisfy(line -> {
+        assertThat(line.indexOf('\n')).isEqualTo(line.length() - 1);
+        assertThat(line).contains("dsm\\n15:00:00.000");
+      });
+    } finally {
+      root.detachAppender(logs);
+    }
+  }
+
   @SuppressWarnings("unchecked")
   private static String parameter(GenericKubernetesResource wf, String name) {
     Map<String, Object> spec = (Map<String, Object>) wf.getAdditionalProperties().get("spec");
