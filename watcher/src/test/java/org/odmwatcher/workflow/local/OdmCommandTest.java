@@ -23,8 +23,8 @@ class OdmCommandTest {
         .build(Path.of("/data/work/" + JOB), JOB, List.of("--dsm", "--orthophoto-resolution", "5; rm -rf /"));
     assertThat(cmd).hasSize(20).startsWith("docker", "run", "--rm", "--name", "odm-0123456789abcdef",
         "--network", "none", "--memory");
-    assertThat(cmd.get(7)).matches("\\d+m");
-    assertThat(cmd.subList(8, cmd.size())).containsExactly("--security-opt", "no-new-privileges",
+    assertThat(cmd.get(8)).matches("\\d+m");
+    assertThat(cmd.subList(9, cmd.size())).containsExactly("--security-opt", "no-new-privileges",
         "-v", "/data/work/" + JOB + ":/datasets", "docker.io/opendronemap/odm:3.6.0",
         "--project-path", "/datasets", "project", "--dsm", "--orthophoto-resolution", "5; rm -rf /");
     assertThat(new OdmCommand(config("docker", null, null)).stop(JOB))
