@@ -60,8 +60,8 @@ public class ApiFactory {
   }
 
   @Singleton
-  ApiTaskWatcher apiTaskWatcher(ApiTasks tasks, Webhooks webhooks) {
-    return new ApiTaskWatcher(tasks, webhooks);
+  ApiTaskWatcher apiTaskWatcher(ApiTasks tasks, Webhooks webhooks, ApiConfig api) {
+    return new ApiTaskWatcher(tasks, webhooks, api.uploadExpiry());
   }
 
   @Singleton

@@ -410,6 +410,26 @@ public final class ApiTasks {
     }
   }
 
+  /**
+   * Deletes a task that was never committed and was created longer than {@code maxAge} ago, as
+   * NodeODM cleans stale uploads ({@code cleanup-uploads-after}); abandoned uploads would otherwise
+   * stay in the bucket for ever.
+   *
+   * @return whether it was deleted
+   */
+  boolean expireIfUncommitted(String uuid, java.time.Duration maxAge) throws TransientFailureException {
+    if (store.size(bucket, folder(uuid) + manifestName).isPresent()) {
+      return false;
+    }
+    Optional<TaskRecord> task = readTask(uuid);
+    if (task.isEmpty() || clock.millis() - task.get().dateCreated() < maxAge.toMillis()) {
+      return false;
+    }
+    int deleted = store.deleteAll(bucket, folder(uuid));
+    LOG.info("API task {} was not committed within {}; removed ({} objects)", uuid, maxAge, deleted);
+    return true;
+  }
+
   Optional<JobStatus> status(String uuid) throws TransientFailureException {
     return statusWriter.read(bucket, folder(uuid));
   }

@@ -54,6 +54,7 @@ class ReviewFindingsApiTest implements TestPropertyProvider {
     p.put("watcher.api.poll-interval", "200ms");
     p.put("watcher.api.webhook-backoff", "100ms");
     p.put("watcher.api.webhook-attempts", "2");
+    p.put("watcher.api.upload-expiry", "4s");
     return p;
   }
 
@@ -161,6 +162,20 @@ class ReviewFindingsApiTest implements TestPropertyProvider {
       }
     }
     assertThat(names).containsExactlyInAnyOrder("abs/passwd", "odm.log");
+  }
+
+  /** Defence in depth: tasks never committed expire (NodeODM's cleanup-uploads-after) instead of staying for ever. */
+  @Test
+  void uncommittedTasksExpireAndCommittedOnesStay() throws Exception {
+    String abandoned = node().postMultipart("/task/new/init", Map.of(), Map.of("name", "abandoned"), List.of()).path("uuid").asText();
+    node().postMultipart("/task/new/upload/" + abandoned, Map.of(), Map.of(),
+        List.of(new NodeOdmClient.Part("images", "DJI_0001.JPG", new byte[] {(byte) 0xFF, (byte) 0xD8, 1})));
+    String kept = succeededTask(null, Map.of());
+    await().atMost(Duration.ofSeconds(20))
+        .until(() -> !node().get("/task/list").findValuesAsText("uuid").contains(abandoned));
+    assertThat(world.s3.listObjectsV2(b -> b.bucket(world.bucket).prefix("api-tasks/" + abandoned + "/")).contents()).isEmpty();
+    assertThat(node().get("/task/list").findValuesAsText("uuid")).contains(kept);
+    assertThat(node().get("/task/" + kept + "/info").path("uuid").asText()).isEqualTo(kept);
   }
 
   /** A task with one image, committed, its Workflow Succeeded and these result objects in place. */
