@@ -90,6 +90,12 @@ class NodeOdmTokenTest implements TestPropertyProvider {
         HttpRequest.newBuilder(server.getURI().resolve("/info?token=s3cret")).header("Origin", "https://evil.example").build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(info.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    HttpResponse<String> plain = http.send(
+        HttpRequest.newBuilder(server.getURI().resolve("/info?token=s3cret")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(plain.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    HttpResponse<String> wrong = http.send(
+        HttpRequest.newBuilder(server.getURI().resolve("/info?token=wrong")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(wrong.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
   }
 
   /** Review finding 3: with no token every route was open. */
