@@ -136,7 +136,33 @@ class KustomizeRenderTest {
     Manifests.find(docs, "NetworkPolicy", "odm-watcher").node().path("spec").path("egress")
         .forEach(rule -> rule.path("ports").forEach(p -> egressPorts.add(p.path("port").asInt())));
     assertThat(egressPorts).contains(9000, 443, 53);
-    assertThat(docs).noneMatch(d -> d.kind().equals("Secret"));
+    List<Integer> workflowPorts = new ArrayList<>();
+    Manifests.find(docs, "NetworkPolicy", "odm-workflow-pods").node().path("spec").path("egress")
+        .forEach(rule -> rule.path("ports").forEach(p -> workflowPorts.add(p.path("port").asInt())));
+    assertThat(workflowPorts).containsExactlyInAnyOrder(53, 53, 443, 6443, 9000);
+    // no credentials shipped: the only Secret is the executor's token, which Kubernetes fills in
+    assertThat(docs).filteredOn(d -> d.kind().equals("Secret"))
+        .allSatisfy(d -> assertThat(d.node().path("type").asText()).isEqualTo("kubernetes.io/service-account-token"))
+        .allSatisfy(d -> assertThat(d.node().has("data")).isFalse());
+  }
+
+  /** Defence in depth (issue 13): Workflow pods take no connections and their steps hold no token. */
+  @ParameterizedTest
+  @ValueSource(strings = {"aws", "minio"})
+  void workflowPodsAreIsolatedAndTheirStepsHoldNoServiceAccountToken(String overlay) {
+    List<ManifestDocument> docs = Manifests.rendered(overlay);
+    var policy = Manifests.find(docs, "NetworkPolicy", "odm-workflow-pods").node().path("spec");
+    assertThat(policy.path("podSelector").path("matchLabels").path("app.kubernetes.io/component").asText()).isEqualTo("odm-job");
+    assertThat(policy.path("policyTypes").toString()).contains("Ingress", "Egress");
+    assertThat(policy.path("ingress").size()).isZero();
+    var template = Manifests.find(docs, "WorkflowTemplate", "odm-process").node().path("spec");
+    assertThat(template.path("podMetadata").path("labels").path("app.kubernetes.io/component").asText()).isEqualTo("odm-job");
+    assertThat(template.path("automountServiceAccountToken").asBoolean(true)).isFalse();
+    String executor = template.path("executor").path("serviceAccountName").asText();
+    assertThat(executor).isEqualTo(template.path("serviceAccountName").asText());
+    var token = Manifests.find(docs, "Secret", executor + ".service-account-token").node();
+    assertThat(token.path("type").asText()).isEqualTo("kubernetes.io/service-account-token");
+    assertThat(token.path("metadata").path("annotations").path("kubernetes.io/service-account.name").asText()).isEqualTo(executor);
   }
 
   @ParameterizedTest

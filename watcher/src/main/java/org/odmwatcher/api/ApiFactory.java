@@ -45,6 +45,8 @@ public class ApiFactory {
         pipeline,
         new TaskOptions(json, new ManifestValidator(catalogue)),
         new ResultsArchive(store, manifest.resultsFolder()),
+        new WebhookTargets(api.webhookAllowedNetworks()),
+        api.maxConcurrentUploads(),
         json,
         clock);
   }
@@ -53,12 +55,13 @@ public class ApiFactory {
   @Bean(preDestroy = "close")
   Webhooks webhooks(ApiConfig api, ObjectMapper json) {
     RetryPolicy policy = new RetryPolicy(api.webhookBackoff(), 2.0, api.webhookBackoff().multipliedBy(16), 0.0);
-    return new Webhooks(json, api.webhookAttempts(), new BackoffCalculator(policy, RandomGenerator.getDefault()));
+    return new Webhooks(json, api.webhookAttempts(), new BackoffCalculator(policy, RandomGenerator.getDefault()),
+        new WebhookTargets(api.webhookAllowedNetworks()));
   }
 
   @Singleton
-  ApiTaskWatcher apiTaskWatcher(ApiTasks tasks, Webhooks webhooks) {
-    return new ApiTaskWatcher(tasks, webhooks);
+  ApiTaskWatcher apiTaskWatcher(ApiTasks tasks, Webhooks webhooks, ApiConfig api) {
+    return new ApiTaskWatcher(tasks, webhooks, api.uploadExpiry());
   }
 
   @Singleton

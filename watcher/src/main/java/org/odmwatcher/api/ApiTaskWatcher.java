@@ -28,10 +28,12 @@ public final class ApiTaskWatcher {
   /** uuid → the job id whose end was handled by this process. */
   private final Map<String, String> handled = new ConcurrentHashMap<>();
   private final AtomicInteger unfinished = new AtomicInteger();
+  private final java.time.Duration uploadExpiry;
 
-  public ApiTaskWatcher(ApiTasks tasks, Webhooks webhooks) {
+  public ApiTaskWatcher(ApiTasks tasks, Webhooks webhooks, java.time.Duration uploadExpiry) {
     this.tasks = tasks;
     this.webhooks = webhooks;
+    this.uploadExpiry = uploadExpiry;
   }
 
   /** API tasks queued or running as of the last poll. */
@@ -47,7 +49,10 @@ public final class ApiTaskWatcher {
   public void poll() {
     int open = 0;
     try {
-      for (String uuid : tasks.list()) {
+      java.util.List<String> listed = tasks.list();
+      // only tasks that still exist are remembered: the map cannot outgrow the bucket's task list
+      handled.keySet().retainAll(new java.util.HashSet<>(listed));
+      for (String uuid : listed) {
         if (handled.containsKey(uuid)) {
           continue;
         }
@@ -70,6 +75,9 @@ public final class ApiTaskWatcher {
   private boolean check(String uuid) throws TransientFailureException {
     Optional<JobStatus> status = tasks.status(uuid);
     if (status.isEmpty()) {
+      if (tasks.expireIfUncommitted(uuid, uploadExpiry)) {
+        return true;
+      }
       tasks.resubmitIfStuck(uuid);
       return false;
     }

@@ -78,9 +78,11 @@ public final class ApiTasks {
   private final @Nullable ManifestHandler pipeline;
   private final TaskOptions taskOptions;
   private final ResultsArchive archive;
+  private final WebhookTargets webhooks;
   private final ObjectMapper json;
   private final Clock clock;
   private final Set<String> reservedNames;
+  private final java.util.concurrent.Semaphore uploads;
 
   public ApiTasks(
       String bucket,
@@ -94,8 +96,11 @@ public final class ApiTasks {
       @Nullable ManifestHandler pipeline,
       TaskOptions taskOptions,
       ResultsArchive archive,
+      WebhookTargets webhooks,
+      int maxConcurrentUploads,
       ObjectMapper json,
       Clock clock) {
+    this.uploads = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.bucket = bucket;
     this.prefix = prefix;
     this.maxImages = maxImages;
@@ -106,6 +111,7 @@ public final class ApiTasks {
     this.pipeline = pipeline;
     this.taskOptions = taskOptions;
     this.archive = archive;
+    this.webhooks = webhooks;
     this.json = json;
     this.clock = clock;
     this.reservedNames = Set.of(TASK_FILE, manifestName, statusName);
@@ -139,6 +145,15 @@ public final class ApiTasks {
     } else {
       uuid = UUID.randomUUID().toString();
     }
+    if (org.odmwatcher.manifest.ManifestValidator.hasTemplateTag(name)) {
+      throw new ApiException("Invalid name: '{{' and '}}' are not allowed (Argo reads them as template tags)", true);
+    }
+    if (webhook != null && !webhook.isBlank()) {
+      Optional<String> refused = webhooks.refusal(webhook);
+      if (refused.isPresent()) {
+        throw new ApiException("Invalid webhook: " + refused.get(), true);
+      }
+    }
     ArrayNode parsedOptions = taskOptions.parse(options);
     List<String> parsedOutputs = taskOptions.outputs(outputs);
     long now = clock.millis();
@@ -160,6 +175,19 @@ public final class ApiTasks {
   public int upload(String uuid, Iterable<? extends Upload> files)
       throws ApiException, TransientFailureException {
     uploadableTask(uuid);
+    if (!uploads.tryAcquire()) {
+      // Each upload holds a thread and up to one part in memory: beyond the cap, refuse at once
+      // (pyODM retries the file) rather than let stalled or slow clients exhaust the heap.
+      throw new ApiException("Too many uploads in progress on this node (watcher.api.max-concurrent-uploads); try again");
+    }
+    try {
+      return uploadFiles(uuid, files);
+    } finally {
+      uploads.release();
+    }
+  }
+
+  private int uploadFiles(String uuid, Iterable<? extends Upload> files) throws ApiException, TransientFailureException {
     int stored = 0;
     for (Upload file : files) {
       String key = folder(uuid) + safeName(file.filename());
@@ -380,6 +408,26 @@ public final class ApiTasks {
         && store.size(bucket, folder(uuid) + manifestName).isPresent()) {
       pipeline.handleFolder(bucket, folder(uuid));
     }
+  }
+
+  /**
+   * Deletes a task that was never committed and was created longer than {@code maxAge} ago, as
+   * NodeODM cleans stale uploads ({@code cleanup-uploads-after}); abandoned uploads would otherwise
+   * stay in the bucket for ever.
+   *
+   * @return whether it was deleted
+   */
+  boolean expireIfUncommitted(String uuid, java.time.Duration maxAge) throws TransientFailureException {
+    if (store.size(bucket, folder(uuid) + manifestName).isPresent()) {
+      return false;
+    }
+    Optional<TaskRecord> task = readTask(uuid);
+    if (task.isEmpty() || clock.millis() - task.get().dateCreated() < maxAge.toMillis()) {
+      return false;
+    }
+    int deleted = store.deleteAll(bucket, folder(uuid));
+    LOG.info("API task {} was not committed within {}; removed ({} objects)", uuid, maxAge, deleted);
+    return true;
   }
 
   Optional<JobStatus> status(String uuid) throws TransientFailureException {

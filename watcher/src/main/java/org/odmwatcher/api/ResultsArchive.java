@@ -81,8 +81,15 @@ public final class ResultsArchive {
                 ZipOutputStream zip = new ZipOutputStream(out);
                 try {
                   zip.setLevel(Deflater.BEST_SPEED); // as NodeODM: most results are compressed already
+                  java.util.Set<String> names = new java.util.HashSet<>();
                   for (BucketStore.Entry entry : entries) {
-                    ZipEntry zipEntry = new ZipEntry(entry.key().substring(results.length()));
+                    java.util.Optional<String> name = entryName(entry.key().substring(results.length()));
+                    if (name.isEmpty() || !names.add(name.get())) {
+                      LOG.warn("all.zip of s3://{}/{}: result key {} skipped (it would unpack outside the archive's folder"
+                          + " or onto another entry)", bucket, folder, entry.key());
+                      continue;
+                    }
+                    ZipEntry zipEntry = new ZipEntry(name.get());
                     zipEntry.setTime(FIXED_TIME);
                     zip.putNextEntry(zipEntry);
                     if (!(store.open(bucket, entry.key(), null) instanceof BucketStore.RangeRead.Found found)) {
@@ -112,6 +119,26 @@ public final class ResultsArchive {
       Exception cause = failure.get() != null ? failure.get() : e;
       throw new TransientFailureException("cannot pack " + key + ": " + cause.getMessage(), cause);
     }
+  }
+
+  /**
+   * The entry name a result key gets: relative, {@code /}-separated, without empty or {@code .}
+   * segments; empty (skipped) when it has a {@code ..} segment or a drive letter, so that no client
+   * unpacking the archive writes outside its folder (zip-slip). A backslash counts as a separator,
+   * as Windows unzippers treat it.
+   */
+  static java.util.Optional<String> entryName(String relative) {
+    List<String> segments = new java.util.ArrayList<>();
+    for (String segment : relative.replace('\\', '/').split("/")) {
+      if (segment.isEmpty() || segment.equals(".")) {
+        continue;
+      }
+      if (segment.equals("..") || segment.contains(":")) {
+        return java.util.Optional.empty();
+      }
+      segments.add(segment);
+    }
+    return segments.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join("/", segments));
   }
 
   private static boolean wanted(String relative, List<String> outputs) {

@@ -36,10 +36,12 @@ public final class LocalCommand implements Callable<Integer> {
       description = "Address the S3 and HTTP servers listen on (0.0.0.0 to accept uploads and WebODM from other machines). Default: ${DEFAULT-VALUE}")
   String host;
 
-  @Option(names = "--access-key", defaultValue = "odm-local", description = "S3 access key. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--access-key",
+      description = "S3 access key. Default: random per data directory, kept in <data>/local.env (also AWS_ACCESS_KEY_ID there)")
   String accessKey;
 
-  @Option(names = "--secret-key", defaultValue = "odm-local-secret", description = "S3 secret key. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--secret-key", description = "S3 secret key (with --access-key). Default: random, kept in <data>/local.env."
+      + " Prefer the file: a key on the command line shows in the process list and shell history.")
   String secretKey;
 
   @Option(names = "--bucket", defaultValue = "odm", description = "Bucket created and watched. Default: ${DEFAULT-VALUE}")
@@ -82,6 +84,10 @@ public final class LocalCommand implements Callable<Integer> {
       System.err.println("local: --run " + run + " is not a folder");
       return 2;
     }
+    if ((accessKey == null) != (secretKey == null)) {
+      System.err.println("local: give both --access-key and --secret-key, or neither (random keys, kept in <data>/local.env)");
+      return 2;
+    }
     LocalMode mode = LocalMode.start(
         new LocalMode.Settings(data, host, port, accessKey, secretKey, bucket, engine, interval, extra));
     CountDownLatch stopped = new CountDownLatch(1);
@@ -114,7 +120,7 @@ public final class LocalCommand implements Callable<Integer> {
     ManifestParser parser = new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json)));
     long start = System.nanoTime();
     int code;
-    try (S3Client s3 = LocalMode.client(mode.endpoint(), accessKey, secretKey)) {
+    try (S3Client s3 = LocalMode.client(mode.endpoint(), mode.keys().accessKey(), mode.keys().secretKey())) {
       new FolderUpload(s3, parser, json, 4, System.out).upload(run, location, Map.of());
       code = StatusCommand.show(s3, location, true, java.time.Duration.ofSeconds(1), System.out);
     } finally {

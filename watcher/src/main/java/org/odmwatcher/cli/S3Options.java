@@ -11,13 +11,15 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /** How the upload and status commands reach S3 (AWS, MinIO or the embedded server of {@code local}). */
 public final class S3Options {
-  @Option(names = "--endpoint", description = "S3 endpoint (MinIO, local mode, …); empty for AWS")
+  @Option(names = "--endpoint", defaultValue = "${env:AWS_ENDPOINT_URL}",
+      description = "S3 endpoint (MinIO, local mode, …); default: AWS_ENDPOINT_URL, else AWS")
   String endpoint;
 
   @Option(names = "--access-key", description = "Access key; default: the AWS default chain (AWS_ACCESS_KEY_ID, profile, …)")
   String accessKey;
 
-  @Option(names = "--secret-key", description = "Secret key for --access-key")
+  @Option(names = "--secret-key",
+      description = "Secret key for --access-key (prefer AWS_SECRET_ACCESS_KEY: a key on the command line shows in the process list)")
   String secretKey;
 
   @Option(names = "--region", defaultValue = "us-east-1", description = "Region. Default: ${DEFAULT-VALUE}")

@@ -1,5 +1,6 @@
 package org.odmwatcher.cli;
 
+import org.odmwatcher.logging.EscapedMessageConverter;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -48,19 +49,19 @@ public final class StatusCommand implements Callable<Integer> {
       Optional<JobStatus> status = read(s3, codec, location);
       String line = status.map(StatusCommand::describe).orElse("no status.json yet (is odm.json uploaded? the watcher looks every few seconds)");
       if (!line.equals(last)) {
-        out.println(line);
+        out.println(EscapedMessageConverter.escape(line));
         last = line;
       }
       if (status.isPresent() && status.get().state().isFinal()) {
         JobStatus s = status.get();
         if (s.outputs() != null) {
-          s.outputs().forEach(o -> out.println("  " + location + o));
+          s.outputs().forEach(o -> out.println("  " + EscapedMessageConverter.escape(location + o)));
         }
         if (s.errors() != null) {
-          s.errors().forEach(e -> out.println("  error: " + e));
+          s.errors().forEach(e -> out.println("  error: " + EscapedMessageConverter.escape(e)));
         }
         if (s.logTail() != null) {
-          s.logTail().forEach(l -> out.println("  | " + l));
+          s.logTail().forEach(l -> out.println("  | " + EscapedMessageConverter.escape(l)));
         }
         return s.state() == JobState.SUCCEEDED ? 0 : 1;
       }

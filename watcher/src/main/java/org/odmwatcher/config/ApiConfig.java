@@ -1,6 +1,7 @@
 package org.odmwatcher.config;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
@@ -9,14 +10,18 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The NodeODM-compatible API ({@code watcher.api.*}), enabled by {@code watcher.api.enabled=true};
  * then a bucket is required and start-up fails without one. An API task is the folder
  * {@code <bucket>/<prefix><uuid>/}.
  *
- * @param token when set, every call must carry {@code ?token=} with this value (NodeODM's simple
- *     token auth)
+ * @param token every call but health and metrics must carry {@code ?token=} with this value
+ *     (NodeODM's simple token auth) or {@code Authorization: Bearer}; without it the API refuses to
+ *     start unless {@code allowAnonymous}
+ * @param allowAnonymous serve the API without a token (anyone who reaches the port may create,
+ *     cancel and delete tasks); off by default, and a loud warning when on
  * @param bucket the bucket API tasks live in
  * @param prefix folder (with a trailing slash) that holds one sub-folder per task
  * @param maxImages most images a task may have; null for no limit (reported by {@code /info})
@@ -27,11 +32,18 @@ import java.time.Duration;
  * @param pollInterval how often unfinished API tasks are checked (all.zip, webhooks)
  * @param webhookAttempts webhook deliveries tried before giving up
  * @param webhookBackoff delay before the second delivery; doubled for each one after
+ * @param webhookAllowedNetworks CIDR ranges a webhook may reach although they are loopback,
+ *     link-local, private or otherwise internal (e.g. {@code 10.20.0.0/16}); none by default
+ * @param uploadExpiry how long a task that was never committed is kept (NodeODM's {@code
+ *     cleanup-uploads-after}, 2880 minutes by default there)
+ * @param maxConcurrentUploads uploads streamed at once; more are refused at once ("try again")
  */
+@Context // bound at start-up: a missing token stops the watcher there, not at the first call
 @ConfigurationProperties(ApiConfig.PREFIX)
 @Requires(property = ApiConfig.PREFIX + ".enabled", value = "true")
 public record ApiConfig(
     @Nullable String token,
+    @Bindable(defaultValue = "false") boolean allowAnonymous,
     @NotBlank(message = "watcher.api.bucket must be set when watcher.api.enabled=true") String bucket,
     @Bindable(defaultValue = "api-tasks/")
         @NotNull
@@ -43,9 +55,21 @@ public record ApiConfig(
     @Nullable @Min(1) Integer cpuCores,
     @Bindable(defaultValue = "10s") @NotNull Duration pollInterval,
     @Bindable(defaultValue = "5") @Min(1) int webhookAttempts,
-    @Bindable(defaultValue = "5s") @NotNull Duration webhookBackoff) {
+    @Bindable(defaultValue = "5s") @NotNull Duration webhookBackoff,
+    @Nullable List<String> webhookAllowedNetworks,
+    @Bindable(defaultValue = "48h") @NotNull Duration uploadExpiry,
+    @Bindable(defaultValue = "16") @Min(1) int maxConcurrentUploads) {
 
   public static final String PREFIX = "watcher.api";
+
+  public ApiConfig {
+    webhookAllowedNetworks = webhookAllowedNetworks == null ? List.of() : List.copyOf(webhookAllowedNetworks);
+    if ((token == null || token.isEmpty()) && !allowAnonymous) {
+      throw new IllegalArgumentException(
+          "watcher.api.token must be set when watcher.api.enabled=true (without it anyone who reaches the port can"
+              + " create, cancel and delete tasks); set watcher.api.allow-anonymous=true to serve it open on purpose");
+    }
+  }
 
   public boolean hasToken() {
     return token != null && !token.isEmpty();

@@ -30,6 +30,9 @@ import java.util.List;
  * @param manifestCheck how often a running job checks its odm.json is still there and unchanged
  * @param testPace pause between two replayed log lines of the test engine
  * @param logTailLines lines of the log kept in status.json on failure
+ * @param memory memory limit of the ODM container for docker/podman ({@code --memory}, e.g. {@code
+ *     16g}); default: three quarters of this machine's memory. The container also runs with {@code
+ *     --network none}: ODM needs no network, the watcher downloads and uploads for it
  */
 @ConfigurationProperties(LocalConfig.PREFIX)
 @Requires(property = "watcher.executor", value = "local")
@@ -47,7 +50,15 @@ public record LocalConfig(
     @Bindable(defaultValue = "1s") @NotNull Duration statusInterval,
     @Bindable(defaultValue = "2s") @NotNull Duration manifestCheck,
     @Bindable(defaultValue = "150ms") @NotNull Duration testPace,
-    @Bindable(defaultValue = "30") @Min(1) int logTailLines) {
+    @Bindable(defaultValue = "30") @Min(1) int logTailLines,
+    @Nullable @Pattern(regexp = "\\d+[bkmgBKMG]?", message = "watcher.local.memory must be like 16g") String memory) {
+
+  public LocalConfig(String workDir, String engine, String image, @Nullable String runtime, @Nullable String runPy,
+      String python, @Nullable List<String> command, int concurrency, Duration statusInterval, Duration manifestCheck,
+      Duration testPace, int logTailLines) {
+    this(workDir, engine, image, runtime, runPy, python, command, concurrency, statusInterval, manifestCheck, testPace,
+        logTailLines, null);
+  }
 
   public static final String PREFIX = "watcher.local";
 

@@ -16,6 +16,8 @@ import java.time.Duration;
  * @param resultsFolder folder (inside the job's folder) results are uploaded to, with a slash
  * @param maxSize largest manifest accepted, in bytes
  * @param recheckInterval how often folders waiting for images are listed again
+ * @param maxImages most images one job may have; more → {@code invalid} (resources grow with the count)
+ * @param maxTotalBytes most bytes of images one job may have; more → {@code invalid}
  */
 @ConfigurationProperties(ManifestConfig.PREFIX)
 public record ManifestConfig(
@@ -32,7 +34,9 @@ public record ManifestConfig(
         @Pattern(regexp = "[^/].*/", message = "watcher.manifest.results-folder must end with /")
         String resultsFolder,
     @Bindable(defaultValue = "1048576") @Min(1) long maxSize,
-    @Bindable(defaultValue = "60s") @NotNull Duration recheckInterval) {
+    @Bindable(defaultValue = "60s") @NotNull Duration recheckInterval,
+    @Bindable(defaultValue = "5000") @Min(1) int maxImages,
+    @Bindable(defaultValue = "214748364800") @Min(1) long maxTotalBytes) {
 
   public static final String PREFIX = "watcher.manifest";
 }

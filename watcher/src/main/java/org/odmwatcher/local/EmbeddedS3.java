@@ -34,6 +34,7 @@ public final class EmbeddedS3 implements AutoCloseable {
             .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
             .endpoint(URI.create("http://" + host + ":" + port))
             .build();
+    guard(proxy, new BrowserGuard(host));
     proxy.start();
     Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
     while (!"STARTED".equals(proxy.getState())) {
@@ -45,6 +46,36 @@ public final class EmbeddedS3 implements AutoCloseable {
       Thread.sleep(20);
     }
     return new EmbeddedS3(proxy, host);
+  }
+
+  /**
+   * Puts the filter in front of S3Proxy's servlet. S3Proxy builds a Jetty {@code Server} whose
+   * handler is a {@code ServletContextHandler} inside a {@code GracefulHandler} (S3Proxy.java, constructor: {@code new
+   * ServletContextHandler()}, {@code server.setHandler(context)}) but exposes neither, so they are
+   * reached by reflection; {@code addFilter(Filter, String, EnumSet)} takes only servlet API types.
+   * If S3Proxy changes that, start-up fails here rather than running unguarded.
+   */
+  private static void guard(S3Proxy proxy, jakarta.servlet.Filter filter) {
+    try {
+      java.lang.reflect.Field field = S3Proxy.class.getDeclaredField("server");
+      field.setAccessible(true);
+      Object server = field.get(proxy);
+      Object handler = server.getClass().getMethod("getHandler").invoke(server);
+      // the context sits inside wrappers (Jetty's GracefulHandler); walk down to it
+      while (handler != null) {
+        try {
+          handler.getClass()
+              .getMethod("addFilter", jakarta.servlet.Filter.class, String.class, java.util.EnumSet.class)
+              .invoke(handler, filter, "/*", java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
+          return;
+        } catch (NoSuchMethodException e) {
+          handler = handler.getClass().getMethod("getHandler").invoke(handler);
+        }
+      }
+      throw new IllegalStateException("no servlet context found");
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new IllegalStateException("cannot guard the embedded S3 server (S3Proxy changed?): " + e, e);
+    }
   }
 
   public int port() {

@@ -53,9 +53,15 @@ public final class LocalMode implements AutoCloseable {
   public static LocalMode start(Settings settings) throws Exception {
     Path data = settings.data().toAbsolutePath().normalize();
     Files.createDirectories(data.resolve("work"));
+    if (settings.accessKey() == null || settings.secretKey() == null) {
+      LocalKeys keys = LocalKeys.of(data); // random per data directory, kept in <data>/local.env
+      settings = new Settings(settings.data(), settings.host(), settings.port(), keys.accessKey(), keys.secretKey(),
+          settings.bucket(), settings.engine(), settings.sweepInterval(), settings.extra());
+    }
     EmbeddedS3 s3 = EmbeddedS3.start(data.resolve("s3"), settings.host(), settings.port(),
         settings.accessKey(), settings.secretKey());
     try {
+      new LocalKeys(settings.accessKey(), settings.secretKey()).store(data, s3.endpoint());
       createBucket(s3.endpoint(), settings);
       Map<String, Object> props = new HashMap<>();
       props.put("watcher.executor", "local");
@@ -135,21 +141,28 @@ public final class LocalMode implements AutoCloseable {
     return context;
   }
 
+  /** The S3 keys in use (random per data directory unless given). */
+  public LocalKeys keys() {
+    return new LocalKeys(settings.accessKey(), settings.secretKey());
+  }
+
   /** How to use it, for the console. */
   public String banner() {
     String e = endpoint();
     String b = settings.bucket();
     String k = settings.accessKey();
     String s = settings.secretKey();
+    Path env = settings.data().toAbsolutePath().normalize().resolve(LocalKeys.FILE);
     String engineNote = "test".equals(settings.engine())
         ? "engine:   test  (TEST ENGINE: replays a recorded ODM log, writes placeholders — NOT real processing)"
         : "engine:   " + settings.engine();
-    return String.join(System.lineSeparator(),
+    List<String> lines = new java.util.ArrayList<>(List.of(
         "",
         "ODM Watcher is running on this machine.",
         "  S3 endpoint: " + e,
         "  access key:  " + k,
         "  secret key:  " + s,
+        "  keys file:   " + env + "  (random keys of this data directory; keep it private)",
         "  bucket:      " + b,
         "  data:        " + settings.data().toAbsolutePath().normalize(),
         "  " + engineNote,
@@ -158,21 +171,30 @@ public final class LocalMode implements AutoCloseable {
             + ", port " + context.getBean(EmbeddedServer.class).getPort()
             + (context.getProperty("watcher.api.token", String.class).filter(t -> !t.isEmpty()).isPresent() ? ", token as given)" : ")"),
         "",
+        "Load the keys and endpoint into your shell (the CLI, the AWS CLI and mc read them from there):",
+        "  set -a; . " + env + "; set +a",
         "Upload a folder of images (odm.json is uploaded last and starts the job):",
-        "  java -jar watcher/target/odm-watcher.jar upload <folder> s3://" + b + "/<job>/ --endpoint " + e
-            + " --access-key " + k + " --secret-key " + s,
-        "  java -jar watcher/target/odm-watcher.jar status s3://" + b + "/<job>/ --follow --endpoint " + e
-            + " --access-key " + k + " --secret-key " + s,
+        "  java -jar watcher/target/odm-watcher.jar upload <folder> s3://" + b + "/<job>/",
+        "  java -jar watcher/target/odm-watcher.jar status s3://" + b + "/<job>/ --follow",
         "With the AWS CLI:",
-        "  export AWS_ACCESS_KEY_ID=" + k + " AWS_SECRET_ACCESS_KEY=" + s + " AWS_DEFAULT_REGION=us-east-1",
-        "  aws s3 cp --recursive <folder> s3://" + b + "/<job>/ --endpoint-url " + e + " --exclude odm.json",
-        "  aws s3 cp <folder>/odm.json s3://" + b + "/<job>/odm.json --endpoint-url " + e,
+        "  aws s3 cp --recursive <folder> s3://" + b + "/<job>/ --exclude odm.json",
+        "  aws s3 cp <folder>/odm.json s3://" + b + "/<job>/odm.json",
         "With MinIO's client:",
-        "  mc alias set odm " + e + " " + k + " " + s,
+        "  mc alias set odm \"$AWS_ENDPOINT_URL\" \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\"",
         "  mc cp <folder>/*.JPG odm/" + b + "/<job>/ && mc cp <folder>/odm.json odm/" + b + "/<job>/",
         "Results appear under s3://" + b + "/<job>/results/, progress in s3://" + b + "/<job>/status.json.",
-        "Stop with Ctrl+C; start again with the same --data to keep everything.",
-        "");
+        "Stop with Ctrl+C; start again with the same --data to keep everything."));
+    if (!isLoopback(settings.host())) {
+      lines.add("");
+      lines.add("WARNING: the S3 server listens on " + settings.host() + ", reachable from other machines, over plain"
+          + " HTTP. Anyone who has the keys above can start jobs; keep " + env + " private.");
+    }
+    lines.add("");
+    return String.join(System.lineSeparator(), lines);
+  }
+
+  static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
   }
 
   @Override

@@ -53,6 +53,9 @@ public final class FolderRules {
     if (folder.chars().anyMatch(Character::isISOControl)) {
       errors.add("folder name contains control characters");
     }
+    if (folder.contains("{{") || folder.contains("}}")) {
+      errors.add("folder name contains '{{' or '}}', which Argo would read as a template tag; rename the folder");
+    }
     if (folder.length() > 900) {
       errors.add("folder path is longer than 900 characters");
     }

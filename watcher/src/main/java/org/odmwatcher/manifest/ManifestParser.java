@@ -97,6 +97,9 @@ public final class ManifestParser {
     if (nameNode != null && !nameNode.isNull()) {
       if (nameNode.isTextual()) {
         name = nameNode.asText();
+        if (ManifestValidator.hasTemplateTag(name)) {
+          errors.add("name contains '{{' or '}}', which Argo would read as a template tag");
+        }
       } else {
         errors.add("name must be a string");
       }

@@ -16,6 +16,16 @@ import java.util.stream.StreamSupport;
  * true}, {@code 2}) or strings ({@code "true"}, {@code "2"}) as NodeODM clients send them.
  */
 public final class ManifestValidator {
+  /**
+   * Options whose value ODM reads as "a path or a JSON string" ({@code boundary}, {@code cameras}):
+   * only inline JSON is accepted, since a path makes ODM read (and log) a file of the machine it
+   * runs on. The catalogue marks them with the domain {@code json}.
+   */
+  private static final String JSON_DOMAIN = "json";
+  /** Options a job may not set, and why. */
+  public static final Map<String, String> RESTRICTED =
+      Map.of("sm-cluster", "it sends the images to the ClusterODM at that URL; the watcher sets it itself when it runs split-merge");
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private static final Pattern RANGE = Pattern.compile("integer: (-?\\d+) <= x <= (-?\\d+)");
   private final OptionCatalogue catalogue;
 
@@ -30,6 +40,10 @@ public final class ManifestValidator {
           Optional<OptionCatalogue.Option> option = catalogue.find(name);
           if (option.isEmpty()) {
             errors.add("unknown option '" + name + "'" + suggestion(name));
+          } else if (RESTRICTED.containsKey(option.get().name())) {
+            errors.add("option '" + name + "' cannot be set by a job: " + RESTRICTED.get(option.get().name()));
+          } else if (value != null && hasTemplateTag(inline(option.get(), value))) {
+            errors.add("option '" + name + "' contains '{{' or '}}', which Argo would read as a template tag; remove them");
           } else {
             check(option.get(), value).ifPresent(errors::add);
           }
@@ -37,13 +51,58 @@ public final class ManifestValidator {
     return errors;
   }
 
+  /** Whether a string holds Argo's template delimiters ({@code {{} or {@code }}}). */
+  public static boolean hasTemplateTag(String text) {
+    return text != null && (text.contains("{{") || text.contains("}}"));
+  }
+
+  /** Whether any string in the value (text, or a JSON value's field names and strings) holds a tag. */
+  private static boolean hasTemplateTag(JsonNode value) {
+    if (value.isTextual()) {
+      return hasTemplateTag(value.asText());
+    }
+    for (java.util.Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      if (hasTemplateTag(field.getKey()) || hasTemplateTag(field.getValue())) {
+        return true;
+      }
+    }
+    if (value.isArray()) {
+      for (JsonNode item : value) {
+        if (hasTemplateTag(item)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** A JSON option's value as JSON (a string holding JSON is parsed); any other value as it is. */
+  private static JsonNode inline(OptionCatalogue.Option option, JsonNode value) {
+    if (JSON_DOMAIN.equals(option.domain().asText()) && value.isTextual()) {
+      try {
+        JsonNode parsed = JSON.readTree(value.asText());
+        if (parsed != null && parsed.isContainerNode()) {
+          return parsed;
+        }
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        return value;
+      }
+    }
+    return value;
+  }
+
   /** The option's value as the string ODM's command line wants, assuming it validated. */
   public static String commandLineValue(OptionCatalogue.Option option, JsonNode value) {
-    if (value.isTextual()) {
-      return value.asText();
-    }
-    if (value.isContainerNode()) {
-      return value.toString(); // GeoJSON / cameras JSON passed inline
+    JsonNode inline = inline(option, value);
+    if (inline.isContainerNode()) {
+      // GeoJSON / cameras JSON passed inline, indented so that no two braces touch: the value
+      // becomes a Workflow parameter, and Argo reads "{{" and "}}" as template tags.
+      try {
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(inline);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
     }
     return value.asText();
   }
@@ -127,6 +186,13 @@ public final class ManifestValidator {
   }
 
   private static Optional<String> checkString(OptionCatalogue.Option option, JsonNode value) {
+    if (JSON_DOMAIN.equals(option.domain().asText()) && value.isTextual()) {
+      if (inline(option, value).isContainerNode()) {
+        return Optional.empty();
+      }
+      return Optional.of("option '" + option.name() + "' takes inline JSON only (an object, or a string holding one);"
+          + " a file path is refused because ODM would read that file on the machine it runs on");
+    }
     if (value.isTextual()) {
       return Optional.empty();
     }

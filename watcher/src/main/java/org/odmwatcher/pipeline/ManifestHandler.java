@@ -45,6 +45,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
   private final StatusWriter statusWriter;
   private final WaitingFolders waiting;
   private final Clock clock;
+  private final int maxImages;
+  private final long maxImageBytes;
 
   public ManifestHandler(
       ObjectFilter ownWrites,
@@ -58,6 +60,26 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       StatusWriter statusWriter,
       WaitingFolders waiting,
       Clock clock) {
+    this(ownWrites, manifests, manifestName, maxManifestBytes, resultsFolder, store, parser, submitter, statusWriter,
+        waiting, clock, Integer.MAX_VALUE, Long.MAX_VALUE);
+  }
+
+  public ManifestHandler(
+      ObjectFilter ownWrites,
+      ObjectFilter manifests,
+      String manifestName,
+      long maxManifestBytes,
+      String resultsFolder,
+      BucketStore store,
+      ManifestParser parser,
+      JobSubmitter submitter,
+      StatusWriter statusWriter,
+      WaitingFolders waiting,
+      Clock clock,
+      int maxImages,
+      long maxImageBytes) {
+    this.maxImages = maxImages;
+    this.maxImageBytes = maxImageBytes;
     this.ownWrites = ownWrites;
     this.manifests = manifests;
     this.manifestName = manifestName;
@@ -145,6 +167,10 @@ public final class ManifestHandler implements ObjectCreatedHandler {
               + " (looked for " + String.join(", ", FolderImages.IMAGE_EXTENSIONS.stream().sorted().toList())
               + " directly in the folder)"));
     }
+    List<String> overLimits = images.overLimits(maxImages, maxImageBytes);
+    if (!overLimits.isEmpty()) {
+      return invalid(bucket, folder, jobId, manifestBlob.eTag(), overLimits);
+    }
     Integer expected = manifest.expectedImages();
     int found = images.images().size();
     if (expected != null && found < expected) {
@@ -157,7 +183,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     }
     waiting.remove(bucket, folder);
 
-    JobSpec spec = new JobSpec(bucket, folder, jobId, manifestBlob.eTag(), manifest, images.images(), folder + resultsFolder);
+    JobSpec spec = new JobSpec(bucket, folder, jobId, manifestBlob.eTag(), manifest, images.images(), folder + resultsFolder,
+        images.bytes());
     JobSubmitter.Submission submission;
     try {
       submission = submitter.submit(spec);

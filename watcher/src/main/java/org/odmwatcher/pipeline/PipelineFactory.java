@@ -81,6 +81,8 @@ public class PipelineFactory {
         submitter,
         statusWriter,
         waiting,
-        clock);
+        clock,
+        manifest.maxImages(),
+        manifest.maxTotalBytes());
   }
 }

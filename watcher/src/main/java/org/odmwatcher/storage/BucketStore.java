@@ -196,32 +196,33 @@ public final class BucketStore {
    */
   public long putStream(String bucket, String key, InputStream in, String contentType)
       throws IOException, TransientFailureException {
-    byte[] buffer = new byte[STREAM_PART_SIZE];
-    int filled = in.readNBytes(buffer, 0, buffer.length);
+    // readNBytes(len) allocates as data arrives (in small chunks), never the whole part up front:
+    // a stalled client holds what it sent, not 5 MiB.
+    byte[] part = in.readNBytes(STREAM_PART_SIZE);
     try {
-      if (filled < buffer.length) {
-        s3.putObject(
-            b -> b.bucket(bucket).key(key).contentType(contentType),
-            RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
-        return filled;
+      if (part.length < STREAM_PART_SIZE) {
+        byte[] whole = part;
+        s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType), RequestBody.fromBytes(whole));
+        return whole.length;
       }
       String uploadId =
           s3.createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId();
       List<CompletedPart> parts = new ArrayList<>();
       long total = 0;
       try {
-        while (filled > 0) {
+        while (part.length > 0) {
           int partNumber = parts.size() + 1;
-          int length = filled;
+          byte[] bytes = part;
           String eTag =
               s3.uploadPart(
                       b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber)
-                          .contentLength((long) length),
-                      RequestBody.fromInputStream(new java.io.ByteArrayInputStream(buffer, 0, length), length))
+                          .contentLength((long) bytes.length),
+                      RequestBody.fromBytes(bytes))
                   .eTag();
           parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
-          total += length;
-          filled = in.readNBytes(buffer, 0, buffer.length);
+          total += bytes.length;
+          part = null; // let the sent part go before the next one arrives
+          part = in.readNBytes(STREAM_PART_SIZE);
         }
         s3.completeMultipartUpload(
             b -> b.bucket(bucket).key(key).uploadId(uploadId)

@@ -13,6 +13,7 @@ import org.odmwatcher.manifest.OdmManifest;
  * @param manifest the validated manifest
  * @param images keys of the images found
  * @param resultsPrefix where results go
+ * @param imageBytes the images' total size in bytes; -1 when unknown (scratch space is then estimated per image)
  */
 public record JobSpec(
     String bucket,
@@ -21,9 +22,15 @@ public record JobSpec(
     String manifestETag,
     OdmManifest manifest,
     List<String> images,
-    String resultsPrefix) {
+    String resultsPrefix,
+    long imageBytes) {
 
   public JobSpec {
     images = List.copyOf(images);
+  }
+
+  public JobSpec(String bucket, String folder, JobId jobId, String manifestETag, OdmManifest manifest,
+      List<String> images, String resultsPrefix) {
+    this(bucket, folder, jobId, manifestETag, manifest, images, resultsPrefix, -1);
   }
 }

@@ -72,7 +72,7 @@ public final class WorkflowRenderer {
 
   /** The parameters as name → value, in {@link WorkflowParameters#ALL}'s order. */
   public Map<String, String> parameterValues(JobSpec job) {
-    ResourceSizing size = ResourceSizing.forImages(job.images().size());
+    ResourceSizing size = ResourceSizing.forImages(job.images().size(), job.imageBytes());
     Map<String, String> values = new LinkedHashMap<>();
     values.put(WorkflowParameters.BUCKET, job.bucket());
     values.put(WorkflowParameters.PREFIX, job.folder());

@@ -46,17 +46,18 @@ class LargeUploadTest {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m", "-XX:+ExitOnOutOfMemoryError",
         "-cp", System.getProperty("java.class.path"), ApiServerMain.class.getName()));
-    Map.of(
-            "micronaut.server.port", "-1",
-            "watcher.executor", "none",
-            "watcher.argo.watch", "false",
-            "watcher.sqs.enabled", "false",
-            "watcher.api.enabled", "true",
-            "watcher.api.bucket", world.bucket,
-            "watcher.s3.endpoint", world.servers.s3Endpoint(),
-            "watcher.s3.path-style", "true",
-            "watcher.s3.access-key", org.odmwatcher.testing.Principal.WATCHER.accessKey(),
-            "watcher.s3.secret-key", org.odmwatcher.testing.Principal.WATCHER.secretKey())
+    Map.ofEntries(
+            Map.entry("micronaut.server.port", "-1"),
+            Map.entry("watcher.executor", "none"),
+            Map.entry("watcher.argo.watch", "false"),
+            Map.entry("watcher.sqs.enabled", "false"),
+            Map.entry("watcher.api.enabled", "true"),
+            Map.entry("watcher.api.allow-anonymous", "true"),
+            Map.entry("watcher.api.bucket", world.bucket),
+            Map.entry("watcher.s3.endpoint", world.servers.s3Endpoint()),
+            Map.entry("watcher.s3.path-style", "true"),
+            Map.entry("watcher.s3.access-key", org.odmwatcher.testing.Principal.WATCHER.accessKey()),
+            Map.entry("watcher.s3.secret-key", org.odmwatcher.testing.Principal.WATCHER.secretKey()))
         .forEach((k, v) -> command.add(k + "=" + v));
     watcher = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(watcher.getInputStream(), StandardCharsets.UTF_8));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,21 @@ class LocalExecutorTest {
     try (LocalWorld world = LocalWorld.start(relative, "test", Map.of())) {
       assertThat(world.s3.listBuckets().buckets()).extracting(b -> b.name()).contains(LocalWorld.BUCKET);
       assertThat(world.mode.banner()).contains(relative.toAbsolutePath().normalize().toString()).doesNotContain("/./");
+    }
+  }
+
+  /** Review finding 14: a key's file name kept '\\', so on Windows ..\\..\\x.jpg would leave the job folder. */
+  @Test
+  void imageNamesThatAreNotOneSegmentFailTheJobInsteadOfLeavingItsFolder() throws Exception {
+    try (LocalWorld world = LocalWorld.start(Files.createTempDirectory("odm-local-names"), "test", Map.of())) {
+      for (String name : List.of("..\\..\\x.jpg", "C:x.jpg")) {
+        String folder = "flights/names-" + Math.abs(name.hashCode()) + "/";
+        world.put(folder + "DJI_0001.JPG", "jpeg");
+        world.put(folder + name, "jpeg");
+        world.put(folder + "odm.json", "{}");
+        JsonNode failed = world.awaitState(folder, "failed", Duration.ofSeconds(30));
+        assertThat(failed.path("message").asText()).as(name).contains(name).contains("cannot be a file name");
+      }
     }
   }
 

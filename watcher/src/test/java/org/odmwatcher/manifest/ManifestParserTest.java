@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.odmwatcher.workflow.OdmArguments;
 
@@ -98,12 +99,16 @@ class ManifestParserTest {
   }
 
   @Test
-  void inlineGeoJsonBoundaryBecomesOneArgument() {
+  void inlineGeoJsonBoundaryBecomesOneArgument() throws Exception {
     ManifestParser.Result r =
-        parse("{\"options\": {\"boundary\": {\"type\": \"Polygon\", \"coordinates\": [[[0,0],[1,0],[1,1],[0,0]]]}}}");
+        parse("{\"options\": {\"boundary\": {\"type\": \"Polygon\", \"crs\": {\"type\": \"name\"}, \"coordinates\": [[[0,0],[1,0],[1,1],[0,0]]]}}}");
     assertThat(r.errors()).isEmpty();
-    assertThat(new OdmArguments(CATALOGUE).render(r.manifest()))
-        .containsExactly("--boundary", "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}");
+    List<String> args = new OdmArguments(CATALOGUE).render(r.manifest());
+    assertThat(args).hasSize(2).startsWith("--boundary");
+    // the same JSON, laid out so that no two braces touch: Argo would read "}}" as a template tag
+    assertThat(new ObjectMapper().readTree(args.get(1)).toString())
+        .isEqualTo("{\"type\":\"Polygon\",\"crs\":{\"type\":\"name\"},\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}");
+    assertThat(args.get(1)).doesNotContain("{{").doesNotContain("}}");
   }
 
   @Test

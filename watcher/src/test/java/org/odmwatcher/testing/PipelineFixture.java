@@ -96,6 +96,8 @@ public final class PipelineFixture implements AutoCloseable {
     p.put("watcher.sqs.enabled", "false");
     p.put("watcher.api.enabled", "true");
     p.put("watcher.api.bucket", bucket);
+    p.put("watcher.api.allow-anonymous", "true"); // NodeOdmTokenTest covers the token
+    p.put("watcher.api.webhook-allowed-networks", "127.0.0.0/8"); // the tests' webhook receivers listen on loopback
     return p;
   }
 

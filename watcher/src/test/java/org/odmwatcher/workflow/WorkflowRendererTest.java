@@ -59,5 +59,8 @@ class WorkflowRendererTest {
     assertThat(ResourceSizing.forImages(1500).memory()).isEqualTo("64Gi");
     assertThat(ResourceSizing.forImages(5000).memory()).isEqualTo("256Gi");
     assertThat(ResourceSizing.forImages(20000).memory()).isEqualTo("256Gi");
+    // review finding 10: scratch space follows the bytes, not the count (5000 tiny files: not 206Gi)
+    assertThat(ResourceSizing.forImages(5000, 5000L * 2).workspace()).isEqualTo("11Gi");
+    assertThat(ResourceSizing.forImages(500, 500L * 20_000_000).workspace()).isEqualTo("85Gi");
   }
 }

@@ -1,6 +1,7 @@
 package org.odmwatcher.event.minio;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
@@ -38,6 +39,7 @@ import org.slf4j.LoggerFactory;
  * that is not a MinIO event; nothing is handled in those cases. {@code HEAD} answers 200: MinIO
  * probes the target that way before sending.
  */
+@Context // created at start-up, so a missing token or bucket list stops the watcher there
 @Controller("${watcher.minio.path:/events/minio}")
 @Requires(beans = {MinioWebhookConfig.class, ObjectCreatedHandler.class})
 public class MinioWebhookController {
@@ -55,9 +57,10 @@ public class MinioWebhookController {
     this.parser = new MinioEventParser(json);
     this.tokenDigest = config.hasToken() ? sha256(config.token()) : null;
     if (tokenDigest == null) {
-      LOG.warn("MinIO webhook at {} accepts events without a token: set watcher.minio.token", config.path());
+      LOG.warn("!!! MinIO webhook at {} accepts events from ANYONE (watcher.minio.allow-anonymous=true):"
+          + " set watcher.minio.token !!!", config.path());
     } else {
-      LOG.info("MinIO webhook at {} (bearer token required)", config.path());
+      LOG.info("MinIO webhook at {} (bearer token required; buckets {})", config.path(), config.buckets());
     }
   }
 
@@ -80,11 +83,11 @@ public class MinioWebhookController {
   @ExecuteOn(TaskExecutors.BLOCKING)
   public HttpResponse<Answer> receive(
       @Nullable @Header(HttpHeaders.AUTHORIZATION) String authorization, @Nullable @Body byte[] body) {
-    if (!authorized(authorization)) {
-      LOG.warn("MinIO webhook: {} bearer token; rejected", authorization == null ? "missing" : "wrong");
-      return HttpResponse.<Answer>status(HttpStatus.UNAUTHORIZED)
-          .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-          .body(Answer.error("unauthorized", "missing or wrong bearer token"));
+    // MinioWebhookGate checked the token and the Content-Length before the body was read; checked
+    // again here in case the gate is bypassed (it matches the path exactly).
+    HttpResponse<Answer> refused = refusal(authorization, body == null ? 0L : body.length);
+    if (refused != null) {
+      return refused;
     }
     if (body == null || body.length == 0) {
       return HttpResponse.badRequest(Answer.error("malformed", "empty body"));
@@ -112,9 +115,48 @@ public class MinioWebhookController {
     return dispatch((ParsedBody.Notification) parsed);
   }
 
+  /**
+   * The answer for a request refused on its headers alone (token, size), or null: used by {@link
+   * MinioWebhookGate} before the body is read.
+   */
+  @Nullable
+  HttpResponse<Answer> refusal(@Nullable String authorization, long contentLength) {
+    if (!authorized(authorization)) {
+      LOG.warn("MinIO webhook: {} bearer token; rejected", authorization == null ? "missing" : "wrong");
+      return HttpResponse.<Answer>status(HttpStatus.UNAUTHORIZED)
+          .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+          .header(HttpHeaders.CONNECTION, "close")
+          .body(Answer.error("unauthorized", "missing or wrong bearer token"));
+    }
+    if (contentLength < 0) {
+      // MinIO always sends a Content-Length (Go's net/http sets it for its in-memory event bodies)
+      return HttpResponse.<Answer>status(HttpStatus.LENGTH_REQUIRED)
+          .header(HttpHeaders.CONNECTION, "close")
+          .body(Answer.error("length-required", "a Content-Length header is required"));
+    }
+    if (contentLength > config.maxBodySize()) {
+      LOG.warn("MinIO webhook: Content-Length {} over watcher.minio.max-body-size {}; rejected",
+          contentLength, config.maxBodySize());
+      return HttpResponse.<Answer>status(HttpStatus.REQUEST_ENTITY_TOO_LARGE)
+          .header(HttpHeaders.CONNECTION, "close")
+          .body(Answer.error("too-large", "body over " + config.maxBodySize() + " bytes"));
+    }
+    return null;
+  }
+
+  String path() {
+    return config.path();
+  }
+
   private HttpResponse<Answer> dispatch(ParsedBody.Notification notification) {
     List<String> outcomes = new ArrayList<>(notification.created().size());
     for (ObjectCreated object : notification.created()) {
+      if (!config.buckets().contains(object.bucket())) {
+        LOG.warn("MinIO webhook: event for bucket {} ignored; it is not in watcher.minio.buckets {}",
+            object.bucket(), config.buckets());
+        outcomes.add(ObjectCreatedHandler.Outcome.IGNORED.name().toLowerCase(Locale.ROOT));
+        continue;
+      }
       try {
         ObjectCreatedHandler.Outcome outcome = handler.handle(object);
         if (outcome != ObjectCreatedHandler.Outcome.IGNORED) {

@@ -231,7 +231,7 @@ final class LocalRun implements Runnable {
     }
   }
 
-  private void download(Path project) throws TransientFailureException {
+  private void download(Path project) throws TransientFailureException, IOException {
     FolderImages folder = FolderImages.of(store.listFolder(spec.bucket(), spec.folder()));
     for (String key : folder.images()) {
       if (cancelReason != null || shutdown) {
@@ -415,8 +415,19 @@ final class LocalRun implements Runnable {
     return "application/octet-stream";
   }
 
-  private static String fileName(String key) {
-    return key.substring(key.lastIndexOf('/') + 1);
+  /**
+   * The key's last segment as a file name in the job folder: one plain segment only. A backslash or
+   * a colon would be a separator or a drive on Windows ({@code ..\\..\\x.jpg}, {@code C:x.jpg}) and
+   * leave the job folder, so such a key fails the job with its name rather than being downloaded.
+   */
+  static String fileName(String key) throws IOException {
+    String name = key.substring(key.lastIndexOf('/') + 1);
+    if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("\\") || name.contains(":")
+        || name.chars().anyMatch(Character::isISOControl)) {
+      throw new IOException("'" + key + "' cannot be a file name on this machine (one path segment without"
+          + " '\\', ':' or control characters); rename it");
+    }
+    return name;
   }
 
   static void deleteTree(Path dir) throws IOException {

@@ -36,7 +36,10 @@ public final class OdmCommand {
     } else {
       switch (config.engine()) {
         case "docker", "podman" -> {
+          // No network (the watcher downloads and uploads; ODM needs none, and a hostile option or
+          // image cannot call out) and a memory limit (a job cannot take the whole machine down).
           cmd.addAll(List.of(runtime(), "run", "--rm", "--name", containerName(jobId),
+              "--network", "none", "--memory", memoryLimit(), "--security-opt", "no-new-privileges",
               "-v", work + ":/datasets", config.image(), "--project-path", "/datasets", PROJECT));
         }
         case "native" -> {
@@ -69,6 +72,15 @@ public final class OdmCommand {
       return Optional.of(List.of(runtime(), "rm", "-f", containerName(jobId)));
     }
     return Optional.empty();
+  }
+
+  private String memoryLimit() {
+    if (config.memory() != null && !config.memory().isBlank()) {
+      return config.memory();
+    }
+    long total = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getTotalMemorySize();
+    return Math.max(1L << 30, total / 4 * 3) / (1L << 20) + "m";
   }
 
   private String runtime() {

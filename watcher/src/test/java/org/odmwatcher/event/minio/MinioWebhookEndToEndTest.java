@@ -43,12 +43,15 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
   @Client("/")
   HttpClient http;
 
+  @Inject io.micronaut.runtime.server.EmbeddedServer server;
+
   @Override
   public Map<String, String> getProperties() {
     Map<String, String> p = world.properties();
     p.put("watcher.sqs.enabled", "false");
     p.put("watcher.minio.enabled", "true");
     p.put("watcher.minio.token", TOKEN);
+    p.put("watcher.minio.buckets", world.bucket);
     p.put("watcher.minio.max-body-size", "8192");
     p.put("micronaut.http.client.read-timeout", "60s");
     return p;
@@ -121,6 +124,58 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.body().path("outcomes").toString()).isEqualTo("[\"already_submitted\"]");
     assertThat(world.workflowsFor(status.path("jobId").asText())).hasSize(1);
+  }
+
+  /** Review finding 8: the body (up to 10 MB each) was read before the token was checked. */
+  @Test
+  void wrongTokenOrOversizeContentLengthIsAnsweredBeforeTheBodyIsSent() throws Exception {
+    assertThat(statusLineAfterHeadersOnly("Bearer wrong", 10L << 20)).contains(" 401 ");
+    assertThat(statusLineAfterHeadersOnly(null, 10L << 20)).contains(" 401 ");
+    assertThat(statusLineAfterHeadersOnly("Bearer " + TOKEN, 10L << 20)).contains(" 413 ");
+  }
+
+  /** Sends the headers and 1 KiB of a large body, then waits for the answer without sending the rest. */
+  private String statusLineAfterHeadersOnly(String authorization, long contentLength) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.getPort())) {
+      socket.setSoTimeout(10_000);
+      String head = "POST " + PATH + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
+          + "Content-Length: " + contentLength + "\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(new byte[1024]);
+      socket.getOutputStream().flush();
+      return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+    }
+  }
+
+  /** Review finding 7: the webhook accepted events about any bucket. */
+  @Test
+  void eventsAboutBucketsOutsideTheAllowListAreIgnored() {
+    String other = world.bucket + "-other";
+    world.s3.createBucket(b -> b.bucket(other));
+    world.s3.putObject(b -> b.bucket(other).key("f/DJI_0001.JPG"),
+        software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[] {(byte) 0xFF, (byte) 0xD8}));
+    world.s3.putObject(b -> b.bucket(other).key("f/odm.json"), software.amazon.awssdk.core.sync.RequestBody.fromString("{}"));
+    Answer answer = post(Notifications.minioCreated(other, "f/odm.json", 2, "e"), "Bearer " + TOKEN);
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body().path("outcomes").toString()).isEqualTo("[\"ignored\"]");
+    assertThat(world.s3.listObjectsV2(b -> b.bucket(other).prefix("f/")).contents())
+        .extracting(o -> o.key()).containsExactlyInAnyOrder("f/DJI_0001.JPG", "f/odm.json");
+  }
+
+  /** Review finding 7: with no token the webhook accepted anyone and only warned at the first event. */
+  @Test
+  void webhookRefusesToStartWithoutTokenOrBucketsUnlessAnonymousIsExplicit() {
+    Map<String, Object> p = new java.util.HashMap<>(Map.of(
+        "watcher.minio.enabled", "true", "watcher.argo.watch", "false", "watcher.executor", "none"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.micronaut.context.ApplicationContext.run(p).close())
+        .hasStackTraceContaining("watcher.minio.token must be set");
+    p.put("watcher.minio.allow-anonymous", "true");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.micronaut.context.ApplicationContext.run(p).close())
+        .hasStackTraceContaining("watcher.minio.buckets must list");
+    p.put("watcher.minio.buckets", "drone-uploads");
+    io.micronaut.context.ApplicationContext.run(p).close();
   }
 
   @Test

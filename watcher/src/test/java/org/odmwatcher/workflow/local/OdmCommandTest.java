@@ -21,11 +21,23 @@ class OdmCommandTest {
   void dockerMountsTheJobFolderAndRunsThePinnedImage() {
     List<String> cmd = new OdmCommand(config("docker", null, null))
         .build(Path.of("/data/work/" + JOB), JOB, List.of("--dsm", "--orthophoto-resolution", "5; rm -rf /"));
-    assertThat(cmd).containsExactly("docker", "run", "--rm", "--name", "odm-0123456789abcdef",
+    assertThat(cmd).hasSize(20).startsWith("docker", "run", "--rm", "--name", "odm-0123456789abcdef",
+        "--network", "none", "--memory");
+    assertThat(cmd.get(8)).matches("\\d+m");
+    assertThat(cmd.subList(9, cmd.size())).containsExactly("--security-opt", "no-new-privileges",
         "-v", "/data/work/" + JOB + ":/datasets", "docker.io/opendronemap/odm:3.6.0",
         "--project-path", "/datasets", "project", "--dsm", "--orthophoto-resolution", "5; rm -rf /");
     assertThat(new OdmCommand(config("docker", null, null)).stop(JOB))
         .contains(List.of("docker", "rm", "-f", "odm-0123456789abcdef"));
+  }
+
+  /** Defence in depth (issue 13): the ODM container has no network and a memory limit. */
+  @Test
+  void containersRunWithoutNetworkAndWithTheConfiguredMemoryLimit() {
+    LocalConfig c = new LocalConfig("work", "podman", "img", null, null, "python3", null, 1,
+        Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(150), 30, "12g");
+    List<String> cmd = new OdmCommand(c).build(Path.of("/w"), JOB, List.of());
+    assertThat(String.join(" ", cmd)).contains("--network none --memory 12g --security-opt no-new-privileges");
   }
 
   @Test

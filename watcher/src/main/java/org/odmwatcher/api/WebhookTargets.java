@@ -1,0 +1,131 @@
+package org.odmwatcher.api;
+
+import io.netty.handler.ipfilter.IpFilterRuleType;
+import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Which URLs a task's webhook may call. The watcher POSTs from inside the cluster, so a webhook
+ * must not become a way to reach what only the cluster can reach (blind SSRF): the URL must be
+ * http or https, and every address its host resolves to must be public — not loopback, link-local
+ * (169.254.0.0/16 with the cloud metadata service, fe80::/10), private (10/8, 172.16/12,
+ * 192.168/16, fc00::/7), carrier-grade NAT (100.64/10), unspecified or multicast — unless it lies in
+ * one of {@code watcher.api.webhook-allowed-networks}. The check runs when the task is created and
+ * again before every delivery (DNS may have changed meanwhile); redirects are never followed.
+ */
+public final class WebhookTargets {
+  private static final List<IpSubnetFilterRule> INTERNAL =
+      List.of(
+          rule("100.64.0.0", 10), // carrier-grade NAT (RFC 6598), used for pod networks too
+          rule("192.0.0.0", 24), // IETF protocol assignments
+          rule("198.18.0.0", 15), // benchmarking
+          rule("240.0.0.0", 4), // reserved
+          rule("fc00::", 7)); // unique local (includes AWS's fd00:ec2::254 metadata address)
+
+  private final List<IpSubnetFilterRule> allowed;
+
+  /** @param allowedNetworks CIDR ranges allowed although internal, e.g. {@code 10.20.0.0/16} */
+  public WebhookTargets(List<String> allowedNetworks) {
+    this.allowed = allowedNetworks.stream().map(WebhookTargets::parse).toList();
+  }
+
+  /** Why the URL may not be called now, or empty when it may. */
+  public Optional<String> refusal(String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      return Optional.of("webhook is not a URL");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      return Optional.of("webhook must be an http or https URL");
+    }
+    String host = uri.getHost();
+    if (host == null || host.isEmpty()) {
+      return Optional.of("webhook URL has no host");
+    }
+    InetAddress[] addresses;
+    try {
+      addresses = InetAddress.getAllByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+    } catch (UnknownHostException e) {
+      return Optional.of("webhook host " + host + " does not resolve");
+    }
+    for (InetAddress address : addresses) {
+      if (internal(address) && !isAllowed(address)) {
+        return Optional.of("webhook host " + host + " resolves to " + address.getHostAddress()
+            + ", an internal address (loopback, link-local, private or cluster); allow its range with"
+            + " watcher.api.webhook-allowed-networks if that is intended");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The URL as it may be logged: scheme, host, port and path; no user info, no query. */
+  public static String redacted(String url) {
+    try {
+      URI uri = new URI(url);
+      return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null).toString();
+    } catch (URISyntaxException | RuntimeException e) {
+      return "(unparseable URL)";
+    }
+  }
+
+  private static boolean internal(InetAddress address) {
+    if (address instanceof Inet6Address v6 && isMappedV4(v6)) {
+      byte[] b = v6.getAddress();
+      try {
+        return internal(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
+      } catch (UnknownHostException e) {
+        return true;
+      }
+    }
+    if (address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isSiteLocalAddress()
+        || address.isAnyLocalAddress() || address.isMulticastAddress()) {
+      return true;
+    }
+    InetSocketAddress socket = new InetSocketAddress(address, 0);
+    return INTERNAL.stream().anyMatch(r -> r.matches(socket))
+        || (address instanceof Inet4Address && (address.getAddress()[0] & 0xFF) == 0);
+  }
+
+  private static boolean isMappedV4(Inet6Address address) {
+    byte[] b = address.getAddress();
+    for (int i = 0; i < 10; i++) {
+      if (b[i] != 0) {
+        return false;
+      }
+    }
+    return (b[10] & 0xFF) == 0xFF && (b[11] & 0xFF) == 0xFF;
+  }
+
+  private boolean isAllowed(InetAddress address) {
+    InetSocketAddress socket = new InetSocketAddress(address, 0);
+    return allowed.stream().anyMatch(r -> r.matches(socket));
+  }
+
+  private static IpSubnetFilterRule rule(String address, int prefix) {
+    return new IpSubnetFilterRule(address, prefix, IpFilterRuleType.ACCEPT);
+  }
+
+  private static IpSubnetFilterRule parse(String cidr) {
+    int slash = cidr.indexOf('/');
+    if (slash < 0) {
+      throw new IllegalArgumentException("watcher.api.webhook-allowed-networks: '" + cidr + "' is not a CIDR range like 10.0.0.0/8");
+    }
+    try {
+      return rule(cidr.substring(0, slash).trim(), Integer.parseInt(cidr.substring(slash + 1).trim()));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("watcher.api.webhook-allowed-networks: '" + cidr + "' is not a CIDR range: " + e.getMessage(), e);
+    }
+  }
+}
