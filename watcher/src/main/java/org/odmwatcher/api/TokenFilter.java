@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.config.MinioWebhookConfig;
+import org.odmwatcher.dashboard.DashboardAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * {@code {"error": "Invalid authentication token: token does not match."}}.
  *
  * <p>It matches every path ({@code /**}), so a trailing slash, a double slash or a percent-encoded
- * letter cannot reach a route around it; only the exact paths of health and metrics are exempt.
+ * letter cannot reach a route around it; only the exact paths of health and metrics are exempt, and
+ * the routes of the dashboard, which guards its own feed with the same token ({@link DashboardAccess}).
  * Without a token the API refuses to start unless {@code watcher.api.allow-anonymous=true} (checked by
  * {@link ApiConfig}); then this filter lets everything through and says so loudly at start-up. No CORS
  * header is added: cross-origin access is off unless {@code micronaut.server.cors.*} turns it on.
@@ -64,6 +66,11 @@ public class TokenFilter {
   @Nullable
   public HttpResponse<?> checkToken(HttpRequest<?> request) {
     if (token == null || open.contains(request.getPath())) {
+      return null;
+    }
+    if (DashboardAccess.routedToDashboard(request)) {
+      // The dashboard's page and sign-in are public; its feed has its own gate on the same token
+      // (DashboardAccess: Bearer or the sign-in cookie, so the token never travels in a URL).
       return null;
     }
     String given = request.getParameters().get("token");

@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import io.micronaut.web.router.RouteAttributes;
 import org.odmwatcher.config.DashboardConfig;
 
 /**
@@ -24,8 +25,12 @@ import org.odmwatcher.config.DashboardConfig;
  * page's sign-in form obtains from {@code POST /login} (browsers; sent with download links too, so
  * the token never appears in a URL or an access log). The cookie holds an HMAC of the token, not
  * the token, and is HttpOnly and SameSite=Strict. Without a token the feed is open, like the API.
+ *
+ * <p>The filter sees every request and decides by the route it was matched to (methods marked
+ * {@link Guarded}), not by its path: a spelling of the path that still routes to the feed (a
+ * trailing slash, a percent-encoded letter) is checked all the same.
  */
-@ServerFilter({"/jobs", "/jobs/**", "/job", "/job/**"})
+@ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 @Requires(property = DashboardConfig.PREFIX + ".enabled", notEquals = "false")
 public class DashboardAccess {
   static final String COOKIE = "odm_dashboard";
@@ -44,10 +49,24 @@ public class DashboardAccess {
     return token != null;
   }
 
+  /** Marks the dashboard's routes that need the token (the feed: job list, one job, its outputs). */
+  @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+  @java.lang.annotation.Target(java.lang.annotation.ElementType.METHOD)
+  public @interface Guarded {}
+
+  /** Whether the request was routed to the dashboard (whose routes are public or {@link Guarded}). */
+  public static boolean routedToDashboard(HttpRequest<?> request) {
+    return RouteAttributes.getRouteInfo(request).map(r -> r.getDeclaringType() == DashboardController.class).orElse(false);
+  }
+
+  private static boolean guarded(HttpRequest<?> request) {
+    return RouteAttributes.getRouteInfo(request).map(r -> r.hasAnnotation(Guarded.class)).orElse(false);
+  }
+
   @RequestFilter
   @Nullable
   public HttpResponse<?> check(HttpRequest<?> request) {
-    if (token == null || allowed(request)) {
+    if (token == null || !guarded(request) || allowed(request)) {
       return null;
     }
     return HttpResponse.unauthorized()

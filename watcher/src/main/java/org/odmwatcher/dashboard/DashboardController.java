@@ -129,6 +129,7 @@ public class DashboardController {
    * name, bucket or job id; {@code sort}: updated (default), created, name, folder, state,
    * progress, images, duration; {@code order}: desc (default) or asc.
    */
+  @DashboardAccess.Guarded
   @Get(value = "/jobs", produces = MediaType.APPLICATION_JSON)
   public HttpResponse<String> jobs(
       HttpRequest<?> request,
@@ -172,6 +173,7 @@ public class DashboardController {
   }
 
   /** One job: its row and its whole status. */
+  @DashboardAccess.Guarded
   @Get(value = "/job", produces = MediaType.APPLICATION_JSON)
   public HttpResponse<String> job(@QueryValue String bucket, @QueryValue String folder) {
     Optional<StatusIndex.Row> row = index.get(bucket, folder);
@@ -193,6 +195,7 @@ public class DashboardController {
    * One of a job's results (only keys its status lists as outputs): a redirect to a presigned URL
    * of the store, or the bytes streamed through the watcher ({@code watcher.dashboard.downloads}).
    */
+  @DashboardAccess.Guarded
   @Get("/job/output")
   public HttpResponse<?> output(
       @QueryValue String bucket, @QueryValue String folder, @QueryValue String key,

@@ -75,6 +75,30 @@ class NodeOdmTokenTest implements TestPropertyProvider {
     assertThat(health.body()).contains("UP");
   }
 
+  /**
+   * The dashboard shares the server and the token: its page and sign-in are public, its feed wants
+   * the token as a Bearer header (or the sign-in cookie), whatever spelling of the path routes to it.
+   */
+  @Test
+  void theDashboardPageIsPublicAndItsFeedWantsTheSameTokenUnderEverySpelling() throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<String> page = http.send(
+        HttpRequest.newBuilder(server.getURI().resolve("/")).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("<html").doesNotContain("Invalid authentication token");
+    for (String path : List.of("/jobs", "/jobs/", "/%6Aobs", "//jobs", "/job?bucket=b&folder=f", "/job/output?bucket=b&folder=f&key=k")) {
+      HttpResponse<String> anonymous = http.send(
+          HttpRequest.newBuilder(java.net.URI.create(server.getURI() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(anonymous.body()).as(path).doesNotContain("\"jobs\"").doesNotContain("\"total\"");
+      assertThat(anonymous.statusCode() == 401 || anonymous.body().contains("Invalid authentication token")).as(path).isTrue();
+    }
+    HttpResponse<String> signedIn = http.send(
+        HttpRequest.newBuilder(server.getURI().resolve("/jobs")).header("Authorization", "Bearer s3cret").GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(signedIn.statusCode()).isEqualTo(200);
+    assertThat(signedIn.body()).contains("\"jobs\"");
+  }
+
   /** Review finding 3: every answer carried {@code Access-Control-Allow-Origin: *}. */
   @Test
   void noCrossOriginAccessByDefault() throws Exception {
