@@ -91,6 +91,7 @@ class EntryPointsFuzzTest implements TestPropertyProvider {
     Map<String, String> p = world.apiProperties();
     p.put("watcher.minio.enabled", "true");
     p.put("watcher.minio.token", TOKEN);
+    p.put("watcher.minio.buckets", world.bucket);
     p.put("watcher.minio.max-body-size", "65536");
     p.put("watcher.api.poll-interval", "60s");
     return p;

@@ -51,6 +51,8 @@ class FaultRegressionEndToEndTest implements TestPropertyProvider {
   public Map<String, String> getProperties() {
     Map<String, String> p = world.properties();
     p.put("watcher.minio.enabled", "true");
+    p.put("watcher.minio.allow-anonymous", "true"); // the webhook's token is not what these tests are about
+    p.put("watcher.minio.buckets", world.bucket);
     p.put("watcher.sweep.enabled", "true");
     p.put("watcher.sweep.buckets", world.bucket);
     p.put("watcher.sweep.prefixes", "swept/");

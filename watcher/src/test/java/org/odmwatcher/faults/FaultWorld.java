@@ -106,6 +106,7 @@ final class FaultWorld implements AutoCloseable {
     Map<String, String> p = properties();
     p.put("watcher.sqs.enabled", "false");
     p.put("watcher.api.enabled", "true");
+    p.put("watcher.api.allow-anonymous", "true"); // loopback only, like the suite's other API worlds
     p.put("watcher.api.bucket", bucket);
     p.put("watcher.api.poll-interval", "1s");
     return p;
