@@ -61,6 +61,13 @@ class RbacContractTest {
     assertThat(watcherVerbs)
         .as("the watcher's submit (create), informer (list, watch) and cancel (patch) must all have been recorded")
         .contains("create", "list", "watch", "patch");
+    List<String> podCalls = calls.stream().filter(c -> "WORKFLOW".equals(c.principal()))
+        .map(c -> c.resolve().verb() + " " + c.resolve().resource()).distinct().toList();
+    assertThat(podCalls)
+        .as("the Workflow pods' calls, made by the test Argo as Argo's executor and resource templates make them"
+            + " (workspace apply, release delete, WorkflowTaskResult create and label patch), must all have been recorded")
+        .contains("create persistentvolumeclaims", "delete persistentvolumeclaims",
+            "create workflowtaskresults", "patch workflowtaskresults");
   }
 
   @Test
