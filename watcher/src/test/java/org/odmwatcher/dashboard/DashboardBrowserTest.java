@@ -136,7 +136,9 @@ class DashboardBrowserTest implements TestPropertyProvider {
         previous = progress;
         argo.release(folder, step);
       }
-      world.awaitState(folder, "succeeded");
+      JsonNode end = await().atMost(PATIENCE)
+          .until(() -> world.status(folder).orElseThrow(), s -> s.path("state").asText().matches("succeeded|failed"));
+      assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("succeeded");
       await().atMost(PATIENCE).until(() -> progressOf(folder), "100"::equals);
     }
   }
@@ -197,6 +199,7 @@ class DashboardBrowserTest implements TestPropertyProvider {
       // the whole run: the stand-in ODM writes odm.log, the upload step puts it under results/
       JsonNode done = world.awaitState(folder, "succeeded");
       workflow = done.path("workflow").path("name").asText();
+      argo.awaitStatus(workflow, s -> s.get("finishedAt") != null);
       assertThat(done.path("outputs").toString()).contains("results/odm.log");
     }
     byte[] log = world.s3.getObjectAsBytes(b -> b.bucket(world.bucket).key(folder + "results/odm.log")).asByteArray();
@@ -230,6 +233,7 @@ class DashboardBrowserTest implements TestPropertyProvider {
       argo.failOdmNext(folder, 137); // the kernel's OOM killer: SIGKILL, 128 + 9
       world.notifyCreated(folder + "odm.json");
       failed = world.awaitState(folder, "failed");
+      argo.awaitStatus(failed.path("workflow").path("name").asText(), s -> s.get("finishedAt") != null);
     }
     assertThat(failed.path("message").asText()).contains("process").contains("exit code 137");
 
