@@ -85,8 +85,15 @@ class ParameterContractTest {
     }
   }
   private static final Pattern REFERENCE = Pattern.compile("\\{\\{\\s*([^}]*?)\\s*}}");
+  /**
+   * Argo's global variables the template may use. {@code workflow.status} and {@code
+   * workflow.failures} exist only in the exit handler (argo-workflows workflow/validate/validate.go
+   * ValidateWorkflow sets them as globals when validating onExit; operator.go operate sets their
+   * values once the entrypoint has run).
+   */
   private static final Set<String> ARGO_GLOBALS =
-      Set.of("workflow.name", "workflow.namespace", "workflow.status");
+      Set.of("workflow.name", "workflow.namespace", "workflow.status", "workflow.failures");
+  private static final Set<String> EXIT_HANDLER_ONLY = Set.of("workflow.status", "workflow.failures");
 
   @Test
   void templateDeclaresExactlyTheParametersTheWatcherPasses() {
@@ -113,6 +120,31 @@ class ParameterContractTest {
         assertThat(ARGO_GLOBALS).as("unexpected reference {{" + reference + "}}").contains(reference);
       }
     }
+  }
+
+  @Test
+  void exitHandlerVariablesAreUsedOnlyByTheExitHandlersRecordStatusStep() {
+    JsonNode spec = Manifests.odmProcessTemplate().node().path("spec");
+    assertThat(spec.path("onExit").asText()).isEqualTo("exit-handler");
+    Map<String, Set<String>> usedBy = new LinkedHashMap<>();
+    for (JsonNode template : spec.path("templates")) {
+      Matcher m = REFERENCE.matcher(template.toString());
+      while (m.find()) {
+        if (EXIT_HANDLER_ONLY.contains(m.group(1))) {
+          usedBy.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(template.path("name").asText());
+        }
+      }
+    }
+    // record-status is a step of exit-handler only (checked with the steps below)
+    assertThat(usedBy).containsOnlyKeys(EXIT_HANDLER_ONLY)
+        .allSatisfy((variable, templates) -> assertThat(templates).containsExactly("record-status"));
+    List<String> referencedFromElsewhere = new ArrayList<>();
+    for (JsonNode template : spec.path("templates")) {
+      if (!template.path("name").asText().equals("exit-handler") && template.toString().contains("\"template\":\"record-status\"")) {
+        referencedFromElsewhere.add(template.path("name").asText());
+      }
+    }
+    assertThat(referencedFromElsewhere).isEmpty();
   }
 
   @Test

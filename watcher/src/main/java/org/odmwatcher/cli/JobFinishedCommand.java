@@ -1,5 +1,8 @@
 package org.odmwatcher.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.env.EnvironmentPropertySource;
 import io.micronaut.context.env.MapPropertySource;
@@ -7,8 +10,10 @@ import io.micronaut.context.env.PropertySource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.odmwatcher.event.TransientFailureException;
 import org.odmwatcher.status.JobState;
+import org.odmwatcher.workflow.FailedStep;
 import org.odmwatcher.workflow.PhaseRecorder;
 import org.odmwatcher.workflow.WorkflowPhase;
 
@@ -16,7 +21,7 @@ import org.odmwatcher.workflow.WorkflowPhase;
  * {@code job-finished}: run by the WorkflowTemplate's exit handler so the final state reaches
  * {@code status.json} even while the watcher is scaled to zero. Arguments come as an array from
  * the template ({@code --bucket B --prefix P --job-id J --results-prefix R --phase
- * Succeeded|Failed|Error}); S3 settings from {@code WATCHER_S3_*} environment variables, keys from
+ * Succeeded|Failed|Error --failures F}, F being Argo's {@code {{workflow.failures}}}); S3 settings from {@code WATCHER_S3_*} environment variables, keys from
  * the AWS default chain ({@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, IRSA, …).
  *
  * <p>The command's inputs are its arguments and its environment, both passed in ({@link #run(String[],
@@ -24,6 +29,7 @@ import org.odmwatcher.workflow.WorkflowPhase;
  */
 public final class JobFinishedCommand {
   private static final List<String> REQUIRED = List.of("--bucket", "--prefix", "--job-id", "--phase");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private JobFinishedCommand() {}
 
@@ -44,10 +50,15 @@ public final class JobFinishedCommand {
     } catch (IllegalArgumentException e) {
       System.err.println("job-finished: " + e.getMessage());
       System.err.println(
-          "usage: job-finished --bucket B --prefix P --job-id J --phase Succeeded|Failed|Error [--results-prefix R] [--message M]");
+          "usage: job-finished --bucket B --prefix P --job-id J --phase Succeeded|Failed|Error [--results-prefix R]"
+              + " [--failures JSON] [--message M]");
       return 2;
     }
-    WorkflowPhase phase = phaseOf(options.get("--phase"), options.get("--message"));
+    String message = options.get("--message");
+    if ((message == null || message.isBlank()) && !"Succeeded".equals(options.get("--phase"))) {
+      message = failedStep(options.get("--failures")).map(FailedStep::message).orElse(null);
+    }
+    WorkflowPhase phase = phaseOf(options.get("--phase"), message);
     try (ApplicationContext context =
         ApplicationContext.builder()
             .properties(Map.of("watcher.executor", "none", "watcher.sqs.enabled", "false", "watcher.argo.watch", "false"))
@@ -102,8 +113,36 @@ public final class JobFinishedCommand {
           default -> throw new IllegalArgumentException("unknown phase " + argoStatus);
         };
     String text = message != null && !message.isBlank() ? message
-        : state == JobState.SUCCEEDED ? "processing finished" : "workflow " + argoStatus.toLowerCase(java.util.Locale.ROOT);
+        : state == JobState.SUCCEEDED ? "processing finished" : WorkflowPhase.failed(argoStatus);
     return new WorkflowPhase(state, text, null, state == JobState.SUCCEEDED ? 100 : null);
+  }
+
+  /**
+   * The failed step in Argo's {@code {{workflow.failures}}}: a JSON array of the failed nodes
+   * (displayName, message, templateName, phase, podName, finishedAt), which Argo hands over
+   * Go-quoted — one more layer of string quoting around the array (argo-workflows
+   * workflow/controller/operator.go operate: {@code strconv.Quote(string(failedNodeBytes))}, kept
+   * through util/template simple substitution) — so both forms are read. Empty, {@code null} or
+   * unreadable text gives no step: the status still records the phase.
+   */
+  static Optional<FailedStep> failedStep(String failures) {
+    if (failures == null || failures.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode nodes = JSON.readTree(failures);
+      if (nodes != null && nodes.isTextual()) {
+        nodes = JSON.readTree(nodes.textValue());
+      }
+      if (nodes == null || !nodes.isArray()) {
+        return Optional.empty();
+      }
+      return FailedStep.among(JSON.convertValue(nodes, List.class));
+    } catch (JsonProcessingException e) {
+      System.err.println("job-finished: --failures is not Argo's JSON list of failed nodes (" + e.getOriginalMessage()
+          + "); recording the phase only");
+      return Optional.empty();
+    }
   }
 
   static Map<String, String> parse(String[] args) {

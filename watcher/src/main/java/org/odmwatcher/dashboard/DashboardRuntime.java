@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.odmwatcher.config.DashboardConfig;
 import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusIndex;
+import org.odmwatcher.status.StatusListener;
 import org.odmwatcher.status.StatusWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +72,19 @@ public class DashboardRuntime {
     }
     writer.addListener(index);
     writer.addListener(summaries);
+    // A status another process wrote first (the exit handler's final state, which the informer
+    // then finds already recorded) reaches the list now rather than at the next resync.
+    writer.addListener(new StatusListener() {
+      @Override
+      public void written(String bucket, String folder, JobStatus status) {}
+
+      @Override
+      public void upToDate(String bucket, String folder, JobStatus status) {
+        if (index.put(bucket, folder, status)) {
+          summaries.touch(bucket);
+        }
+      }
+    });
     if (config.publishSite()) {
       timer.execute(this::publishSites);
     }

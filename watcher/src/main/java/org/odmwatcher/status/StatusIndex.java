@@ -38,8 +38,12 @@ public final class StatusIndex implements StatusListener {
     put(bucket, folder, status);
   }
 
-  /** Records a status; ignored when the index already holds a newer one of the same job. */
-  public void put(String bucket, String folder, JobStatus status) {
+  /**
+   * Records a status; ignored when the index already holds a newer one of the same job.
+   *
+   * @return whether the index changed
+   */
+  public boolean put(String bucket, String folder, JobStatus status) {
     Row fresh = new Row(bucket, folder, status);
     Row[] changed = new Row[1];
     rows.compute(
@@ -54,6 +58,7 @@ public final class StatusIndex implements StatusListener {
     if (changed[0] != null) {
       version.incrementAndGet();
     }
+    return changed[0] != null;
   }
 
   private static boolean isNewer(JobStatus proposed, JobStatus current) {

@@ -66,6 +66,16 @@ public final class StatusWriter {
     return written;
   }
 
+  private void upToDate(String bucket, String folder, JobStatus read) {
+    for (StatusListener listener : listeners) {
+      try {
+        listener.upToDate(bucket, folder, read);
+      } catch (RuntimeException e) {
+        LOG.warn("a status listener failed for s3://{}/{}: {}", bucket, folder, e.toString());
+      }
+    }
+  }
+
   /** The key of the status file of a folder. */
   public String statusKey(String folder) {
     return folder + statusName;
@@ -176,6 +186,7 @@ public final class StatusWriter {
         }
         Optional<JobStatus> next = change.apply(current);
         if (next.isEmpty()) {
+          current.ifPresent(c -> upToDate(bucket, folder, c));
           return Optional.empty();
         }
         JobStatus toWrite = next.get().stamped(next.get().createdAt(), clock.instant());

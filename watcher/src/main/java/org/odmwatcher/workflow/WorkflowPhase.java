@@ -40,12 +40,29 @@ public record WorkflowPhase(JobState state, String message, @Nullable String sta
         yield Optional.of(
             new WorkflowPhase(
                 stopped ? JobState.CANCELED : JobState.FAILED,
-                message == null ? "workflow " + phase.toLowerCase(java.util.Locale.ROOT) : message,
+                stopped ? message : failureMessage(phase, message, (Map<String, Object>) status),
                 stage,
                 progress));
       }
       default -> Optional.empty();
     };
+  }
+
+  /**
+   * Why a Workflow failed: the failed step and its node's reason ({@link FailedStep}), which the
+   * exit handler's {@code job-finished} derives from {@code {{workflow.failures}}} the same way;
+   * else the Workflow's own message (an entry template error, say); else "workflow failed".
+   */
+  private static String failureMessage(String phase, String message, Map<String, Object> status) {
+    Object nodes = status.get("nodes");
+    return FailedStep.among(nodes instanceof Map<?, ?> byId ? byId.values() : java.util.List.of())
+        .map(FailedStep::message)
+        .orElse(message == null || message.isBlank() ? failed(phase) : message);
+  }
+
+  /** The message when nothing says more: "workflow failed", "workflow error". */
+  public static String failed(String argoPhase) {
+    return "workflow " + argoPhase.toLowerCase(java.util.Locale.ROOT);
   }
 
   private static Integer percent(Object progress) {

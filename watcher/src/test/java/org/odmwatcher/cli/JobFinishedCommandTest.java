@@ -70,6 +70,48 @@ class JobFinishedCommandTest implements TestPropertyProvider {
   }
 
   @Test
+  void aFailedRunRecordsTheFailedStepAndItsReasonFromArgosQuotedFailureList() {
+    String folder = "failed-step/";
+    String jobId = submitted(folder);
+    // {{workflow.failures}} as the argv element gets it: Argo strconv.Quotes the JSON array.
+    String failures = "\"[{\\\"displayName\\\":\\\"process(0)\\\",\\\"message\\\":\\\"main: OOMKilled (exit code 137)\\\","
+        + "\\\"templateName\\\":\\\"process\\\",\\\"phase\\\":\\\"Failed\\\",\\\"podName\\\":\\\"odm-x-process-1\\\","
+        + "\\\"finishedAt\\\":\\\"2026-11-27T15:00:00Z\\\"},{\\\"displayName\\\":\\\"odm-x\\\",\\\"message\\\":\\\"\\\","
+        + "\\\"templateName\\\":\\\"main\\\",\\\"phase\\\":\\\"Failed\\\",\\\"podName\\\":\\\"odm-x\\\",\\\"finishedAt\\\":null}]\"";
+
+    int exit = JobFinishedCommand.run(
+        new String[] {"--bucket", world.bucket, "--prefix", folder, "--job-id", jobId, "--phase", "Failed", "--failures", failures},
+        containerEnvironment(Principal.WORKFLOW));
+
+    assertThat(exit).isZero();
+    JsonNode status = world.status(folder).orElseThrow();
+    assertThat(status.path("state").asText()).isEqualTo("failed");
+    assertThat(status.path("message").asText()).isEqualTo("process failed: main: OOMKilled (exit code 137)");
+  }
+
+  @Test
+  void anUnreadableFailureListStillRecordsTheFailure() {
+    String folder = "failed-unreadable/";
+    String jobId = submitted(folder);
+
+    int exit = JobFinishedCommand.run(
+        new String[] {"--bucket", world.bucket, "--prefix", folder, "--job-id", jobId, "--phase", "Error", "--failures", "[{not json"},
+        containerEnvironment(Principal.WORKFLOW));
+
+    assertThat(exit).isZero();
+    JsonNode status = world.status(folder).orElseThrow();
+    assertThat(status.path("state").asText()).isEqualTo("failed");
+    assertThat(status.path("message").asText()).isEqualTo("workflow error");
+  }
+
+  private String submitted(String folder) {
+    world.uploadImages(folder, 1);
+    world.putManifest(folder, "{}");
+    world.notifyCreated(folder + "odm.json");
+    return world.awaitState(folder, "submitted").path("jobId").asText();
+  }
+
+  @Test
   void keysTheStoreDoesNotKnowFailTheExitHandlerSoArgoRetriesIt() {
     String folder = "unknown-keys/";
     world.uploadImages(folder, 3);

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.odmwatcher.testing.Browser;
 import org.odmwatcher.testing.PipelineFixture;
-import org.odmwatcher.workflow.ArgoWorkflowSubmitter;
+import org.odmwatcher.testing.argo.TestArgo;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
@@ -34,8 +34,8 @@ import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 
 /**
  * The dashboard in a real headless Chromium, against the real watcher (SQS pipeline, Workflows in
- * the Kubernetes mock, S3Proxy): sign-in, jobs appearing, progress moving as the Workflow
- * advances, an invalid job's reasons, the job view opened by click and by keyboard, a result
+ * the Kubernetes mock run by the test Argo, S3Proxy): sign-in, jobs appearing, progress moving as
+ * the Workflow advances, an invalid job's reasons, the job view opened by click and by keyboard, a result
  * downloaded, a failure's hint, the tablet layout, and the copy of the page in the bucket reading
  * the summary object. Screenshots land in {@code target/screenshots/}.
  */
@@ -45,7 +45,7 @@ class DashboardBrowserTest implements TestPropertyProvider {
   private static final String TOKEN = "dashboard-test-token";
   private static final Duration PATIENCE = Duration.ofSeconds(30);
 
-  private final PipelineFixture world = new PipelineFixture("dash");
+  private final PipelineFixture world = new PipelineFixture("dash", "dash");
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private Browser browser;
@@ -108,20 +108,47 @@ class DashboardBrowserTest implements TestPropertyProvider {
     world.uploadImages(folder, 6);
     world.putManifest(folder, "{\"name\": \"Farm A, flight 1\", \"options\": {\"dsm\": true}}");
     world.notifyCreated(folder + "odm.json");
-    String workflow = world.awaitState(folder, "submitted").path("workflow").path("name").asText();
+    world.awaitState(folder, "submitted");
 
     browser.driver.get(base());
     WebElement row = awaitRow(folder, "submitted");
     assertThat(row.getText()).contains("Farm A, flight 1").contains("6");
 
-    argo().reports(workflow, "Running", "1/3", "process");
-    row = awaitRow(folder, "running");
-    assertThat(progressOf(folder)).isEqualTo("33");
-    assertThat(row.getText()).contains("process").contains("33%");
-    browser.screenshot("dashboard-list-running");
+    try (TestArgo argo = world.startArgo()) {
+      argo.hold(folder, "workspace");
+      for (String step : STEPS) {
+        argo.hold(folder, step);
+      }
+      awaitRow(folder, "running");
+      // Each step held in turn: the list shows the stage and the progress status.json has (Argo's
+      // done/total pod nodes), and the progress rises from step to step.
+      argo.release(folder, "workspace");
+      int previous = -1;
+      for (String step : STEPS) {
+        JsonNode status = awaitStage(folder, step);
+        int progress = status.path("progress").asInt();
+        assertThat(progress).isGreaterThan(previous).isLessThan(100);
+        await().atMost(PATIENCE).ignoreExceptions().until(() -> progressOf(folder), String.valueOf(progress)::equals);
+        await().atMost(PATIENCE).ignoreExceptions()
+            .untilAsserted(() -> assertThat(rowOf(folder).getText()).contains(step).contains(progress + "%"));
+        if (step.equals("process")) {
+          browser.screenshot("dashboard-list-running");
+        }
+        previous = progress;
+        argo.release(folder, step);
+      }
+      JsonNode end = await().atMost(PATIENCE)
+          .until(() -> world.status(folder).orElseThrow(), s -> s.path("state").asText().matches("succeeded|failed"));
+      assertThat(end.path("state").asText()).as(end.toString()).isEqualTo("succeeded");
+      await().atMost(PATIENCE).ignoreExceptions().until(() -> progressOf(folder), "100"::equals);
+    }
+  }
 
-    argo().reports(workflow, "Running", "2/3", "process");
-    await().atMost(PATIENCE).until(() -> progressOf(folder), "66"::equals); // Argo's 2/3, floored
+  private static final List<String> STEPS = List.of("download", "process", "upload");
+
+  private JsonNode awaitStage(String folder, String stage) {
+    return await().atMost(PATIENCE)
+        .until(() -> world.status(folder).orElseThrow(), s -> stage.equals(s.path("stage").asText()));
   }
 
   @Test
@@ -167,13 +194,17 @@ class DashboardBrowserTest implements TestPropertyProvider {
     String folder = "farm-c/done/";
     world.uploadImages(folder, 3);
     world.putManifest(folder, "{\"name\": \"Farm C\"}");
-    world.notifyCreated(folder + "odm.json");
-    String workflow = world.awaitState(folder, "submitted").path("workflow").path("name").asText();
-    String log = "ODM 3.6.0\nstage odm_orthophoto finished\n";
-    world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "results/odm.log").contentType("text/plain"),
-        RequestBody.fromString(log));
-    argo().reports(workflow, "Succeeded", "3/3", null);
-    world.awaitState(folder, "succeeded");
+    String workflow;
+    try (TestArgo argo = world.startArgo()) {
+      world.notifyCreated(folder + "odm.json");
+      // the whole run: the stand-in ODM writes odm.log, the upload step puts it under results/
+      JsonNode done = world.awaitState(folder, "succeeded");
+      workflow = done.path("workflow").path("name").asText();
+      argo.awaitStatus(workflow, s -> s.get("finishedAt") != null);
+      assertThat(done.path("outputs").toString()).contains("results/odm.log");
+    }
+    byte[] log = world.s3.getObjectAsBytes(b -> b.bucket(world.bucket).key(folder + "results/odm.log")).asByteArray();
+    assertThat(new String(log, java.nio.charset.StandardCharsets.UTF_8)).contains("ODM app finished");
 
     browser.driver.get(base());
     WebElement open = awaitRow(folder, "succeeded").findElement(By.cssSelector("td.folder button"));
@@ -190,7 +221,7 @@ class DashboardBrowserTest implements TestPropertyProvider {
     await().atMost(PATIENCE).until(() -> browser.downloaded().size() == 1);
     Path file = browser.downloaded().get(0);
     assertThat(file.getFileName().toString()).isEqualTo("odm.log");
-    assertThat(Files.readString(file)).isEqualTo(log);
+    assertThat(Files.readAllBytes(file)).isEqualTo(log);
   }
 
   @Test
@@ -198,15 +229,20 @@ class DashboardBrowserTest implements TestPropertyProvider {
     String folder = "farm-d/oom/";
     world.uploadImages(folder, 2);
     world.putManifest(folder, "{}");
-    world.notifyCreated(folder + "odm.json");
-    String workflow = world.awaitState(folder, "submitted").path("workflow").path("name").asText();
-    argo().fails(workflow, "OOMKilled (exit code 137)");
-    world.awaitState(folder, "failed");
+    JsonNode failed;
+    try (TestArgo argo = world.startArgo()) {
+      argo.failOdmNext(folder, 137); // the kernel's OOM killer: SIGKILL, 128 + 9
+      world.notifyCreated(folder + "odm.json");
+      failed = world.awaitState(folder, "failed");
+      argo.awaitStatus(failed.path("workflow").path("name").asText(), s -> s.get("finishedAt") != null);
+    }
+    assertThat(failed.path("message").asText()).contains("process").contains("exit code 137");
 
     browser.driver.get(base() + "#job=" + java.net.URLEncoder.encode(world.bucket + "/" + folder, java.nio.charset.StandardCharsets.UTF_8));
     WebElement hint = await().atMost(PATIENCE)
         .until(() -> browser.driver.findElements(By.cssSelector("#detail .hint")), l -> !l.isEmpty()).get(0);
     assertThat(hint.getText()).contains("Out of memory");
+    assertThat(browser.driver.findElement(By.id("detail")).getText()).contains(failed.path("message").asText());
     browser.screenshot("dashboard-failed-out-of-memory");
   }
 
@@ -325,34 +361,11 @@ class DashboardBrowserTest implements TestPropertyProvider {
         .until(() -> browser.driver.findElement(row), r -> r.findElement(By.cssSelector(".badge")).getText().equals(state));
   }
 
+  private WebElement rowOf(String folder) {
+    return browser.driver.findElement(By.cssSelector("tr[data-job='" + world.bucket + "/" + folder + "']"));
+  }
+
   private String progressOf(String folder) {
-    return browser.driver
-        .findElement(By.cssSelector("tr[data-job='" + world.bucket + "/" + folder + "'] [role=progressbar]"))
-        .getAttribute("aria-valuenow");
-  }
-
-  /**
-   * Plays Argo's controller for these tests: writes the Workflow's status as Argo would. Kept
-   * small so it can give way to the shared test controller.
-   */
-  private ArgoStandIn argo() {
-    return new ArgoStandIn();
-  }
-
-  private final class ArgoStandIn {
-    void reports(String workflow, String phase, String progress, String step) {
-      world.setWorkflowPhase(workflow, phase, progress, step);
-    }
-
-    void fails(String workflow, String message) {
-      world.kubernetes
-          .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
-          .inNamespace(world.namespace)
-          .withName(workflow)
-          .edit(wf -> {
-            wf.getAdditionalProperties().put("status", Map.of("phase", "Failed", "progress", "1/3", "message", message));
-            return wf;
-          });
-    }
+    return rowOf(folder).findElement(By.cssSelector("[role=progressbar]")).getAttribute("aria-valuenow");
   }
 }

@@ -138,6 +138,52 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
   }
 
   @Test
+  void anOdmRunKilledForMemoryEndsFailedAndTheExitHandlerRecordsTheStepAndTheExitCode() {
+    String folder = "oom-exit-handler/";
+    world.uploadImages(folder, 2);
+    world.putManifest(folder, "{}");
+    try (TestArgo argo = world.startArgo()) {
+      argo.failOdmNext(folder, 137);
+      argo.hold(folder, "release-workspace"); // keeps the Workflow Running after record-status
+      world.notifyCreated(folder + "odm.json");
+      JsonNode failed = world.awaitState(folder, "failed");
+      String name = world.workflowsFor(failed.path("jobId").asText()).get(0).getMetadata().getName();
+      // Written by job-finished from {{workflow.failures}}: the Workflow has not ended yet.
+      assertThat(((Map<?, ?>) argo.workflow(name).getAdditionalProperties().get("status")).get("phase")).isEqualTo("Running");
+      assertThat(failed.path("message").asText()).isEqualTo("process failed: main: Error (exit code 137)");
+
+      argo.release(folder, "release-workspace");
+      Map<String, Object> status = argo.awaitStatus(name, s -> s.get("finishedAt") != null);
+      assertThat(status.get("phase")).isEqualTo("Failed");
+      assertThat(status.get("message")).as("Argo gives a failed DAG's Workflow no message").isNull();
+      assertThat(node(status, "process(0)").get("message")).isEqualTo("main: Error (exit code 137)");
+      // The informer's view of the ended Workflow says the same.
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+          .until(() -> world.status(folder).orElseThrow().path("message").asText(), "process failed: main: Error (exit code 137)"::equals);
+    }
+  }
+
+  @Test
+  void whenTheExitHandlerCannotRecordTheInformerRecordsTheFailedStepAndTheExitCode() {
+    String folder = "oom-informer/";
+    world.uploadImages(folder, 2);
+    world.putManifest(folder, "{}");
+    try (TestArgo argo = world.startArgo()) {
+      argo.failOdmNext(folder, 137);
+      for (int attempt = 0; attempt <= 5; attempt++) { // record-status: retryStrategy limit 5
+        argo.failNext(folder, "record-status", TestArgo.Fault.FAILED);
+      }
+      world.notifyCreated(folder + "odm.json");
+      JsonNode failed = world.awaitState(folder, "failed");
+      String name = world.workflowsFor(failed.path("jobId").asText()).get(0).getMetadata().getName();
+      Map<String, Object> status = argo.awaitStatus(name, s -> s.get("finishedAt") != null);
+      assertThat(node(status, "record-status")).containsEntry("phase", "Failed");
+      assertThat(node(status, "record-status(5)")).containsEntry("phase", "Failed");
+      assertThat(failed.path("message").asText()).isEqualTo("process failed: main: Error (exit code 137)");
+    }
+  }
+
+  @Test
   void overTheNamespaceParallelismAWorkflowWaitsPendingAndItsStatusSaysSubmitted() {
     try (TestArgo argo = world.startArgo(1)) {
       argo.hold("first/", "workspace");

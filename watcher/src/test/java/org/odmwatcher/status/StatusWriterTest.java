@@ -112,6 +112,38 @@ class StatusWriterTest {
   }
 
   @Test
+  void aFinalStateAnotherProcessWroteFirstIsToldToTheListenersAsUpToDate() throws Exception {
+    // The exit handler (its own process) records the end; the watcher's informer then finds the
+    // same state already there and writes nothing, but its dashboard index must still learn it.
+    String folder = "other-process/";
+    StatusWriter exitHandler =
+        new StatusWriter(new BucketStore(s3), new StatusCodec(), "status.json", "auto", Clock.systemUTC());
+    List<JobStatus> written = new ArrayList<>();
+    List<JobStatus> upToDate = new ArrayList<>();
+    writer.addListener(new StatusListener() {
+      @Override
+      public void written(String bucket, String f, JobStatus status) {
+        written.add(status);
+      }
+
+      @Override
+      public void upToDate(String bucket, String f, JobStatus status) {
+        upToDate.add(status);
+      }
+    });
+    writer.record(BUCKET, folder, status(JOB, JobState.RUNNING));
+    exitHandler.advance(BUCKET, folder, JOB, s -> s.moveTo(JobState.FAILED, "process failed: main: Error (exit code 137)", Instant.now()));
+
+    assertThat(writer.advance(BUCKET, folder, JOB, s -> s.moveTo(JobState.FAILED, "process failed: main: Error (exit code 137)", s.updatedAt())))
+        .isEmpty();
+    assertThat(written).extracting(JobStatus::state).containsExactly(JobState.RUNNING);
+    assertThat(upToDate).singleElement().satisfies(s -> {
+      assertThat(s.state()).isEqualTo(JobState.FAILED);
+      assertThat(s.message()).isEqualTo("process failed: main: Error (exit code 137)");
+    });
+  }
+
+  @Test
   void progressOnlyMovesForwardAndCreatedAtIsKept() throws Exception {
     String folder = "progress/";
     JobStatus first = writer.record(BUCKET, folder, status(JOB, JobState.SUBMITTED));

@@ -230,9 +230,11 @@ public final class PodRunner {
       argv.addAll(args);
       return python(pod, containerName(container), command.get(2), argv);
     }
-    if (command.equals(List.of("java", "-jar", "/home/app/application.jar")) && !args.isEmpty()
+    if (command.size() >= 2 && command.get(0).equals("java")
+        && command.get(command.size() - 1).equals("org.odmwatcher.Application") && !args.isEmpty()
         && args.get(0).equals("job-finished")) {
-      // org.odmwatcher.Application.main's dispatch of its first argument, without System.exit.
+      // The image's entrypoint (java ... -cp @/app/jib-classpath-file org.odmwatcher.Application):
+      // Application.main's dispatch of its first argument, without System.exit.
       int code = JobFinishedCommand.run(args.subList(1, args.size()).toArray(String[]::new), env);
       return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(containerName(container), code);
     }

@@ -502,12 +502,7 @@ public final class TestArgo implements AutoCloseable {
       if (nodeName.equals(name)) {
         return name;
       }
-      int hash = 0x811c9dc5;
-      for (byte b : nodeName.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-        hash ^= (b & 0xff);
-        hash *= 0x01000193;
-      }
-      return name + "-" + Integer.toUnsignedString(hash);
+      return name + "-" + fnv32a(nodeName);
     }
 
     private void mark(Node n, String nodePhase, String nodeMessage) {
@@ -739,6 +734,7 @@ public final class TestArgo implements AutoCloseable {
       Optional<String> onExit = template.onExit();
       String onExitName = name + ".onExit";
       Node exitNode = nodes.get(nodeId(onExitName));
+      variables.put("workflow.failures", failures());
       if (onExit.isPresent() && (exitNode != null || shouldExecute(shutdown, true))) {
         if (exitNode == null) {
           variables.put("workflow.status", switch (root.phase) {
@@ -770,6 +766,52 @@ public final class TestArgo implements AutoCloseable {
       }
       finish(finalPhase, finalMessage);
       return true;
+    }
+
+    /**
+     * {@code {{workflow.failures}}} as operator.go operate sets it on every round once the
+     * entrypoint has run: the Failed and Error nodes as a JSON array of failedNodeStatus
+     * (displayName, message, templateName, phase, podName, finishedAt; encoding/json, which escapes
+     * {@code < > &} and U+2028/U+2029), then {@code strconv.Quote}d ("so that the escaped quotes are
+     * not removed during parameter substitution"). Argo's substitution (util/template
+     * simple_template.go simpleReplaceStrict) quotes the value again into the template's JSON, which
+     * is then decoded once: an argv element gets the quoted text itself, as substituted here. For
+     * printable text, as these messages are, strconv.Quote and a JSON string literal agree.
+     */
+    private String failures() {
+      List<Map<String, Object>> failed = new ArrayList<>();
+      for (Node n : nodes.values()) {
+        if ("Failed".equals(n.phase) || "Error".equals(n.phase)) {
+          Map<String, Object> f = new LinkedHashMap<>();
+          f.put("displayName", n.displayName);
+          f.put("message", n.message == null ? "" : n.message);
+          f.put("templateName", n.templateName);
+          f.put("phase", n.phase);
+          f.put("podName", podName(n));
+          f.put("finishedAt", n.finishedAt == null ? null : n.finishedAt.toString());
+          failed.add(f);
+        }
+      }
+      try {
+        String array = FAILURES_JSON.writeValueAsString(failed.isEmpty() ? null : failed)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029");
+        return FAILURES_JSON.writeValueAsString(array);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /**
+     * workflow/util/pod_name.go GeneratePodName (v2, the default): the Workflow's name for its own
+     * node, else {@code <workflow>-<template>-<FNV-32a of the node name>}.
+     */
+    private String podName(Node n) {
+      if (n.name.equals(name)) {
+        return name;
+      }
+      String prefix = n.templateName == null || n.templateName.isEmpty() ? name : name + "-" + n.templateName;
+      return prefix + "-" + fnv32a(n.name);
     }
 
     /**
@@ -832,6 +874,18 @@ public final class TestArgo implements AutoCloseable {
       finishedAt = now();
       done = true;
     }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper FAILURES_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** Go's hash/fnv New32a over the UTF-8 bytes, as an unsigned decimal. */
+  private static String fnv32a(String text) {
+    int hash = 0x811c9dc5;
+    for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      hash ^= (b & 0xff);
+      hash *= 0x01000193;
+    }
+    return Integer.toUnsignedString(hash);
   }
 
   private static Instant now() {
