@@ -60,7 +60,7 @@ public class DashboardAccess {
   }
 
   private static boolean guarded(HttpRequest<?> request) {
-    return RouteAttributes.getRouteInfo(request).map(r -> r.hasAnnotation(Guarded.class)).orElse(false);
+    return RouteAttributes.getRouteInfo(request).map(r -> r.getAnnotationMetadata().hasAnnotation(Guarded.class)).orElse(false);
   }
 
   @RequestFilter
