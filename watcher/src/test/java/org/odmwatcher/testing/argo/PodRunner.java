@@ -114,7 +114,9 @@ public final class PodRunner {
    * {@code workflows.argoproj.io/report-outputs-completed: "false"}, then merge-patched to
    * {@code "true"} once outputs are reported (workflow/executor/taskresult.go createTaskResult,
    * upsertTaskResult, patchTaskResultLabels; called from executor.go reportResult and
-   * FinalizeOutput).
+   * FinalizeOutput). Patches go out as one PATCH each, as client-go sends them: fabric8's
+   * {@code withName(n).patch(…)} would GET the object first, a call (and an RBAC verb) the real
+   * executor never makes.
    */
   private void reportResult(PodContext pod, Outcome outcome) {
     GenericKubernetesResource result = newTaskResult(pod);
@@ -128,9 +130,9 @@ public final class PodRunner {
       if (e.getCode() != 409) {
         throw e;
       }
-      results.withName(pod.nodeId()).patch(PatchContext.of(PatchType.JSON_MERGE), "{\"outputs\":{\"exitCode\":\"" + outputs.get("exitCode") + "\"}}");
+      results.resource(newTaskResult(pod)).patch(PatchContext.of(PatchType.JSON_MERGE), "{\"outputs\":{\"exitCode\":\"" + outputs.get("exitCode") + "\"}}");
     }
-    results.withName(pod.nodeId()).patch(PatchContext.of(PatchType.JSON_MERGE),
+    results.resource(newTaskResult(pod)).patch(PatchContext.of(PatchType.JSON_MERGE),
         "{\"metadata\":{\"labels\":{\"workflows.argoproj.io/report-outputs-completed\":\"true\"}}}");
   }
 
@@ -461,7 +463,7 @@ public final class PodRunner {
   private void upsertTaskResult(PodContext pod, Map<String, Object> fields) {
     var results = workflowKubernetes.genericKubernetesResources(TASK_RESULTS).inNamespace(namespace);
     try {
-      results.withName(pod.nodeId()).patch(PatchContext.of(PatchType.JSON_MERGE), JSON.writeValueAsString(fields));
+      results.resource(newTaskResult(pod)).patch(PatchContext.of(PatchType.JSON_MERGE), JSON.writeValueAsString(fields));
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
       if (e.getCode() != 404) {
         throw e;
