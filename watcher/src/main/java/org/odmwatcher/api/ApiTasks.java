@@ -20,7 +20,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.odmwatcher.api.dto.TaskInfo;
 import org.odmwatcher.api.dto.TaskRecord;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.manifest.FolderImages;
 import org.odmwatcher.pipeline.ManifestHandler;
 import org.odmwatcher.status.JobState;

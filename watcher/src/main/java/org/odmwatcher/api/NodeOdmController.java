@@ -30,7 +30,7 @@ import org.odmwatcher.api.dto.NodeInfo;
 import org.odmwatcher.api.dto.NodeOption;
 import org.odmwatcher.api.dto.TaskInfo;
 import org.odmwatcher.config.ApiConfig;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.manifest.OptionCatalogue;
 import org.odmwatcher.storage.BucketStore;
 import org.reactivestreams.Publisher;

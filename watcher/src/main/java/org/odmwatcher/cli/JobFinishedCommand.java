@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.workflow.FailedStep;
 import org.odmwatcher.workflow.PhaseRecorder;

@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.odmwatcher.config.DashboardConfig;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusIndex;

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.odmwatcher.config.DashboardConfig;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusIndex;
 import org.odmwatcher.status.StatusListener;

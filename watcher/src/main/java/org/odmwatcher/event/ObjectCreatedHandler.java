@@ -1,5 +1,7 @@
 package org.odmwatcher.event;
 
+import org.odmwatcher.retry.TransientFailureException;
+
 /**
  * The one dispatch interface every event source calls. Implementations are idempotent: the same
  * object may be announced any number of times (at-least-once delivery), and the result is the same

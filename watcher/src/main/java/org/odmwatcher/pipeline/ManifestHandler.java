@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import org.odmwatcher.event.ObjectCreated;
 import org.odmwatcher.event.ObjectCreatedHandler;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.event.filter.ObjectFilter;
 import org.odmwatcher.manifest.FolderImages;
 import org.odmwatcher.manifest.FolderRules;

@@ -3,7 +3,7 @@ package org.odmwatcher.pipeline;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.scheduling.annotation.Scheduled;
 import io.micronaut.context.annotation.Context;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

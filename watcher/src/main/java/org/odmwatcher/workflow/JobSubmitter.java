@@ -1,6 +1,6 @@
 package org.odmwatcher.workflow;
 
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobStatus;
 
 /**

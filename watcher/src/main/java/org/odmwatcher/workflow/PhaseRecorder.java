@@ -2,7 +2,7 @@ package org.odmwatcher.workflow;
 
 import java.time.Clock;
 import java.util.List;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;

@@ -12,7 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.odmwatcher.config.ArgoConfig;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

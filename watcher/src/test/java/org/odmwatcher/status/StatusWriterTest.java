@@ -199,7 +199,7 @@ class StatusWriterTest {
           if (calls.incrementAndGet() == 1) {
             try {
               otherReplica.advance(BUCKET, folder, JOB, o -> o.moveTo(JobState.SUCCEEDED, "done elsewhere", Instant.now()));
-            } catch (org.odmwatcher.event.TransientFailureException e) {
+            } catch (org.odmwatcher.retry.TransientFailureException e) {
               throw new IllegalStateException(e);
             }
           }

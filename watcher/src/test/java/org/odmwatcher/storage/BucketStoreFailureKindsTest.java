@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.testing.Clients;
 import org.odmwatcher.testing.PipelineFixture;
 import org.odmwatcher.testing.Principal;

@@ -8,7 +8,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.storage.BucketStore.PutOutcome;
 import org.odmwatcher.testing.Clients;
 import org.odmwatcher.testing.RealServers;

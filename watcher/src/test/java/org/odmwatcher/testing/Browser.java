@@ -32,8 +32,13 @@ public final class Browser implements AutoCloseable {
 
   public Browser(int width, int height) {
     if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-      throw new IllegalStateException("the browser tests need Debian's chromium and chromium-driver ("
-          + CHROMIUM + ", " + CHROMEDRIVER + "): apt-get install chromium chromium-driver (.ci/run does)");
+      String missing = "the browser tests need Debian's chromium and chromium-driver ("
+          + CHROMIUM + ", " + CHROMEDRIVER + "): apt-get install chromium chromium-driver (.ci/run does)";
+      if ("true".equals(System.getenv("CI"))) {
+        throw new IllegalStateException(missing); // CI installs them: missing there is a broken set-up
+      }
+      // A developer's machine with only a JDK and Maven: the rest of the suite still runs.
+      throw new org.opentest4j.TestAbortedException("skipped: " + missing);
     }
     try {
       profile = Files.createTempDirectory("chromium-profile");

@@ -26,7 +26,7 @@ import java.util.Locale;
 import org.odmwatcher.config.MinioWebhookConfig;
 import org.odmwatcher.event.ObjectCreated;
 import org.odmwatcher.event.ObjectCreatedHandler;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.event.sqs.ParsedBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -3,7 +3,7 @@ package org.odmwatcher.event.sqs;
 import java.time.Duration;
 import org.odmwatcher.event.ObjectCreated;
 import org.odmwatcher.event.ObjectCreatedHandler;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.retry.BackoffCalculator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

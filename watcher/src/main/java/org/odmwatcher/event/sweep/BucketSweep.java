@@ -11,7 +11,7 @@ import java.util.Set;
 import org.odmwatcher.event.ObjectCreated;
 import org.odmwatcher.event.ObjectCreatedHandler;
 import org.odmwatcher.event.ObjectCreatedHandler.Outcome;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.event.filter.OwnWritesFilter;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;

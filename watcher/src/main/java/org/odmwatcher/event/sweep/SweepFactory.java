@@ -5,7 +5,7 @@ import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.SweepConfig;
-import org.odmwatcher.pipeline.ManifestHandler;
+import org.odmwatcher.event.ObjectCreatedHandler;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 
@@ -15,9 +15,9 @@ import org.odmwatcher.storage.BucketStore;
 public class SweepFactory {
 
   @Singleton
-  @Requires(beans = ManifestHandler.class)
+  @Requires(beans = ObjectCreatedHandler.class)
   BucketSweep bucketSweep(
-      SweepConfig sweep, ManifestConfig manifest, BucketStore store, StatusWriter statusWriter, ManifestHandler handler) {
+      SweepConfig sweep, ManifestConfig manifest, BucketStore store, StatusWriter statusWriter, ObjectCreatedHandler handler) {
     return new BucketSweep(
         store, statusWriter, handler, manifest.name(), manifest.statusName(), manifest.resultsFolder(),
         sweep.buckets(), sweep.prefixes(), sweep.cacheSize());

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.odmwatcher.config.LocalConfig;
-import org.odmwatcher.event.TransientFailureException;
+import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.manifest.FolderImages;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;

@@ -1,4 +1,4 @@
-package org.odmwatcher.event;
+package org.odmwatcher.retry;
 
 /**
  * A failure that may go away by itself (storage or Kubernetes unreachable, 5xx, throttling). The
