@@ -95,6 +95,15 @@ class IamContractTest {
             "WATCHER S3 CreateMultipartUpload", "WORKFLOW S3 PutObject", "WORKFLOW S3 GetObject");
   }
 
+  /** A fuzzed event may name a bucket with JSON's own escapes in it; the policy still fills and evaluates. */
+  @Test
+  void aBucketNameWithJsonEscapesFillsThePolicyAsData() {
+    String bucket = "fz\\@\"x";
+    IamPolicy policy = load("WATCHER", bucket);
+    assertThat(policy.allows(new AwsCall.Access("s3:GetObject", "arn:aws:s3:::" + bucket + "/a/odm.json"))).isTrue();
+    assertThat(policy.allows(new AwsCall.Access("s3:GetObject", "arn:aws:s3:::other/a/odm.json"))).isFalse();
+  }
+
   @Test
   void everyCallIsSignedWithTheKeysOfAKnownPrincipal() {
     assertThat(recorded())
