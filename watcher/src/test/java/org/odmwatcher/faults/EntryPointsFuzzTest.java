@@ -56,14 +56,16 @@ import software.amazon.awssdk.core.sync.RequestBody;
  * Workflow for a folder without a valid manifest, a bad manifest ends {@code invalid} with its
  * reasons, and the valid folders' statuses are never overwritten by events about look-alike keys.
  * The seed is printed; {@code -Dfaults.seed=N} replays a run. {@code -Dfaults.size=full} (the
- * {@code -Pfaults} profile) runs 100,000 inputs instead of 1,000.
+ * {@code -Pfaults} profile) runs 100,000 inputs instead of 1,000 from a new random seed each time;
+ * the small size in every build uses a fixed seed unless one is given, so the same commit passes or
+ * fails the same way in CI (the recorded calls feed the IAM contract too).
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EntryPointsFuzzTest implements TestPropertyProvider {
   private static final boolean FULL = "full".equals(System.getProperty("faults.size", "small"));
-  private static final long SEED = Long.getLong("faults.seed", new Random().nextLong());
+  private static final long SEED = Long.getLong("faults.seed", FULL ? new Random().nextLong() : 20261127L);
   private static final int SQS_INPUTS = FULL ? 50_000 : 400;
   private static final int WEBHOOK_INPUTS = FULL ? 30_000 : 300;
   private static final int MANIFEST_INPUTS = FULL ? 10_000 : 150;
