@@ -4,18 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.SequenceInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -43,32 +39,9 @@ class LargeUploadTest {
 
   @Test
   void twoHundredMegabyteUploadPassesThroughA96MegabyteHeap() throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m", "-XX:+ExitOnOutOfMemoryError",
-        "-cp", System.getProperty("java.class.path"), ApiServerMain.class.getName()));
-    Map.ofEntries(
-            Map.entry("micronaut.server.port", "-1"),
-            Map.entry("watcher.executor", "none"),
-            Map.entry("watcher.argo.watch", "false"),
-            Map.entry("watcher.sqs.enabled", "false"),
-            Map.entry("watcher.api.enabled", "true"),
-            Map.entry("watcher.api.allow-anonymous", "true"),
-            Map.entry("watcher.api.bucket", world.bucket),
-            Map.entry("watcher.s3.endpoint", world.servers.s3Endpoint()),
-            Map.entry("watcher.s3.path-style", "true"),
-            Map.entry("watcher.s3.access-key", org.odmwatcher.testing.Principal.WATCHER.accessKey()),
-            Map.entry("watcher.s3.secret-key", org.odmwatcher.testing.Principal.WATCHER.secretKey()))
-        .forEach((k, v) -> command.add(k + "=" + v));
-    watcher = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(watcher.getInputStream(), StandardCharsets.UTF_8));
-    String port = null;
-    for (String line = out.readLine(); line != null && port == null; line = line.startsWith("PORT=") ? line : out.readLine()) {
-      if (line.startsWith("PORT=")) {
-        port = line.substring(5);
-      }
-    }
-    assertThat(port).as("the small-heap watcher started").isNotNull();
-    URI base = URI.create("http://127.0.0.1:" + port);
+    ApiServerMain.Started started = ApiServerMain.startSmallHeap(world, Map.of("watcher.api.allow-anonymous", "true"));
+    watcher = started.process();
+    URI base = started.base();
 
     NodeOdmClient node = new NodeOdmClient(base, "");
     String uuid = node.postMultipart("/task/new/init", Map.of(), Map.of("name", "big"), List.of()).path("uuid").asText();

@@ -2,12 +2,9 @@ package org.odmwatcher.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.odmwatcher.testing.PipelineFixture;
-import org.odmwatcher.testing.RealServers;
 
 /**
  * Review finding 4 (issue 13): 70 connections that send an upload's headers and 1 KB, then stall,
@@ -43,33 +39,9 @@ class StalledUploadsTest {
 
   @Test
   void seventyStalledUploadsNeitherExhaustA96MegabyteHeapNorBlockOtherCalls() throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m", "-XX:+ExitOnOutOfMemoryError",
-        "-cp", System.getProperty("java.class.path"), ApiServerMain.class.getName()));
-    Map.ofEntries(
-            Map.entry("micronaut.server.port", "-1"),
-            Map.entry("watcher.executor", "none"),
-            Map.entry("watcher.argo.watch", "false"),
-            Map.entry("watcher.sqs.enabled", "false"),
-            Map.entry("watcher.api.enabled", "true"),
-            Map.entry("watcher.api.token", TOKEN),
-            Map.entry("watcher.api.bucket", world.bucket),
-            Map.entry("watcher.s3.endpoint", world.servers.s3Endpoint()),
-            Map.entry("watcher.s3.path-style", "true"),
-            Map.entry("watcher.s3.access-key", RealServers.ACCESS_KEY),
-            Map.entry("watcher.s3.secret-key", RealServers.SECRET_KEY))
-        .forEach((k, v) -> command.add(k + "=" + v));
-    watcher = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(watcher.getInputStream(), StandardCharsets.UTF_8));
-    String port = null;
-    for (String line = out.readLine(); line != null; line = out.readLine()) {
-      if (line.startsWith("PORT=")) {
-        port = line.substring(5);
-        break;
-      }
-    }
-    assertThat(port).as("the small-heap watcher started").isNotNull();
-    URI base = URI.create("http://127.0.0.1:" + port);
+    ApiServerMain.Started started = ApiServerMain.startSmallHeap(world, Map.of("watcher.api.token", TOKEN));
+    watcher = started.process();
+    URI base = started.base();
     NodeOdmClient node = new NodeOdmClient(base, TOKEN);
     String uuid = node.postMultipart("/task/new/init", Map.of(), Map.of("name", "stall"), List.of()).path("uuid").asText();
     assertThat(uuid).isNotBlank();
