@@ -59,22 +59,6 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       JobSubmitter submitter,
       StatusWriter statusWriter,
       WaitingFolders waiting,
-      Clock clock) {
-    this(ownWrites, manifests, manifestName, maxManifestBytes, resultsFolder, store, parser, submitter, statusWriter,
-        waiting, clock, Integer.MAX_VALUE, Long.MAX_VALUE);
-  }
-
-  public ManifestHandler(
-      ObjectFilter ownWrites,
-      ObjectFilter manifests,
-      String manifestName,
-      long maxManifestBytes,
-      String resultsFolder,
-      BucketStore store,
-      ManifestParser parser,
-      JobSubmitter submitter,
-      StatusWriter statusWriter,
-      WaitingFolders waiting,
       Clock clock,
       int maxImages,
       long maxImageBytes) {

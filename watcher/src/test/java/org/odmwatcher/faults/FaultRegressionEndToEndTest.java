@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
-import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
@@ -15,7 +12,6 @@ import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.odmwatcher.testing.HttpAnswer;
 import org.odmwatcher.testing.Notifications;
 import org.odmwatcher.testing.PipelineFixture;
 
@@ -36,7 +33,6 @@ import org.odmwatcher.testing.PipelineFixture;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultRegressionEndToEndTest implements TestPropertyProvider {
   private static final String PATH = "/events/minio";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String DEEP = "[".repeat(5000) + "]".repeat(5000);
 
   private final PipelineFixture world = new PipelineFixture("regress", "odm-regress");
@@ -73,24 +69,8 @@ class FaultRegressionEndToEndTest implements TestPropertyProvider {
     world.close();
   }
 
-  private record Answer(int status, JsonNode body) {}
-
-  private Answer webhook(String body) {
-    var request = HttpRequest.POST(PATH, body).contentType(MediaType.APPLICATION_JSON_TYPE);
-    try {
-      HttpResponse<String> response = http.toBlocking().exchange(request, Argument.STRING, Argument.STRING);
-      return new Answer(response.code(), json(response.getBody().orElse("")));
-    } catch (HttpClientResponseException e) {
-      return new Answer(e.code(), json(e.getResponse().getBody(String.class).orElse("")));
-    }
-  }
-
-  private static JsonNode json(String text) {
-    try {
-      return text.isEmpty() ? JSON.missingNode() : JSON.readTree(text);
-    } catch (IOException e) {
-      throw new AssertionError("answer is not JSON: " + text, e);
-    }
+  private HttpAnswer webhook(String body) {
+    return HttpAnswer.exchange(http, HttpRequest.POST(PATH, body).contentType(MediaType.APPLICATION_JSON_TYPE));
   }
 
   private String eventBridge(String bucket, String key) {
@@ -130,7 +110,7 @@ class FaultRegressionEndToEndTest implements TestPropertyProvider {
 
     world.notifyCreated("deep-sqs/odm.json");
     var head = world.s3.headObject(b -> b.bucket(world.bucket).key("deep-hook/odm.json"));
-    Answer answer = webhook(Notifications.minioCreated(world.bucket, "deep-hook/odm.json", head.contentLength(),
+    HttpAnswer answer = webhook(Notifications.minioCreated(world.bucket, "deep-hook/odm.json", head.contentLength(),
         head.eTag().replace("\"", "")));
 
     assertThat(answer.status()).isEqualTo(200);
@@ -157,7 +137,7 @@ class FaultRegressionEndToEndTest implements TestPropertyProvider {
     for (String alias : aliases) {
       world.send(Notifications.objectCreated(world.bucket, alias, 2, "0123456789abcdef0123456789abcdef"));
       world.send(eventBridge(world.bucket, alias));
-      Answer answer = webhook(Notifications.minioCreated(world.bucket, alias, 2, "0123456789abcdef0123456789abcdef"));
+      HttpAnswer answer = webhook(Notifications.minioCreated(world.bucket, alias, 2, "0123456789abcdef0123456789abcdef"));
       assertThat(answer.status()).as(alias).isEqualTo(200);
       assertThat(answer.body().path("outcomes").toString()).as(alias).isEqualTo("[\"refused\"]");
     }

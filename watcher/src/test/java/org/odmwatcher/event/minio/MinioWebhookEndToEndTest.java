@@ -3,25 +3,22 @@ package org.odmwatcher.event.minio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
-import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.odmwatcher.testing.HttpAnswer;
 import org.odmwatcher.testing.Notifications;
 import org.odmwatcher.testing.PipelineFixture;
 import org.odmwatcher.workflow.WorkflowLabels;
@@ -35,7 +32,6 @@ import org.odmwatcher.workflow.WorkflowLabels;
 class MinioWebhookEndToEndTest implements TestPropertyProvider {
   private static final String TOKEN = "s3cr3t-t0ken-for-minio";
   private static final String PATH = "/events/minio";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final PipelineFixture world = new PipelineFixture("minio");
 
@@ -62,27 +58,11 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
     world.close();
   }
 
-  /** Status and JSON body of a request, whatever the status. */
-  private record Answer(int status, JsonNode body) {}
-
-  private Answer exchange(MutableHttpRequest<?> request) {
-    try {
-      HttpResponse<String> response = http.toBlocking().exchange(request, Argument.STRING, Argument.STRING);
-      return new Answer(response.code(), json(response.getBody().orElse("")));
-    } catch (HttpClientResponseException e) {
-      return new Answer(e.code(), json(e.getResponse().getBody(String.class).orElse("")));
-    }
+  private HttpAnswer exchange(MutableHttpRequest<?> request) {
+    return HttpAnswer.exchange(http, request);
   }
 
-  private static JsonNode json(String text) {
-    try {
-      return text.isEmpty() ? JSON.missingNode() : JSON.readTree(text);
-    } catch (IOException e) {
-      throw new AssertionError("answer is not JSON: " + text, e);
-    }
-  }
-
-  private Answer post(String body, String authorization) {
+  private HttpAnswer post(String body, String authorization) {
     MutableHttpRequest<String> request = HttpRequest.POST(PATH, body).contentType(MediaType.APPLICATION_JSON_TYPE);
     if (authorization != null) {
       request.header("Authorization", authorization);
@@ -109,7 +89,7 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
     world.uploadImages(folder, 3);
     world.putManifest(folder, "{\"options\": {\"dsm\": true}}");
 
-    Answer answer = post(manifestUploaded(folder), "Bearer " + TOKEN);
+    HttpAnswer answer = post(manifestUploaded(folder), "Bearer " + TOKEN);
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.body().path("status").asText()).isEqualTo("handled");
@@ -120,7 +100,7 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
     assertThat(world.workflowsFor(status.path("jobId").asText())).hasSize(1);
 
     // MinIO resends (e.g. after a lost answer): still one Workflow.
-    Answer again = post(manifestUploaded(folder), "Bearer " + TOKEN);
+    HttpAnswer again = post(manifestUploaded(folder), "Bearer " + TOKEN);
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.body().path("outcomes").toString()).isEqualTo("[\"already_submitted\"]");
     assertThat(world.workflowsFor(status.path("jobId").asText())).hasSize(1);
@@ -157,7 +137,7 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
     world.s3.putObject(b -> b.bucket(other).key("f/DJI_0001.JPG"),
         software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[] {(byte) 0xFF, (byte) 0xD8}));
     world.s3.putObject(b -> b.bucket(other).key("f/odm.json"), software.amazon.awssdk.core.sync.RequestBody.fromString("{}"));
-    Answer answer = post(Notifications.minioCreated(other, "f/odm.json", 2, "e"), "Bearer " + TOKEN);
+    HttpAnswer answer = post(Notifications.minioCreated(other, "f/odm.json", 2, "e"), "Bearer " + TOKEN);
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.body().path("outcomes").toString()).isEqualTo("[\"ignored\"]");
     assertThat(world.s3.listObjectsV2(b -> b.bucket(other).prefix("f/")).contents())
@@ -187,7 +167,7 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
 
     for (String authorization :
         new String[] {null, "", "Bearer", "Bearer ", "Bearer wrong", "Bearer " + TOKEN + "x", "Basic " + TOKEN, TOKEN}) {
-      Answer answer = post(body, authorization);
+      HttpAnswer answer = post(body, authorization);
       assertThat(answer.status()).as("Authorization: %s", authorization).isEqualTo(401);
       assertThat(answer.body().path("status").asText()).isEqualTo("unauthorized");
     }
@@ -207,7 +187,7 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
     String body = manifestUploaded(folder);
 
     world.servers.stopKubernetes();
-    Answer during;
+    HttpAnswer during;
     try {
       during = post(body, "Bearer " + TOKEN);
     } finally {
@@ -219,7 +199,7 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
     assertThat(workflowsIn(folder)).isEmpty();
 
     // MinIO resends the event from its queue_dir once the watcher answered non-2xx.
-    Answer after = post(body, "Bearer " + TOKEN);
+    HttpAnswer after = post(body, "Bearer " + TOKEN);
     assertThat(after.status()).isEqualTo(200);
     assertThat(world.status(folder).orElseThrow().path("state").asText()).isEqualTo("submitted");
     assertThat(workflowsIn(folder)).hasSize(1);
@@ -228,7 +208,7 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
   @Test
   void malformedBodiesAre400WithAJsonError() {
     for (String body : new String[] {"{\"EventName\":\"s3:ObjectCreated:Put\",", "not json", "[]", "{\"EventName\":\"x\"}"}) {
-      Answer answer = post(body, "Bearer " + TOKEN);
+      HttpAnswer answer = post(body, "Bearer " + TOKEN);
       assertThat(answer.status()).as(body).isEqualTo(400);
       assertThat(answer.body().path("status").asText()).isEqualTo("malformed");
       assertThat(answer.body().path("message").asText()).isNotBlank();
@@ -240,7 +220,7 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
     String folder = "big/";
     String body = Notifications.minioCreated(world.bucket, folder + "odm.json", 10, "e").replace(
         "\"userMetadata\":{", "\"userMetadata\":{\"x-amz-meta-padding\":\"" + "x".repeat(9000) + "\",");
-    Answer answer = post(body, "Bearer " + TOKEN);
+    HttpAnswer answer = post(body, "Bearer " + TOKEN);
     assertThat(answer.status()).isEqualTo(413);
     assertThat(answer.body().path("status").asText()).isEqualTo("too-large");
     assertThat(world.status(folder)).isEmpty();
@@ -248,7 +228,7 @@ class MinioWebhookEndToEndTest implements TestPropertyProvider {
 
   @Test
   void removalEventsAreAcknowledgedWithoutWork() {
-    Answer answer =
+    HttpAnswer answer =
         post(new String(Notifications.golden("minio-delete.json").toString()), "Bearer " + TOKEN);
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.body().path("outcomes")).isEmpty();
