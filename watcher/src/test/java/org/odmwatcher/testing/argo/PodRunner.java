@@ -230,7 +230,7 @@ public final class PodRunner {
     if (command.size() >= 3 && command.get(0).equals("python3") && command.get(1).equals("-c")) {
       List<String> argv = new ArrayList<>(command.subList(3, command.size()));
       argv.addAll(args);
-      return python(pod, containerName(container), command.get(2), argv);
+      return python(pod, containerName(container), command.get(2), argv, env);
     }
     if (command.size() >= 2 && command.get(0).equals("java")
         && command.get(command.size() - 1).equals("org.odmwatcher.Application") && !args.isEmpty()
@@ -394,10 +394,12 @@ public final class PodRunner {
    * stand-in ODM ({@code ODM_CODE_ROOT}, src/test/resources/argo/odm/run.py). Terminating the pod
    * sends SIGTERM, which the program forwards to ODM.
    */
-  private Outcome python(PodContext pod, String container, String program, List<String> args) throws IOException, InterruptedException {
+  private Outcome python(PodContext pod, String container, String program, List<String> args, Map<String, String> env)
+      throws IOException, InterruptedException {
     List<String> argv = new ArrayList<>(List.of("python3", "-c", program));
     argv.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
+    builder.environment().putAll(env); // the container's env, as the kubelet sets it
     builder.environment().put("ODM_DATA_ROOT", local(pod, "/data").toString());
     builder.environment().put("ODM_CODE_ROOT", standInOdm.toString());
     if (pod.odmExitCode() != 0) {
