@@ -94,6 +94,21 @@ def path_or_json_string(string):
     raise argparse.ArgumentTypeError("{0}".format("%s is not a valid path nor JSON string" % string))
 
 
+def url_string(string):
+    """config.py url_string (the type of --sm-cluster): Django's URL validation regex."""
+    import re
+    regex = re.compile(
+        r'^(?:http|ftp)s?://'
+        r'(?:(?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.?)+(?:[A-Z]{2,6}\.?|[A-Z0-9-]{2,}\.?)|'
+        r'localhost|'
+        r'\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})'
+        r'(?::\d+)?'
+        r'(?:/?|[/?]\S+)$', re.IGNORECASE)
+    if re.match(regex, string) is None:
+        raise argparse.ArgumentTypeError("%s is not a valid URL. The URL must be in the format: http(s)://host[:port]/[?token=]" % string)
+    return string
+
+
 def catalogue():
     candidates = [os.environ.get("ODM_STANDIN_OPTIONS"),
                   # Maven's layout: target/test-classes/argo/odm -> target/classes/odm
@@ -133,6 +148,8 @@ def parser():
             p.add_argument(*flags, metavar="<float>", action=StoreValue, default=o["value"], type=float)
         elif o["domain"] == "json":  # boundary, cameras
             p.add_argument(*flags, metavar="<json>", action=StoreValue, default=o["value"], type=path_or_json_string)
+        elif o["name"] == "sm-cluster":
+            p.add_argument(*flags, metavar="<string>", action=StoreValue, default=None, type=url_string)
         else:
             p.add_argument(*flags, metavar="<string>", action=StoreValue, default=o["value"] or None, type=str)
     return p
@@ -162,6 +179,21 @@ def config():
     if args.skip_3dmodel and args.use_3dmesh:
         warning("--skip-3dmodel is set, but so is --use-3dmesh. --skip-3dmodel will be ignored.")
         args.skip_3dmodel = False
+    if args.orthophoto_cutline and not args.crop:
+        warning("--orthophoto-cutline is set, but --crop is not. --crop will be set to 0.01")
+        args.crop = 0.01
+    if args.sm_cluster:
+        # pyodm Node.from_url(url).info(): GET /info on the URL's host and port (its path is ignored).
+        import urllib.parse
+        import urllib.request
+        url = urllib.parse.urlparse(args.sm_cluster)
+        query = urllib.parse.parse_qs(url.query)
+        info_url = "%s://%s/info" % (url.scheme, url.netloc) + ("?token=" + query["token"][0] if "token" in query else "")
+        try:
+            urllib.request.urlopen(info_url, timeout=30).read()
+        except Exception as e:
+            error("Cluster node seems to be offline: %s" % str(e))
+            sys.exit(1)
     return args
 
 
