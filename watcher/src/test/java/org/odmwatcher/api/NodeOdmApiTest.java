@@ -323,7 +323,8 @@ class NodeOdmApiTest implements TestPropertyProvider {
     try (TestArgo argo = world.startArgo()) {
       argo.hold(folder, "process");
       node.postMultipart("/task/new/commit/" + uuid, Map.of(), Map.of(), List.of());
-      await().atMost(Duration.ofSeconds(30)).until(() -> "process".equals(world.status(folder).orElseThrow().path("stage").asText()));
+      // The process step runs, its pod held before ODM starts: ODM's first stage.
+      await().atMost(Duration.ofSeconds(30)).until(() -> "dataset".equals(world.status(folder).orElseThrow().path("stage").asText()));
       String workflow = world.workflowsFor(world.status(folder).orElseThrow().path("jobId").asText()).get(0).getMetadata().getName();
       assertThat(world.volumeClaims()).contains(workflow + "-workspace");
 

@@ -414,11 +414,10 @@ public final class PodRunner {
     builder.redirectOutput(podLog.toFile());
     Process process = builder.start();
     try {
-      String reported = null;
-      while (!process.waitFor(PROGRESS_TICK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        reported = reportProgress(pod, progressFile, reported);
+      ProgressMonitor monitor = new ProgressMonitor(pod, progressFile);
+      while (!process.waitFor(PROGRESS_READ_TICK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        monitor.tick();
       }
-      reportProgress(pod, progressFile, reported);
       int code = process.exitValue(); // an interrupt above = the pod is terminated: SIGTERM below
       pod.log().append(Files.readString(podLog, StandardCharsets.UTF_8));
       return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(container, code);
@@ -430,8 +429,18 @@ public final class PodRunner {
     }
   }
 
-  /** How often the executor looks at the progress file (Argo's ARGO_PROGRESS_FILE_TICK_DURATION, 3 s by default). */
-  static final java.time.Duration PROGRESS_TICK = java.time.Duration.ofMillis(100);
+  /**
+   * How often the progress file is read. Argo's executor reads it when inotify says it changed
+   * (workflow/executor/executor.go monitorProgress, file.WatchFile); a short poll here.
+   */
+  static final java.time.Duration PROGRESS_READ_TICK = java.time.Duration.ofMillis(50);
+
+  /**
+   * How often a changed progress is reported: Argo's ARGO_PROGRESS_PATCH_TICK_DURATION (1 m by
+   * default, workflow/controller/controller.go; set on every pod by workflowpod.go), shortened for
+   * the tests.
+   */
+  static final java.time.Duration PROGRESS_PATCH_TICK = java.time.Duration.ofMillis(200);
 
   /** The progress file of a pod (what {@code ARGO_PROGRESS_FILE} names in it). */
   Path progressFile(String workflowName, String nodeId) {
@@ -439,25 +448,45 @@ public final class PodRunner {
   }
 
   /**
-   * Argo's executor (workflow/executor/executor.go monitorProgress): the progress file's last
-   * line, when it parses as {@code N/M} (pkg/apis/workflow/v1alpha1/progress.go ParseProgress:
-   * 0 <= N <= M, M > 0) and changed, is reported in the pod's WorkflowTaskResult
-   * ({@code reportResult}, a merge patch of {@code progress}).
+   * Argo's executor (workflow/executor/executor.go monitorProgress): on a change of the progress
+   * file its last non-empty line, when it differs from the last one seen and parses as {@code N/M}
+   * (pkg/apis/workflow/v1alpha1/progress.go ParseProgress: 0 <= N <= M, M > 0), becomes the
+   * pending progress; every patch tick a pending progress is reported in the pod's
+   * WorkflowTaskResult ({@code reportResult}, a merge patch of {@code progress}) and cleared once
+   * reported. The monitor stops with the main container (its context), so a progress written
+   * after the last tick is not reported, as with Argo.
    */
-  private String reportProgress(PodContext pod, Path progressFile, String reported) throws IOException {
-    if (!Files.exists(progressFile)) {
-      return reported;
+  private final class ProgressMonitor {
+    private final PodContext pod;
+    private final Path file;
+    private String lastLine = "";
+    private String pending = "";
+    private long nextPatch = System.nanoTime() + PROGRESS_PATCH_TICK.toNanos();
+
+    ProgressMonitor(PodContext pod, Path file) {
+      this.pod = pod;
+      this.file = file;
     }
-    List<String> lines = Files.readAllLines(progressFile).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-    if (lines.isEmpty()) {
-      return reported;
+
+    void tick() throws IOException {
+      if (Files.exists(file)) {
+        String[] lines = Files.readString(file, StandardCharsets.UTF_8).strip().split("\n");
+        String mostRecent = lines[lines.length - 1].strip();
+        if (!mostRecent.isEmpty() && !mostRecent.equals(lastLine)) {
+          lastLine = mostRecent;
+          if (TestArgo.validProgress(mostRecent)) {
+            pending = mostRecent;
+          }
+        }
+      }
+      if (System.nanoTime() >= nextPatch) {
+        nextPatch = System.nanoTime() + PROGRESS_PATCH_TICK.toNanos();
+        if (!pending.isEmpty()) {
+          upsertTaskResult(pod, Map.of("progress", pending));
+          pending = "";
+        }
+      }
     }
-    String last = lines.get(lines.size() - 1);
-    if (last.equals(reported) || !TestArgo.validProgress(last)) {
-      return reported;
-    }
-    upsertTaskResult(pod, Map.of("progress", last));
-    return last;
   }
 
   private void upsertTaskResult(PodContext pod, Map<String, Object> fields) {
