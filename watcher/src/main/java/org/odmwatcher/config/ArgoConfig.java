@@ -22,6 +22,8 @@ import java.time.Duration;
  * @param progressInterval the least time between two writes of one job's {@code status.json} that
  *     only move its ODM stage or percentage (a state change is written at once): bounds the write
  *     rate per job however often Argo reports progress
+ * @param logTailLines how many of the ODM pod's last log lines {@code status.json}'s {@code
+ *     logTail} shows while the job runs and when it failed
  * @param logCache how long a read of a pod's log is reused before the API asks Kubernetes again
  */
 @ConfigurationProperties(ArgoConfig.PREFIX)
@@ -33,6 +35,7 @@ public record ArgoConfig(
     @Bindable(defaultValue = "5m") @NotNull Duration resync,
     @Nullable String kubeconfig,
     @Bindable(defaultValue = "10s") @NotNull Duration progressInterval,
+    @Bindable(defaultValue = "30") @jakarta.validation.constraints.Min(1) int logTailLines,
     @Bindable(defaultValue = "2s") @NotNull Duration logCache) {
 
   public static final String PREFIX = "watcher.argo";
@@ -48,6 +51,6 @@ public record ArgoConfig(
   /** Settings with a kubeconfig file and the default progress and log pacing. */
   public ArgoConfig(
       String namespace, String workflowTemplate, String masterUrl, boolean watch, Duration resync, String kubeconfig) {
-    this(namespace, workflowTemplate, masterUrl, watch, resync, kubeconfig, Duration.ofSeconds(10), Duration.ofSeconds(2));
+    this(namespace, workflowTemplate, masterUrl, watch, resync, kubeconfig, Duration.ofSeconds(10), 30, Duration.ofSeconds(2));
   }
 }

@@ -32,6 +32,7 @@ public final class WorkflowWatcher implements AutoCloseable {
   private final KubernetesClient kubernetes;
   private final ArgoConfig argo;
   private final PhaseRecorder recorder;
+  private final ProcessPodLog console;
   private final ExecutorService writers = Executors.newFixedThreadPool(4, r -> daemon(r, "status-writer"));
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "status-retry"));
@@ -48,10 +49,12 @@ public final class WorkflowWatcher implements AutoCloseable {
   public WorkflowWatcher(
       KubernetesClient kubernetes,
       ArgoConfig argo,
-      PhaseRecorder recorder) {
+      PhaseRecorder recorder,
+      ProcessPodLog console) {
     this.kubernetes = kubernetes;
     this.argo = argo;
     this.recorder = recorder;
+    this.console = console;
   }
 
   /**
@@ -183,7 +186,24 @@ public final class WorkflowWatcher implements AutoCloseable {
     if (phase.isEmpty()) {
       return;
     }
-    recorder.record(bucket, folder, jobId, phase.get());
+    recorder.record(bucket, folder, jobId, phase.get(), logTail(wf, phase.get()));
+  }
+
+  /**
+   * While ODM runs, and when the job failed, the last lines of the {@code process} pod's log for
+   * {@code status.json}'s {@code logTail} (null when there is no such pod: nothing changes).
+   */
+  private java.util.List<String> logTail(GenericKubernetesResource wf, WorkflowPhase phase) {
+    boolean odmRuns = phase.state() == org.odmwatcher.status.JobState.RUNNING && "running: process".equals(phase.message());
+    if (!odmRuns && phase.state() != org.odmwatcher.status.JobState.FAILED) {
+      return null;
+    }
+    try {
+      return console.tail(wf, argo.logTailLines()).filter(l -> !l.isEmpty()).orElse(null);
+    } catch (TransientFailureException e) {
+      LOG.info("log of {}'s process pod not read ({}); status.json keeps its logTail", wf.getMetadata().getName(), e.getMessage());
+      return null; // the state and progress matter more than the log: write them anyway
+    }
   }
 
   @Override

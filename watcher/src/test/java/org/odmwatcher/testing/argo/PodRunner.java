@@ -70,8 +70,10 @@ public final class PodRunner {
   private final Path workRoot;
   private final Path standInOdm;
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+  private final org.odmwatcher.testing.PodLogs podLogs;
 
-  PodRunner(KubernetesClient workflowKubernetes, String namespace, Path workRoot) {
+  PodRunner(KubernetesClient workflowKubernetes, String namespace, Path workRoot, org.odmwatcher.testing.PodLogs podLogs) {
+    this.podLogs = podLogs;
     this.workflowKubernetes = workflowKubernetes;
     this.namespace = namespace;
     this.workRoot = workRoot;
@@ -410,22 +412,44 @@ public final class PodRunner {
     builder.environment().put("ARGO_PROGRESS_FILE", progressFile.toString());
     pod.standIn().forEach(builder.environment()::put);
     Files.createDirectories(local(pod, "/data"));
+    // The container runtime keeps the container's output as a CRI log file, which the kubelet
+    // serves as the pod's log (pods/log through the API server: the Kubernetes mock, PodLogs).
     Path podLog = workRoot.resolve(pod.nodeId() + ".log");
-    builder.redirectOutput(podLog.toFile());
+    Files.deleteIfExists(podLog);
+    podLogs.register(namespace, pod.podName(), container, podLog);
     Process process = builder.start();
+    Thread runtime = new Thread(() -> keepLog(process, podLog, pod.log()), "test-argo-container-log");
+    runtime.setDaemon(true);
+    runtime.start();
     try {
       ProgressMonitor monitor = new ProgressMonitor(pod, progressFile);
       while (!process.waitFor(PROGRESS_READ_TICK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
         monitor.tick();
       }
       int code = process.exitValue(); // an interrupt above = the pod is terminated: SIGTERM below
-      pod.log().append(Files.readString(podLog, StandardCharsets.UTF_8));
+      runtime.join();
       return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(container, code);
     } finally {
       if (process.isAlive()) {
         process.destroy();
         process.waitFor();
       }
+    }
+  }
+
+  /** Copies the container's output, line by line as it comes, into its CRI log file and {@code text}. */
+  private static void keepLog(Process process, Path criFile, StringBuilder text) {
+    try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        var log = Files.newBufferedWriter(criFile, StandardCharsets.UTF_8)) {
+      for (String line = out.readLine(); line != null; line = out.readLine()) {
+        log.write(org.odmwatcher.testing.PodLogs.criLine(java.time.Instant.now(), line));
+        log.flush();
+        synchronized (text) {
+          text.append(line).append('\n');
+        }
+      }
+    } catch (IOException e) {
+      // the pod was terminated: its output ends here
     }
   }
 
@@ -509,7 +533,7 @@ public final class PodRunner {
 
   /** What a pod knows: its node, its Workflow, the variables Argo substitutes, the stand-in ODM's knobs. */
   record PodContext(
-      String workflowName, String workflowUid, String nodeId, Map<String, String> variables,
+      String workflowName, String workflowUid, String nodeId, String podName, Map<String, String> variables,
       int odmExitCode, Map<String, String> standIn, StringBuilder log) {}
 
   static void deleteTree(Path root) {
