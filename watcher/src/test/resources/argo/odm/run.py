@@ -1,25 +1,310 @@
-# A stand-in for ODM's run.py, used by the test Argo (org.odmwatcher.testing.argo): the template's
-# real `process` program runs this instead of /code/run.py. It does NOT process anything: it prints
-# an ODM-like log and writes placeholder files, each starting with a PLACEHOLDER line, where ODM 3.x
-# writes its products. ODM_STANDIN_EXIT chooses the exit code (failure tests); ODM_STANDIN_PAUSE_FILE
-# holds it in its opensfm stage while that file exists.
+# A stand-in for ODM 3.6.0's run.py (OpenDroneMap/ODM @32cfaac, VERSION 3.6.0), used by the test Argo
+# (org.odmwatcher.testing.argo) and the step test (WorkflowStepsIT): the template's real `process`
+# program runs this instead of /code/run.py. It processes nothing, but its command line, console,
+# progress datagrams, files and exit codes are ODM's, each rule citing the ODM source it follows:
+# - options: argparse built from ODM 3.6.0's option catalogue (watcher/src/main/resources/odm/
+#   odm-3.6.0-options.json, NodeODM's view of opendm/config.py) plus the options NodeODM hides
+#   (listed below); unknown options end as ODM's config() ends them: parser.error, exit 2;
+# - console: ODM's logger (opendm/log.py ODMLogger.log): "[LEVEL]".ljust(9) + " " + message, in ANSI
+#   colours unless the environment has `no_ansiesc`; the stages announce themselves as ODM_Stage.run
+#   does (opendm/types.py): "Running <stage> stage" ... "Finished <stage> stage";
+# - progress: ODM's Broadcaster (opendm/progress.py): UDP datagrams "PGUP/<pid>/<project>/<float>"
+#   to 127.0.0.1:6367, with the values ODM's stages send (stages/odm_app.py, ODM_Stage.update_progress);
+# - files: placeholder files, each starting with the PLACEHOLDER line, where ODM writes its products
+#   (opendm/types.py ODM_Tree), for the products the options ask for;
+# - exit codes: 0; 2 for a bad command line (argparse); 1 for a missing project folder (run.py) or an
+#   ExitException; a failed subprocess's own code (odm_app.py ODMApp.execute returns e.errorCode).
+# Knobs of the test world (never set in a pod): ODM_STANDIN_EXIT=N makes the opensfm stage fail as a
+# subprocess exiting N would; ODM_STANDIN_PAUSE_FILE holds it in its opensfm stage while that file
+# exists; ODM_STANDIN_OPTIONS names the option catalogue (default: the watcher's, Maven layout).
+import argparse
+import datetime
+import json
 import os
 import random
+import socket
 import sys
 import time
 
+VERSION = "3.6.0"
 MARK = b"PLACEHOLDER - test stand-in for OpenDroneMap, not real processing\n"
+HERE = os.path.dirname(os.path.abspath(__file__))
 
-args = sys.argv[1:]
-if len(args) < 3 or args[0] != "--project-path":
-    sys.exit("usage: run.py --project-path <root> <name> [odm options...]")
-project = os.path.join(args[1], args[2])
-options = args[3:]
-images = sorted(os.listdir(os.path.join(project, "images"))) if os.path.isdir(os.path.join(project, "images")) else []
+# opendm/log.py: colours unless on Windows or `no_ansiesc` is set.
+if os.getenv("no_ansiesc"):
+    DEFAULT = WARNING = FAIL = ENDC = ""
+else:
+    DEFAULT, WARNING, FAIL, ENDC = "\033[39m", "\033[93m", "\033[91m", "\033[0m"
 
 
-def write(relative, size=0):
-    path = os.path.join(project, relative)
+def log(colour, level, message):
+    """opendm/log.py ODMLogger.log."""
+    print("%s%s %s%s" % (colour, ("[" + level + "]").ljust(9), message, ENDC), flush=True)
+
+
+def info(message):
+    log(DEFAULT, "INFO", message)
+
+
+def warning(message):
+    log(WARNING, "WARNING", message)
+
+
+def error(message):
+    log(FAIL, "ERROR", message)
+
+
+# ---- the command line: opendm/config.py config() ------------------------------------------------
+
+# config.py processopts: the stages, in ODM's pipeline order (stages/odm_app.py ODMApp.__init__).
+PROCESSOPTS = ["dataset", "split", "merge", "opensfm", "openmvs", "odm_filterpoints", "odm_meshing",
+               "mvs_texturing", "odm_georeferencing", "odm_dem", "odm_orthophoto", "odm_report",
+               "odm_postprocess"]
+# config.py: flags ODM no longer knows but only warns about.
+DEPRECATED = ["--verbose", "--debug", "--time", "--resize-to", "--depthmap-resolution", "--pc-geometric",
+              "--texturing-data-term", "--texturing-outlier-removal-type", "--texturing-tone-mapping",
+              "--texturing-skip-local-seam-leveling"]
+
+
+class StoreValue(argparse.Action):
+    """config.py StoreValue (and StoreTrue with nargs=0: the value is True)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, True if self.nargs == 0 else values)
+
+
+class RerunFrom(argparse.Action):
+    """config.py RerunFrom: the stages from the given one on."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, PROCESSOPTS[PROCESSOPTS.index(values):])
+
+
+def path_or_json_string(string):
+    """config.py path_or_json_string (opendm/io.py path_or_json_string_to_dict)."""
+    if string == "":
+        return {}
+    if string.startswith("[") or string.startswith("{"):
+        try:
+            return json.loads(string)
+        except ValueError:
+            raise argparse.ArgumentTypeError("{0}".format("Invalid JSON string: %s" % string))
+    if os.path.exists(string):
+        return string
+    raise argparse.ArgumentTypeError("{0}".format("%s is not a valid path nor JSON string" % string))
+
+
+def url_string(string):
+    """config.py url_string (the type of --sm-cluster): Django's URL validation regex."""
+    import re
+    regex = re.compile(
+        r'^(?:http|ftp)s?://'
+        r'(?:(?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.?)+(?:[A-Z]{2,6}\.?|[A-Z0-9-]{2,}\.?)|'
+        r'localhost|'
+        r'\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})'
+        r'(?::\d+)?'
+        r'(?:/?|[/?]\S+)$', re.IGNORECASE)
+    if re.match(regex, string) is None:
+        raise argparse.ArgumentTypeError("%s is not a valid URL. The URL must be in the format: http(s)://host[:port]/[?token=]" % string)
+    return string
+
+
+def catalogue():
+    candidates = [os.environ.get("ODM_STANDIN_OPTIONS"),
+                  # Maven's layout: target/test-classes/argo/odm -> target/classes/odm
+                  os.path.join(HERE, "..", "..", "..", "classes", "odm", "odm-3.6.0-options.json"),
+                  # the sources: src/test/resources/argo/odm -> src/main/resources/odm
+                  os.path.join(HERE, "..", "..", "..", "..", "main", "resources", "odm", "odm-3.6.0-options.json")]
+    path = next((c for c in candidates if c and os.path.exists(c)), None)
+    if path is None:
+        sys.exit("stand-in ODM: no option catalogue in %s (set ODM_STANDIN_OPTIONS)" % candidates)
+    with open(path) as f:
+        return json.load(f)
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        description="ODM is a command line toolkit to generate maps, point clouds, 3D models and DEMs from drone, balloon or kite images.",
+        usage="run.sh [options] <dataset name>")
+    p.add_argument("--project-path", metavar="<path>", action=StoreValue)
+    p.add_argument("name", metavar="<dataset name>", action=StoreValue, type=str, default="code", nargs="?")
+    # The options NodeODM's catalogue leaves out (NodeODM sets or forbids them), as config.py has them.
+    rerun = p.add_mutually_exclusive_group()
+    rerun.add_argument("--rerun", "-r", metavar="<string>", action=StoreValue, choices=PROCESSOPTS)
+    rerun.add_argument("--rerun-all", action=StoreValue, nargs=0, default=False)
+    rerun.add_argument("--rerun-from", action=RerunFrom, metavar="<string>", choices=PROCESSOPTS)
+    for name in ("--gcp", "--geo", "--align", "--split-image-groups", "--copy-to"):
+        p.add_argument(name, metavar="<path string>", action=StoreValue, default=None)
+    p.add_argument("--version", action="version", version="ODM {0}".format(VERSION))
+    for o in catalogue():
+        flags = ["--" + o["name"]] + (["-e"] if o["name"] == "end-with" else [])
+        if o["type"] == "bool":
+            p.add_argument(*flags, action=StoreValue, nargs=0, default=False)
+        elif o["type"] == "enum":
+            p.add_argument(*flags, metavar="<string>", action=StoreValue, default=o["value"], choices=o["domain"])
+        elif o["type"] == "int":
+            p.add_argument(*flags, metavar="<integer>", action=StoreValue, default=o["value"], type=int)
+        elif o["type"] == "float":
+            p.add_argument(*flags, metavar="<float>", action=StoreValue, default=o["value"], type=float)
+        elif o["domain"] == "json":  # boundary, cameras
+            p.add_argument(*flags, metavar="<json>", action=StoreValue, default=o["value"], type=path_or_json_string)
+        elif o["name"] == "sm-cluster":
+            p.add_argument(*flags, metavar="<string>", action=StoreValue, default=None, type=url_string)
+        else:
+            p.add_argument(*flags, metavar="<string>", action=StoreValue, default=o["value"] or None, type=str)
+    return p
+
+
+def config():
+    """config.py config(): parse_known_args, then parser.error (exit 2) for anything unknown."""
+    p = parser()
+    args, unknown = p.parse_known_args()
+    unknown_e = [a for a in unknown if a not in DEPRECATED]
+    if unknown_e:
+        p.error("unrecognized arguments: %s" % " ".join(unknown_e))
+    for a in unknown:
+        warning("%s is no longer a valid argument and will be ignored!" % a)
+    if not args.project_path:
+        error("You need to set the project path in the settings.yaml file before you can run ODM, "
+              "or use `--project-path <path>`. Run `python3 run.py --help` for more information. ")
+        sys.exit(1)
+    if args.fast_orthophoto:
+        info("Fast orthophoto is turned on, automatically setting --skip-3dmodel")
+        args.skip_3dmodel = True
+    if args.pc_rectify and not args.pc_classify:
+        args.pc_classify = True
+    if args.dtm and not args.pc_classify:
+        info("DTM is turned on, automatically turning on point cloud classification")
+        args.pc_classify = True
+    if args.skip_3dmodel and args.use_3dmesh:
+        warning("--skip-3dmodel is set, but so is --use-3dmesh. --skip-3dmodel will be ignored.")
+        args.skip_3dmodel = False
+    if args.orthophoto_cutline and not args.crop:
+        warning("--orthophoto-cutline is set, but --crop is not. --crop will be set to 0.01")
+        args.crop = 0.01
+    if args.sm_cluster:
+        # pyodm Node.from_url(url).info(): GET /info on the URL's host and port (its path is ignored).
+        import urllib.parse
+        import urllib.request
+        url = urllib.parse.urlparse(args.sm_cluster)
+        query = urllib.parse.parse_qs(url.query)
+        info_url = "%s://%s/info" % (url.scheme, url.netloc) + ("?token=" + query["token"][0] if "token" in query else "")
+        try:
+            urllib.request.urlopen(info_url, timeout=30).read()
+        except Exception as e:
+            error("Cluster node seems to be offline: %s" % str(e))
+            sys.exit(1)
+    return args
+
+
+# ---- progress: opendm/progress.py Broadcaster ---------------------------------------------------
+
+SOCK = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+
+def send_update(project_name, global_progress):
+    if global_progress > 100:
+        global_progress = 100
+    try:
+        SOCK.sendto("PGUP/{}/{}/{}".format(os.getpid(), project_name, float(global_progress)).encode("utf8"),
+                    ("127.0.0.1", 6367))
+    except Exception as e:
+        warning("Failed to broadcast progress update on UDP port %s (%s)" % (6367, str(e)))
+
+
+# ---- the pipeline: stages/odm_app.py, opendm/types.py ODM_Stage ------------------------------------
+
+class SubprocessException(Exception):
+    """opendm/system.py SubprocessException: a tool ODM ran exited non-zero."""
+
+    def __init__(self, msg, error_code):
+        super().__init__(msg)
+        self.errorCode = error_code
+
+
+class Stage:
+    """opendm/types.py ODM_Stage: progress is the global percentage reached when the stage ends."""
+
+    def __init__(self, name, progress, updates=()):
+        self.name, self.progress, self.updates = name, progress, list(updates)
+        self.prev_stage = None
+
+    def previous_stages_progress(self):
+        return max(0.0, self.prev_stage.progress) if self.prev_stage else 0.0
+
+    def delta_progress(self):
+        return max(0.0, self.progress - self.prev_stage.progress) if self.prev_stage else max(0.0, self.progress)
+
+    def update_progress(self, project, progress):
+        progress = max(0.0, min(100.0, progress))
+        send_update(project, self.previous_stages_progress() + (self.delta_progress() / 100.0) * float(progress))
+
+
+def pipeline(args):
+    """ODMApp.__init__: the stages, their end progress and the update_progress calls each makes inside
+    (stages/run_opensfm.py 20, 30, 70, 75, 80, 95; openmvs.py 10, 85, 95; odm_meshing.py 50;
+    mvstex.py one step per texturing run; odm_georeferencing.py 50; odm_dem.py 20, then +40 per DEM)."""
+    texturing_runs = (0 if args.skip_3dmodel else 1) + (0 if args.use_3dmesh else 1)
+    dems = (1 if (args.dsm or (args.dtm and args.dem_euclidean_map)) else 0) + (1 if args.dtm else 0)
+    stages = [
+        Stage("dataset", 5.0),
+        Stage("split", 75.0),
+        Stage("merge", 100.0),
+        Stage("opensfm", 25.0, [20, 30, 70, 75, 80, 95]),
+        Stage("openmvs", 50.0, [10, 85, 95]),
+        Stage("odm_filterpoints", 52.0),
+        Stage("odm_meshing", 60.0, [50]),
+        Stage("mvs_texturing", 70.0, [100.0 / texturing_runs * (i + 1) for i in range(texturing_runs)]),
+        Stage("odm_georeferencing", 80.0, [50]),
+        Stage("odm_dem", 90.0, [20] + [20 + 40 * (i + 1) for i in range(dems)] if (args.dsm or args.dtm) else [20]),
+        Stage("odm_orthophoto", 98.0),
+        Stage("odm_report", 99.0),
+        Stage("odm_postprocess", 100.0),
+    ]
+    if args.fast_orthophoto:  # opensfm.connect(filterpoints)
+        stages = [s for s in stages if s.name != "openmvs"]
+    for prev, stage in zip(stages, stages[1:]):
+        stage.prev_stage = prev
+    return stages
+
+
+def run_stage(stage, args, project_root):
+    if stage.name in ("split", "merge"):
+        # splitmerge.py: a normal dataset (no --split over the photo count, no image_groups.txt)
+        # sets self.progress = 0.0 in process(): split then reports 5.0 and merge 0.0.
+        info("Normal dataset, will process all at once." if stage.name == "split" else "Normal dataset, nothing to merge.")
+        stage.progress = 0.0
+        return
+    if stage.name == "opensfm":
+        write(project_root, "opensfm/reconstruction.json")  # an intermediate file: never uploaded
+        write(project_root, "cameras.json")
+    elif stage.name == "odm_georeferencing":
+        write(project_root, "odm_georeferencing/odm_georeferenced_model.laz", 4096)
+        if args.pc_ept:
+            write(project_root, "entwine_pointcloud/ept.json")
+    elif stage.name == "mvs_texturing":
+        if not args.skip_3dmodel:
+            write(project_root, "odm_texturing/odm_textured_model_geo.obj", 1024)
+        if not args.use_3dmesh:
+            write(project_root, "odm_texturing_25d/odm_textured_model_geo.obj", 1024)
+    elif stage.name == "odm_dem":
+        for product in ("dsm", "dtm"):
+            if getattr(args, product):
+                write(project_root, "odm_dem/%s.tif" % product, 8192)
+    elif stage.name == "odm_orthophoto" and not args.skip_orthophoto:
+        write(project_root, "odm_orthophoto/odm_orthophoto.tif", 200_000)
+    elif stage.name == "odm_report" and not args.skip_report:
+        write(project_root, "odm_report/report.pdf", 2048)
+    elif stage.name == "odm_postprocess" and getattr(args, "3d_tiles"):
+        write(project_root, "3d_tiles/tileset.json")
+    elif stage.name == "dataset":
+        images = os.path.join(project_root, "images")
+        info("%d images found in %s" % (len(os.listdir(images)) if os.path.isdir(images) else 0, images))
+        write(project_root, "images.json")
+
+
+def write(project_root, relative, size=0):
+    path = os.path.join(project_root, relative)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(MARK)
@@ -27,32 +312,70 @@ def write(relative, size=0):
             f.write(random.Random(relative).randbytes(size))
 
 
-print("[INFO]    Initializing ODM (stand-in) - options: " + " ".join(options), flush=True)
-print("[INFO]    %d images found in %s" % (len(images), os.path.join(project, "images")), flush=True)
-for stage in ("dataset", "opensfm", "openmvs", "odm_filterpoints", "odm_meshing", "mvs_texturing",
-              "odm_georeferencing", "odm_dem", "odm_orthophoto", "odm_report", "odm_postprocess"):
-    print("[INFO]    Running %s stage" % stage, flush=True)
-    if stage == "opensfm":
-        # ODM_STANDIN_PAUSE_FILE: stay in this stage while that file exists (a long ODM run).
-        while os.environ.get("ODM_STANDIN_PAUSE_FILE") and os.path.exists(os.environ["ODM_STANDIN_PAUSE_FILE"]):
-            time.sleep(0.05)
+def execute(args, project_root):
+    """ODMApp.execute and ODM_Stage.run: each stage logs, works, reports its end progress."""
+    stages = pipeline(args)
+    try:
+        for stage in stages:
+            info("Running %s stage" % stage.name)
+            if stage.name == "opensfm":
+                # ODM_STANDIN_PAUSE_FILE: stay in this stage while that file exists (a long ODM run).
+                while os.environ.get("ODM_STANDIN_PAUSE_FILE") and os.path.exists(os.environ["ODM_STANDIN_PAUSE_FILE"]):
+                    time.sleep(0.05)
+                # ODM_STANDIN_EXIT: a tool of this stage fails (opendm/system.py run raises
+                # SubprocessException with the tool's exit code).
+                code = int(os.environ.get("ODM_STANDIN_EXIT", "0"))
+                if code:
+                    raise SubprocessException("Child returned %d" % code, code)
+            for update in stage.updates:
+                stage.update_progress(args.name, update)
+            run_stage(stage, args, project_root)
+            info("Finished %s stage" % stage.name)
+            stage.update_progress(args.name, 100.0)  # update_progress_end
+            if args.end_with == stage.name or args.rerun == stage.name:
+                info("No more stages to run")
+                break
+        with open(os.path.join(project_root, "log.json"), "wb") as f:
+            f.write(MARK)
+        return 0
+    except SubprocessException as e:
+        print("")
+        print("===== Dumping Info for Geeks (developers need this to fix bugs) =====")
+        print(str(e))
+        print("===== Done, human-readable information to follow... =====")
+        print("")
+        code = e.errorCode
+        if code in (139, 134, 1):
+            error("Uh oh! Processing stopped because of strange values in the reconstruction. This is often a sign that the input data has some issues or the software cannot deal with it. Have you followed best practices for data acquisition? See https://docs.opendronemap.org/flying/")
+        elif code == 137:
+            error("Whoops! You ran out of memory! Add more RAM to your computer, if you're using docker configure it to use more memory, for WSL2 make use of .wslconfig (https://docs.microsoft.com/en-us/windows/wsl/wsl-config#configure-global-options-with-wslconfig), resize your images, lower the quality settings or process the images using a cloud provider.")
+        elif code == 132:
+            error("Oh no! It looks like your CPU is not supported (is it fairly old?). You can still use ODM, but you will need to build your own docker image. See https://github.com/OpenDroneMap/ODM#build-from-source")
+        elif code == 3:
+            error("ODM can't find a program that is required for processing to run! Did you do a custom build of ODM? (cool!) Make sure that all programs required by ODM are in the right place and are built correctly.")
+        else:
+            error("The program exited with a strange error code. Please report it at https://community.opendronemap.org")
+        return code
 
-write("opensfm/reconstruction.json")  # an intermediate file: never uploaded
-write("odm_georeferencing/odm_georeferenced_model.laz", 4096)
-write("entwine_pointcloud/ept.json")
-write("odm_texturing/odm_textured_model_geo.obj", 1024)
-write("odm_orthophoto/odm_orthophoto.tif", 200_000)
-if "--dsm" in options:
-    write("odm_dem/dsm.tif", 8192)
-if "--dtm" in options:
-    write("odm_dem/dtm.tif", 8192)
-write("odm_report/report.pdf", 2048)
-for name in ("log.json", "images.json", "cameras.json"):
-    write(name)
 
-code = int(os.environ.get("ODM_STANDIN_EXIT", "0"))
-if code:
-    print("[ERROR]   stand-in asked to fail with exit code %d" % code, flush=True)
-else:
-    print("[INFO]    ODM app finished - stand-in", flush=True)
-sys.exit(code)
+def now():
+    return datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+if __name__ == "__main__":
+    # run.py __main__.
+    args = config()
+    info("Initializing ODM (stand-in) %s - %s" % (VERSION, now()))
+    project_root = os.path.join(args.project_path, args.name)
+    if not os.path.isdir(project_root):
+        error("Directory %s does not exist." % args.name)
+        sys.exit(1)
+    info("==============")
+    for k, v in sorted(vars(args).items()):
+        info("%s: %s" % (k, v))
+    info("==============")
+    retcode = execute(args, project_root)
+    if retcode == 0:
+        info("ODM app finished - stand-in")
+    else:
+        sys.exit(retcode)

@@ -66,8 +66,15 @@ public final class JobFinishedCommand {
             .environmentPropertySource(false)
             .propertySources(environmentSource(environment))
             .start()) {
-      context.getBean(PhaseRecorder.class)
-          .record(options.get("--bucket"), options.get("--prefix"), options.get("--job-id"), phase);
+      PhaseRecorder recorder = context.getBean(PhaseRecorder.class);
+      if (options.containsKey("--results-prefix")) {
+        // Where the Workflow uploaded (its results-prefix parameter), whatever this process's
+        // watcher.manifest.results-folder says: the exit handler runs with the defaults.
+        recorder.record(options.get("--bucket"), options.get("--prefix"), options.get("--job-id"), phase,
+            options.get("--results-prefix"));
+      } else {
+        recorder.record(options.get("--bucket"), options.get("--prefix"), options.get("--job-id"), phase);
+      }
       System.out.println("status.json of s3://" + options.get("--bucket") + "/" + options.get("--prefix")
           + " records " + phase.state().wireName());
       return 0;

@@ -28,13 +28,29 @@ public final class PhaseRecorder {
 
   public void record(String bucket, String folder, String jobId, WorkflowPhase phase)
       throws TransientFailureException {
-    record(bucket, folder, jobId, phase, null);
+    record(bucket, folder, jobId, phase, folder + resultsFolder, null);
   }
 
   /** As {@link #record(String, String, String, WorkflowPhase)}, with ODM's last log lines when known. */
   public void record(String bucket, String folder, String jobId, WorkflowPhase phase, @Nullable List<String> logTail)
       throws TransientFailureException {
-    List<String> outputs = phase.state() == JobState.SUCCEEDED ? resultKeys(bucket, folder) : null;
+    record(bucket, folder, jobId, phase, folder + resultsFolder, logTail);
+  }
+
+  /**
+   * {@link #record(String, String, String, WorkflowPhase)} with the results where the Workflow put
+   * them ({@code resultsPrefix}, its {@code results-prefix} parameter), which the exit handler is
+   * told: its own configuration need not match the watcher's.
+   */
+  public void record(String bucket, String folder, String jobId, WorkflowPhase phase, String resultsPrefix)
+      throws TransientFailureException {
+    record(bucket, folder, jobId, phase, resultsPrefix, null);
+  }
+
+  private void record(
+      String bucket, String folder, String jobId, WorkflowPhase phase, String resultsPrefix, @Nullable List<String> logTail)
+      throws TransientFailureException {
+    List<String> outputs = phase.state() == JobState.SUCCEEDED ? resultKeys(bucket, folder, resultsPrefix) : null;
     statusWriter.advance(
         bucket,
         folder,
@@ -51,9 +67,9 @@ public final class PhaseRecorder {
         });
   }
 
-  private List<String> resultKeys(String bucket, String folder) throws TransientFailureException {
-    return store.listAll(bucket, folder + resultsFolder).stream()
-        .map(e -> e.key().substring(folder.length()))
+  private List<String> resultKeys(String bucket, String folder, String resultsPrefix) throws TransientFailureException {
+    return store.listAll(bucket, resultsPrefix).stream()
+        .map(e -> e.key().startsWith(folder) ? e.key().substring(folder.length()) : e.key())
         .toList();
   }
 }

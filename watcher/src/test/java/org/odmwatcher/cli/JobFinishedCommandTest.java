@@ -70,6 +70,28 @@ class JobFinishedCommandTest implements TestPropertyProvider {
   }
 
   @Test
+  void theOutputsAreListedUnderTheResultsPrefixItIsGivenNotItsOwnDefaultResultsFolder() {
+    // A watcher configured with watcher.manifest.results-folder=odm-results/ renders that prefix into
+    // the Workflow; the exit handler runs with the defaults (results/) and must follow the argument.
+    String folder = "custom-results/";
+    String jobId = submitted(folder);
+    world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "odm-results/odm_orthophoto/odm_orthophoto.tif"),
+        RequestBody.fromString("orthophoto"));
+    world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "results/odm_orthophoto/odm_orthophoto.tif"),
+        RequestBody.fromString("someone else's"));
+
+    int exit = JobFinishedCommand.run(
+        new String[] {"--bucket", world.bucket, "--prefix", folder, "--job-id", jobId,
+            "--results-prefix", folder + "odm-results/", "--phase", "Succeeded"},
+        containerEnvironment(Principal.WORKFLOW));
+
+    assertThat(exit).isZero();
+    JsonNode status = world.status(folder).orElseThrow();
+    assertThat(status.path("state").asText()).isEqualTo("succeeded");
+    assertThat(status.path("outputs").toString()).isEqualTo("[\"odm-results/odm_orthophoto/odm_orthophoto.tif\"]");
+  }
+
+  @Test
   void aFailedRunRecordsTheFailedStepAndItsReasonFromArgosQuotedFailureList() {
     String folder = "failed-step/";
     String jobId = submitted(folder);

@@ -175,6 +175,11 @@ public final class PipelineFixture implements AutoCloseable {
     return new TestArgo(servers, namespace, parallelism);
   }
 
+  /** {@link #startArgo()} whose pods run the real programs (rclone, the built jar), not their emulation. */
+  public TestArgo startArgo(org.odmwatcher.testing.argo.PodRunner.Programs programs) {
+    return new TestArgo(servers, namespace, 0, programs);
+  }
+
   /** The PersistentVolumeClaims left in this fixture's namespace. */
   public List<String> volumeClaims() {
     return kubernetes.persistentVolumeClaims().inNamespace(namespace).list().getItems().stream()

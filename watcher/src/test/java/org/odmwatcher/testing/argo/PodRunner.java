@@ -65,18 +65,32 @@ public final class PodRunner {
     }
   }
 
+  /**
+   * The real programs the step containers run, instead of their emulation in this JVM: the
+   * {@code rclone} binary in place of the rclone image's, the built jar in place of the watcher
+   * image's classpath ({@code @/app/jib-classpath-file}, the same classes Jib lays out), run by
+   * this JVM's {@code java}; the install's ConfigMap values the containers' env refers to; and the
+   * env an image sets itself ({@code ENV} in its Dockerfile), by image name without tag.
+   * Without it (the end-to-end tests), rclone is emulated with the AWS SDK and {@code job-finished}
+   * runs in this JVM: faster, but only the step test (WorkflowStepsIT) shows the real tools agree.
+   */
+  public record Programs(Path rclone, Path watcherJar, Map<String, String> configMaps, Map<String, Map<String, String>> imageEnv) {}
+
   private final KubernetesClient workflowKubernetes;
   private final String namespace;
   private final Path workRoot;
   private final Path standInOdm;
+  private final Programs programs;
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
   private final org.odmwatcher.testing.PodLogs podLogs;
 
-  PodRunner(KubernetesClient workflowKubernetes, String namespace, Path workRoot, org.odmwatcher.testing.PodLogs podLogs) {
+  PodRunner(KubernetesClient workflowKubernetes, String namespace, Path workRoot, Programs programs,
+      org.odmwatcher.testing.PodLogs podLogs) {
     this.podLogs = podLogs;
     this.workflowKubernetes = workflowKubernetes;
     this.namespace = namespace;
     this.workRoot = workRoot;
+    this.programs = programs;
     try {
       standInOdm = Path.of(PodRunner.class.getResource("/argo/odm/run.py").toURI()).getParent();
     } catch (URISyntaxException e) {
@@ -225,18 +239,37 @@ public final class PodRunner {
     for (Object part : (List<Object>) container.getOrDefault("args", List.of())) {
       args.add(WorkflowTemplateFile.substitute(String.valueOf(part), pod.variables()));
     }
-    Map<String, String> env = environment(pod, (List<Map<String, Object>>) container.getOrDefault("env", List.of()));
+    Map<String, String> env = environment(pod, (List<Map<String, Object>>) container.getOrDefault("env", List.of()),
+        programs == null ? null : programs.configMaps());
     if (command.equals(List.of("rclone"))) {
+      if (programs != null) {
+        List<String> argv = new ArrayList<>(List.of(programs.rclone().toString()));
+        argv.addAll(args);
+        return program(pod, container, argv, env);
+      }
       return rclone(pod, args, env);
     }
     if (command.size() >= 3 && command.get(0).equals("python3") && command.get(1).equals("-c")) {
       List<String> argv = new ArrayList<>(command.subList(3, command.size()));
       argv.addAll(args);
-      return python(pod, containerName(container), command.get(2), argv);
+      return python(pod, containerName(container), command.get(2), argv, env);
     }
     if (command.size() >= 2 && command.get(0).equals("java")
         && command.get(command.size() - 1).equals("org.odmwatcher.Application") && !args.isEmpty()
         && args.get(0).equals("job-finished")) {
+      if (programs != null) {
+        // The image's entrypoint with the built jar as its classpath, in a JVM of its own.
+        List<String> argv = new ArrayList<>();
+        for (String part : command) {
+          argv.add(switch (part) {
+            case "java" -> Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            case "@/app/jib-classpath-file" -> programs.watcherJar().toString();
+            default -> part;
+          });
+        }
+        argv.addAll(args);
+        return program(pod, container, argv, env);
+      }
       // The image's entrypoint (java ... -cp @/app/jib-classpath-file org.odmwatcher.Application):
       // Application.main's dispatch of its first argument, without System.exit.
       int code = JobFinishedCommand.run(args.subList(1, args.size()).toArray(String[]::new), env);
@@ -251,7 +284,7 @@ public final class PodRunner {
    * overlays set them (only read by rclone, which ignores the provider here).
    */
   @SuppressWarnings("unchecked")
-  private static Map<String, String> environment(PodContext pod, List<Map<String, Object>> env) {
+  private static Map<String, String> environment(PodContext pod, List<Map<String, Object>> env, Map<String, String> configMaps) {
     Map<String, String> values = new LinkedHashMap<>();
     for (Map<String, Object> e : env) {
       String name = (String) e.get("name");
@@ -263,7 +296,14 @@ public final class PodRunner {
         }
         values.put(name, "AWS_ACCESS_KEY_ID".equals(ref.get("key")) ? Principal.WORKFLOW.accessKey() : Principal.WORKFLOW.secretKey());
       } else if (e.get("valueFrom") instanceof Map<?, ?> from && from.get("configMapKeyRef") instanceof Map<?, ?> ref) {
-        values.put(name, "Other");
+        if (configMaps == null) {
+          values.put(name, "Other");
+        } else if (configMaps.containsKey(ref.get("key"))) {
+          values.put(name, configMaps.get(ref.get("key")));
+        } else {
+          // The kubelet does not start a container whose non-optional configMapKeyRef is missing.
+          throw new IllegalArgumentException("config map key not in the test world: " + ref.get("name") + "/" + ref.get("key"));
+        }
       }
     }
     return values;
@@ -284,6 +324,61 @@ public final class PodRunner {
 
   Path workspace(String workflowName) {
     return workRoot.resolve(workflowName);
+  }
+
+  /**
+   * A container's program run for real: argv and env after substitution, in an environment holding
+   * only the container's env (and {@code PATH}, the image's), with the container's volume mounts
+   * as the kubelet makes them: an argv element or env value that is a mount path or under one is
+   * the same path in the volume's directory here ({@code workspace}: the Workflow's workspace;
+   * other volumes, emptyDirs: a directory per pod). Its output goes to the pod log; a non-zero exit
+   * is the container's exit code, as Argo reports it.
+   */
+  @SuppressWarnings("unchecked")
+  private Outcome program(PodContext pod, Map<String, Object> container, List<String> argv, Map<String, String> env)
+      throws IOException, InterruptedException {
+    Map<String, Path> mounts = new LinkedHashMap<>();
+    for (Map<String, Object> mount : (List<Map<String, Object>>) container.getOrDefault("volumeMounts", List.of())) {
+      String volume = String.valueOf(mount.get("name"));
+      Path dir = "workspace".equals(volume) ? workspace(pod.workflowName())
+          : workRoot.resolve("volumes").resolve(pod.nodeId()).resolve(volume);
+      Files.createDirectories(dir);
+      mounts.put(String.valueOf(mount.get("mountPath")), dir);
+    }
+    ProcessBuilder builder = new ProcessBuilder(argv.stream().map(a -> mounted(a, mounts)).toList()).redirectErrorStream(true);
+    builder.environment().clear();
+    builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+    String image = String.valueOf(container.get("image")).replaceFirst(":[^:/]*$", "");
+    builder.environment().putAll(programs.imageEnv().getOrDefault(image, Map.of()));
+    env.forEach((k, v) -> builder.environment().put(k, mounted(v, mounts)));
+    Path podLog = workRoot.resolve(pod.nodeId() + ".log");
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(podLog.toFile()));
+    Process process = builder.start();
+    try {
+      int code = process.waitFor(); // an interrupt = the pod is terminated: SIGTERM below
+      pod.log().append(Files.readString(podLog, StandardCharsets.UTF_8));
+      return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(containerName(container), code);
+    } finally {
+      if (process.isAlive()) {
+        process.destroy();
+        process.waitFor();
+      }
+    }
+  }
+
+  private static String mounted(String value, Map<String, Path> mounts) {
+    for (var mount : mounts.entrySet()) {
+      if (value.equals(mount.getKey()) || value.startsWith(mount.getKey() + "/")) {
+        return mount.getValue() + value.substring(mount.getKey().length());
+      }
+    }
+    return value;
+  }
+
+  /** What a pod of a Workflow wrote to its log (its containers' output), empty if none ran yet. */
+  String podLog(String nodeId) throws IOException {
+    Path podLog = workRoot.resolve(nodeId + ".log");
+    return Files.exists(podLog) ? Files.readString(podLog, StandardCharsets.UTF_8) : "";
   }
 
   /**
@@ -396,10 +491,12 @@ public final class PodRunner {
    * stand-in ODM ({@code ODM_CODE_ROOT}, src/test/resources/argo/odm/run.py). Terminating the pod
    * sends SIGTERM, which the program forwards to ODM.
    */
-  private Outcome python(PodContext pod, String container, String program, List<String> args) throws IOException, InterruptedException {
+  private Outcome python(PodContext pod, String container, String program, List<String> args, Map<String, String> env)
+      throws IOException, InterruptedException {
     List<String> argv = new ArrayList<>(List.of("python3", "-c", program));
     argv.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
+    builder.environment().putAll(env); // the container's env, as the kubelet sets it
     builder.environment().put("ODM_DATA_ROOT", local(pod, "/data").toString());
     builder.environment().put("ODM_CODE_ROOT", standInOdm.toString());
     if (pod.odmExitCode() != 0) {

@@ -82,6 +82,11 @@ public final class TestArgo implements AutoCloseable {
    *     {@code namespaceParallelism} setting
    */
   public TestArgo(RealServers servers, String namespace, int parallelism) {
+    this(servers, namespace, parallelism, null);
+  }
+
+  /** A test Argo whose pods run the real programs ({@link PodRunner.Programs}), or emulate them (null). */
+  public TestArgo(RealServers servers, String namespace, int parallelism, PodRunner.Programs programs) {
     this.namespace = namespace;
     this.parallelism = parallelism;
     this.controller = Clients.kubernetes(servers, Principal.CONTROLLER);
@@ -92,7 +97,7 @@ public final class TestArgo implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     podLogs = servers.podLogs();
-    pods = new PodRunner(workflowPods, namespace, workRoot, podLogs);
+    pods = new PodRunner(workflowPods, namespace, workRoot, programs, podLogs);
     loop.scheduleWithFixedDelay(this::reconcileQuietly, 0, 100, TimeUnit.MILLISECONDS);
   }
 
@@ -173,6 +178,18 @@ public final class TestArgo implements AutoCloseable {
       throw new IllegalStateException("no pod node " + podDisplayName + " in " + workflowName);
     }
     return pods.progressFile(workflowName, nodeId);
+  }
+
+  /** The log of the pod node {@code podDisplayName} (e.g. {@code upload(0)}) of a Workflow: its containers' output. */
+  public String podLog(String workflowName, String podDisplayName) {
+    Run run = runs.get(workflowName);
+    String nodeId = run == null ? null : run.nodes.values().stream()
+        .filter(n -> podDisplayName.equals(n.displayName) && "Pod".equals(n.type)).map(n -> n.id).findFirst().orElse(null);
+    try {
+      return nodeId == null ? "" : pods.podLog(nodeId);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** ParseProgress/IsValid (pkg/apis/workflow/v1alpha1/progress.go): N/M with 0 <= N <= M, M > 0. */
