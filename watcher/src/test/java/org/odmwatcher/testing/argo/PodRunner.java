@@ -511,11 +511,13 @@ public final class PodRunner {
     Files.createDirectories(local(pod, "/data"));
     // The container runtime keeps the container's output as a CRI log file, which the kubelet
     // serves as the pod's log (pods/log through the API server: the Kubernetes mock, PodLogs).
+    // Also the plain text, as the other containers' output (podLog).
+    Path criLog = workRoot.resolve(pod.nodeId() + ".cri.log");
     Path podLog = workRoot.resolve(pod.nodeId() + ".log");
-    Files.deleteIfExists(podLog);
-    podLogs.register(namespace, pod.podName(), container, podLog);
+    Files.deleteIfExists(criLog);
+    podLogs.register(namespace, pod.podName(), container, criLog);
     Process process = builder.start();
-    Thread runtime = new Thread(() -> keepLog(process, podLog, pod.log()), "test-argo-container-log");
+    Thread runtime = new Thread(() -> keepLog(process, criLog, podLog, pod.log()), "test-argo-container-log");
     runtime.setDaemon(true);
     runtime.start();
     try {
@@ -534,13 +536,20 @@ public final class PodRunner {
     }
   }
 
-  /** Copies the container's output, line by line as it comes, into its CRI log file and {@code text}. */
-  private static void keepLog(Process process, Path criFile, StringBuilder text) {
+  /**
+   * Copies the container's output, line by line as it comes, into its CRI log file, the pod's
+   * plain-text log and {@code text}.
+   */
+  private static void keepLog(Process process, Path criFile, Path plainFile, StringBuilder text) {
     try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        var log = Files.newBufferedWriter(criFile, StandardCharsets.UTF_8)) {
+        var log = Files.newBufferedWriter(criFile, StandardCharsets.UTF_8);
+        var plain = Files.newBufferedWriter(plainFile, StandardCharsets.UTF_8,
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
       for (String line = out.readLine(); line != null; line = out.readLine()) {
         log.write(org.odmwatcher.testing.PodLogs.criLine(java.time.Instant.now(), line));
         log.flush();
+        plain.write(line + "\n");
+        plain.flush();
         synchronized (text) {
           text.append(line).append('\n');
         }
