@@ -3,6 +3,7 @@ package org.odmwatcher.config;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
@@ -35,7 +36,7 @@ public record ArgoConfig(
     @Bindable(defaultValue = "5m") @NotNull Duration resync,
     @Nullable String kubeconfig,
     @Bindable(defaultValue = "10s") @NotNull Duration progressInterval,
-    @Bindable(defaultValue = "30") @jakarta.validation.constraints.Min(1) int logTailLines,
+    @Bindable(defaultValue = "30") @Min(1) int logTailLines,
     @Bindable(defaultValue = "2s") @NotNull Duration logCache) {
 
   public static final String PREFIX = "watcher.argo";
