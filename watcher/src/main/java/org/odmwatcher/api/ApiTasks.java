@@ -28,6 +28,7 @@ import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.JobId;
+import org.odmwatcher.workflow.ProcessPodLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,10 @@ public final class ApiTasks {
   private static final Logger LOG = LoggerFactory.getLogger(ApiTasks.class);
   private static final int MAX_TASK_BYTES = 1 << 20;
   private static final int MAX_LOG_BYTES = 8 << 20;
+  /** The ODM log's one name: the process step writes it, the upload step sends it to the results. */
+  private static final String ODM_LOG = "odm.log";
+  /** The running ODM's console (Argo jobs); null in local mode. */
+  private final @Nullable ProcessPodLog console;
   private static final String JSON = "application/json";
 
   /** Individual assets beside {@code all.zip}: name → path inside the results. */
@@ -99,7 +104,9 @@ public final class ApiTasks {
       WebhookTargets webhooks,
       int maxConcurrentUploads,
       ObjectMapper json,
-      Clock clock) {
+      Clock clock,
+      @Nullable ProcessPodLog console) {
+    this.console = console;
     this.uploads = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.bucket = bucket;
     this.prefix = prefix;
@@ -287,15 +294,29 @@ public final class ApiTasks {
   }
 
   /**
-   * Log lines: the job's {@code odm.log} among the results when the workflow uploaded one, else
-   * the status's log tail, else its one-line message. {@code line} as NodeODM: from that line,
-   * or the last {@code -line} lines when negative.
+   * Log lines: while an Argo job runs, its {@code process} pod's log (ODM's console, through the
+   * Kubernetes API); once it ended, the job's {@code odm.log} among the results when the workflow
+   * uploaded one, else the pod's log while Argo keeps the pod (a failed one), else the status's log
+   * tail, else its one-line message. {@code line} as NodeODM: from that line, or the last {@code
+   * -line} lines when negative.
    */
   private List<String> output(TaskRecord task, Optional<JobStatus> status, @Nullable String line)
       throws TransientFailureException {
     List<String> lines;
-    Optional<BucketStore.Blob> log = store.get(bucket, folder(task.uuid()) + resultsFolder + "odm.log", MAX_LOG_BYTES);
-    if (log.isPresent()) {
+    Optional<JobStatus.WorkflowRef> argoJob = console == null
+        ? Optional.empty()
+        : status.filter(s -> "argo".equals(s.engine()) && s.workflow() != null).map(JobStatus::workflow);
+    Optional<List<String>> running = argoJob.isPresent() && !status.get().state().isFinal()
+        ? podLog(argoJob.get()) : Optional.empty();
+    Optional<BucketStore.Blob> log = running.isPresent()
+        ? Optional.empty() : store.get(bucket, folder(task.uuid()) + resultsFolder + ODM_LOG, MAX_LOG_BYTES);
+    Optional<List<String>> kept = running.isPresent() || log.isPresent() || argoJob.isEmpty()
+        ? Optional.empty() : podLog(argoJob.get());
+    if (running.isPresent()) {
+      lines = running.get();
+    } else if (kept.isPresent()) {
+      lines = kept.get();
+    } else if (log.isPresent()) {
       lines = Arrays.asList(new String(log.get().bytes(), StandardCharsets.UTF_8).split("\r?\n", -1));
       if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
         lines = lines.subList(0, lines.size() - 1);
@@ -317,6 +338,15 @@ public final class ApiTasks {
       from = Math.max(0, lines.size() + from);
     }
     return from >= lines.size() ? List.of() : List.copyOf(lines.subList(from, lines.size()));
+  }
+
+  /** The process pod's log; empty when it cannot be read now (the status's log tail serves then). */
+  private Optional<List<String>> podLog(JobStatus.WorkflowRef workflow) {
+    try {
+      return console.lines(workflow.name());
+    } catch (TransientFailureException e) {
+      return Optional.empty();
+    }
   }
 
   // ---- commands -----------------------------------------------------------------------------

@@ -47,11 +47,16 @@ public class ArgoFactory {
     return new ArgoWorkflowSubmitter(kubernetes, renderer, argo);
   }
 
+  @Singleton
+  ProcessPodLog processPodLog(KubernetesClient kubernetes, ArgoConfig argo) {
+    return new ProcessPodLog(kubernetes, argo.namespace(), argo.logCache());
+  }
+
   @Context
   @Bean(preDestroy = "close")
   @Requires(property = ArgoConfig.PREFIX + ".watch", notEquals = "false")
-  WorkflowWatcher workflowWatcher(KubernetesClient kubernetes, ArgoConfig argo, PhaseRecorder recorder) {
-    WorkflowWatcher watcher = new WorkflowWatcher(kubernetes, argo, recorder);
+  WorkflowWatcher workflowWatcher(KubernetesClient kubernetes, ArgoConfig argo, PhaseRecorder recorder, ProcessPodLog console) {
+    WorkflowWatcher watcher = new WorkflowWatcher(kubernetes, argo, recorder, console);
     watcher.start();
     return watcher;
   }

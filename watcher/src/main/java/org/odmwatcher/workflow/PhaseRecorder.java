@@ -1,5 +1,6 @@
 package org.odmwatcher.workflow;
 
+import io.micronaut.core.annotation.Nullable;
 import java.time.Clock;
 import java.util.List;
 import org.odmwatcher.retry.TransientFailureException;
@@ -27,7 +28,13 @@ public final class PhaseRecorder {
 
   public void record(String bucket, String folder, String jobId, WorkflowPhase phase)
       throws TransientFailureException {
-    record(bucket, folder, jobId, phase, folder + resultsFolder);
+    record(bucket, folder, jobId, phase, folder + resultsFolder, null);
+  }
+
+  /** As {@link #record(String, String, String, WorkflowPhase)}, with ODM's last log lines when known. */
+  public void record(String bucket, String folder, String jobId, WorkflowPhase phase, @Nullable List<String> logTail)
+      throws TransientFailureException {
+    record(bucket, folder, jobId, phase, folder + resultsFolder, logTail);
   }
 
   /**
@@ -36,6 +43,12 @@ public final class PhaseRecorder {
    * told: its own configuration need not match the watcher's.
    */
   public void record(String bucket, String folder, String jobId, WorkflowPhase phase, String resultsPrefix)
+      throws TransientFailureException {
+    record(bucket, folder, jobId, phase, resultsPrefix, null);
+  }
+
+  private void record(
+      String bucket, String folder, String jobId, WorkflowPhase phase, String resultsPrefix, @Nullable List<String> logTail)
       throws TransientFailureException {
     List<String> outputs = phase.state() == JobState.SUCCEEDED ? resultKeys(bucket, folder, resultsPrefix) : null;
     statusWriter.advance(
@@ -46,6 +59,9 @@ public final class PhaseRecorder {
           var next = current.moveTo(phase.state(), phase.message(), clock.instant());
           if (phase.state() == JobState.RUNNING || phase.progress() != null) {
             next = next.withProgress(phase.stage(), phase.progress());
+          }
+          if (logTail != null) {
+            next = next.withLogTail(logTail);
           }
           return outputs == null ? next : next.withOutputs(outputs);
         });

@@ -10,13 +10,15 @@ import org.odmwatcher.status.JobState;
 
 /**
  * What a Workflow's {@code status} says, reduced to what {@code status.json} shows: the state, a
- * message, the running step as the stage and Argo's own {@code status.progress} ("3/5") as a
- * percentage — honest, never invented.
+ * message, and the stage and percentage in the shape local mode gives them ({@link OdmStages}):
+ * {@code download} while the download step runs, ODM's own stage and percentage while {@code
+ * process} runs (from the progress Argo reports for the step's pod node: ODM's percentage, "N/100",
+ * which the template's program writes into {@code $ARGO_PROGRESS_FILE}), {@code upload} after.
  */
 public record WorkflowPhase(JobState state, String message, @Nullable String stage, @Nullable Integer progress) {
   private static final Pattern PROGRESS = Pattern.compile("(\\d+)/(\\d+)");
   /** The attempt suffix Argo gives a retried step's pod nodes: {@code process(1)}. */
-  private static final Pattern ATTEMPT = Pattern.compile("\\(\\d+\\)$");
+  private static final Pattern ATTEMPT = Pattern.compile("\\((\\d+)\\)$");
   private static final java.util.List<String> STEPS = java.util.List.of("download", "process", "upload");
 
   /** Empty when the Workflow has no phase yet (just created) or one this version does not know. */
@@ -28,12 +30,14 @@ public record WorkflowPhase(JobState state, String message, @Nullable String sta
     }
     String phase = String.valueOf(status.get("phase"));
     String message = status.get("message") == null ? null : String.valueOf(status.get("message"));
-    Integer progress = percent(status.get("progress"));
-    String stage = runningStep((Map<String, Object>) status);
+    String step = runningStep((Map<String, Object>) status);
+    OdmStages.Position position = position(step, (Map<String, Object>) status);
+    String stage = position == null ? null : position.stage();
+    Integer progress = position == null ? null : position.percent();
     return switch (phase) {
-      case "Pending" -> Optional.of(new WorkflowPhase(JobState.SUBMITTED, "workflow pending", stage, progress));
+      case "Pending" -> Optional.of(new WorkflowPhase(JobState.SUBMITTED, "workflow pending", null, null));
       case "Running" -> Optional.of(
-          new WorkflowPhase(JobState.RUNNING, stage == null ? "running" : "running: " + stage, stage, progress));
+          new WorkflowPhase(JobState.RUNNING, step == null ? "running" : "running: " + step, stage, progress));
       case "Succeeded" -> Optional.of(new WorkflowPhase(JobState.SUCCEEDED, "processing finished", null, 100));
       case "Failed", "Error" -> {
         boolean stopped = message != null && (message.contains("Stopped with strategy") || message.contains("terminated"));
@@ -41,11 +45,51 @@ public record WorkflowPhase(JobState state, String message, @Nullable String sta
             new WorkflowPhase(
                 stopped ? JobState.CANCELED : JobState.FAILED,
                 stopped ? message : failureMessage(phase, message, (Map<String, Object>) status),
-                stage,
-                progress));
+                null,
+                null));
       }
       default -> Optional.empty();
     };
+  }
+
+  /**
+   * The stage and job percentage of the running step: download and upload are one stage each
+   * (local mode's percentages); during {@code process}, ODM's percentage as Argo reports it for the
+   * step's newest pod node ({@code process(N)}; argo-workflows pkg/apis/workflow/v1alpha1
+   * progress.go: "N/M", the executor's report of the progress file), mapped through ODM's stage
+   * table; no report yet reads as ODM at 0 %, its first stage.
+   */
+  private static OdmStages.Position position(String step, Map<String, Object> status) {
+    if (step == null) {
+      return null;
+    }
+    return switch (step) {
+      case "download" -> new OdmStages.Position(OdmStages.DOWNLOAD, OdmStages.DOWNLOAD_PERCENT);
+      case "upload" -> new OdmStages.Position(OdmStages.UPLOAD, OdmStages.UPLOAD_PERCENT);
+      default -> OdmStages.ofOdmPercent(odmPercent(status)).orElse(null);
+    };
+  }
+
+  /** ODM's percentage from the newest {@code process} pod node's progress, 0 when none. */
+  private static int odmPercent(Map<String, Object> status) {
+    Object nodes = status.get("nodes");
+    if (!(nodes instanceof Map<?, ?> byId)) {
+      return 0;
+    }
+    int newest = -1;
+    Integer percent = null;
+    for (Object node : byId.values()) {
+      if (node instanceof Map<?, ?> n && "Pod".equals(n.get("type")) && n.get("displayName") != null) {
+        String name = n.get("displayName").toString();
+        Matcher attempt = ATTEMPT.matcher(name);
+        int number = attempt.find() ? Integer.parseInt(attempt.group(1)) : 0;
+        if (name.replaceFirst("\\(\\d+\\)$", "").equals("process") && number > newest) {
+          newest = number;
+          percent = percent(n.get("progress"));
+        }
+      }
+    }
+    return percent == null ? 0 : percent;
   }
 
   /**

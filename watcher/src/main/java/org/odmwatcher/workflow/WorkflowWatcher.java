@@ -20,7 +20,11 @@ import org.slf4j.LoggerFactory;
  * Watches the Workflows the watcher submitted (label {@code app.kubernetes.io/managed-by}) with an
  * informer and keeps each folder's {@code status.json} in step with its Workflow's phase. Status
  * writes run off the informer thread, coalesced per Workflow (only the newest version is written);
- * a failed write is tried again, and the informer's periodic resync repairs anything missed.
+ * a failed write is tried again, and the informer's periodic resync repairs anything missed. A
+ * write that only moves the ODM stage or percentage of a running job waits until {@link
+ * ArgoConfig#progressInterval()} has passed since that job's last write (then the newest version
+ * is written), so however often Argo reports progress each job's {@code status.json} is written at
+ * a bounded rate; any other change is written at once.
  */
 public final class WorkflowWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkflowWatcher.class);
@@ -28,20 +32,29 @@ public final class WorkflowWatcher implements AutoCloseable {
   private final KubernetesClient kubernetes;
   private final ArgoConfig argo;
   private final PhaseRecorder recorder;
+  private final ProcessPodLog console;
   private final ExecutorService writers = Executors.newFixedThreadPool(4, r -> daemon(r, "status-writer"));
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "status-retry"));
   private final Map<String, GenericKubernetesResource> pending = new ConcurrentHashMap<>();
+  /** Per Workflow: what was last written and when (System.nanoTime), for the progress pacing. */
+  private final Map<String, Written> written = new ConcurrentHashMap<>();
+
+  private record Written(JobStateAndMessage what, long at) {}
+
+  private record JobStateAndMessage(org.odmwatcher.status.JobState state, String message) {}
   private volatile SharedIndexInformer<GenericKubernetesResource> informer;
   private volatile boolean running;
 
   public WorkflowWatcher(
       KubernetesClient kubernetes,
       ArgoConfig argo,
-      PhaseRecorder recorder) {
+      PhaseRecorder recorder,
+      ProcessPodLog console) {
     this.kubernetes = kubernetes;
     this.argo = argo;
     this.recorder = recorder;
+    this.console = console;
   }
 
   /**
@@ -88,6 +101,7 @@ public final class WorkflowWatcher implements AutoCloseable {
           @Override
           public void onDelete(GenericKubernetesResource wf, boolean unknownFinalState) {
             pending.remove(wf.getMetadata().getName());
+            written.remove(wf.getMetadata().getName());
           }
         });
     informer = created;
@@ -126,8 +140,27 @@ public final class WorkflowWatcher implements AutoCloseable {
     if (wf == null) {
       return;
     }
+    Optional<WorkflowPhase> phase = WorkflowPhase.of(wf);
+    JobStateAndMessage what = phase.map(p -> new JobStateAndMessage(p.state(), p.message())).orElse(null);
+    Written last = written.get(name);
+    long wait = last == null || what == null || !last.what().equals(what)
+        ? 0 : argo.progressInterval().toNanos() - (System.nanoTime() - last.at());
+    if (wait > 0) {
+      // Only the stage or percentage moved: write the newest version once the interval is over.
+      if (pending.putIfAbsent(name, wf) == null) {
+        retries.schedule(() -> writers.execute(() -> drain(name, attempt)), wait, TimeUnit.NANOSECONDS);
+      }
+      return;
+    }
     try {
       apply(wf);
+      if (what != null) {
+        if (what.state().isFinal()) {
+          written.remove(name);
+        } else {
+          written.put(name, new Written(what, System.nanoTime()));
+        }
+      }
     } catch (TransientFailureException | RuntimeException e) {
       if (attempt >= 5) {
         LOG.warn("giving up on status of {} after {} attempts (resync repairs it): {}", name, attempt, e.getMessage());
@@ -153,7 +186,24 @@ public final class WorkflowWatcher implements AutoCloseable {
     if (phase.isEmpty()) {
       return;
     }
-    recorder.record(bucket, folder, jobId, phase.get());
+    recorder.record(bucket, folder, jobId, phase.get(), logTail(wf, phase.get()));
+  }
+
+  /**
+   * While ODM runs, and when the job failed, the last lines of the {@code process} pod's log for
+   * {@code status.json}'s {@code logTail} (null when there is no such pod: nothing changes).
+   */
+  private java.util.List<String> logTail(GenericKubernetesResource wf, WorkflowPhase phase) {
+    boolean odmRuns = phase.state() == org.odmwatcher.status.JobState.RUNNING && "running: process".equals(phase.message());
+    if (!odmRuns && phase.state() != org.odmwatcher.status.JobState.FAILED) {
+      return null;
+    }
+    try {
+      return console.tail(wf, argo.logTailLines()).filter(l -> !l.isEmpty()).orElse(null);
+    } catch (TransientFailureException e) {
+      LOG.info("log of {}'s process pod not read ({}); status.json keeps its logTail", wf.getMetadata().getName(), e.getMessage());
+      return null; // the state and progress matter more than the log: write them anyway
+    }
   }
 
   @Override

@@ -140,7 +140,8 @@ class NodeOdmApiTest implements TestPropertyProvider {
     try (TestArgo argo = world.startArgo()) {
       argo.hold(folder, "process");
       await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/task/" + uuid + "/info").path("status").path("code").asInt() == 20);
-      await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/task/" + uuid + "/info").path("progress").asInt() == 66);
+      // status.json's progress: the process step runs, its pod held before ODM starts (ODM's first stage, 5 %).
+      await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/task/" + uuid + "/info").path("progress").asInt() == 5);
       JsonNode running = node.get("/task/" + uuid + "/info");
       assertThat(running.path("processingTime").asLong()).isNotNegative();
       argo.release(folder, "process");
@@ -323,7 +324,8 @@ class NodeOdmApiTest implements TestPropertyProvider {
     try (TestArgo argo = world.startArgo()) {
       argo.hold(folder, "process");
       node.postMultipart("/task/new/commit/" + uuid, Map.of(), Map.of(), List.of());
-      await().atMost(Duration.ofSeconds(30)).until(() -> "process".equals(world.status(folder).orElseThrow().path("stage").asText()));
+      // The process step runs, its pod held before ODM starts: ODM's first stage.
+      await().atMost(Duration.ofSeconds(30)).until(() -> "dataset".equals(world.status(folder).orElseThrow().path("stage").asText()));
       String workflow = world.workflowsFor(world.status(folder).orElseThrow().path("jobId").asText()).get(0).getMetadata().getName();
       assertThat(world.volumeClaims()).contains(workflow + "-workspace");
 
@@ -336,6 +338,44 @@ class NodeOdmApiTest implements TestPropertyProvider {
           .until(() -> world.status(folder).orElseThrow().path("state").asText().equals("canceled"));
       assertThat(node.get("/task/" + uuid + "/info").path("status").path("code").asInt()).isEqualTo(50);
     }
+  }
+
+  /**
+   * WebODM's console: while ODM runs, the task output is the process pod's log read through the
+   * Kubernetes API (the fabric8 mock serves the log the test Argo's pod wrote, as the kubelet does);
+   * once the job ended, the uploaded results/odm.log. status.json's logTail shows the same lines.
+   */
+  @Test
+  void taskOutputIsOdmsConsoleFromThePodLogWhileItRunsAndFromTheUploadedLogAfter() throws Exception {
+    NodeOdmClient node = node();
+    String uuid = node.postMultipart("/task/new/init", Map.of(), Map.of(), List.of()).path("uuid").asText();
+    node.postMultipart("/task/new/upload/" + uuid, Map.of(), Map.of(),
+        List.of(new NodeOdmClient.Part("images", "1.jpg", jpeg(10)), new NodeOdmClient.Part("images", "2.jpg", jpeg(10))));
+    String folder = "api-tasks/" + uuid + "/";
+    try (TestArgo argo = world.startArgo()) {
+      argo.pauseOdm(folder); // the stand-in ODM stays in its opensfm stage
+      node.postMultipart("/task/new/commit/" + uuid, Map.of(), Map.of(), List.of());
+      await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/task/" + uuid + "/output").toString().contains("Running opensfm stage"));
+      JsonNode running = node.get("/task/" + uuid + "/output");
+      // The pod's log: the process program's own lines ("running: [...]") and ODM's.
+      assertThat(running.toString()).contains("running: [", "Initializing ODM (stand-in)", "2 images found")
+          .doesNotContain("ODM app finished");
+      assertThat(node.get("/task/" + uuid + "/info").path("status").path("code").asInt()).isEqualTo(20);
+      // NodeODM's ?line=: from that line on; negative, the last lines.
+      JsonNode fromTwo = node.get("/task/" + uuid + "/output?line=2");
+      assertThat(fromTwo.size()).isEqualTo(running.size() - 2);
+      assertThat(fromTwo.get(0).asText()).isEqualTo(running.get(2).asText());
+      assertThat(node.get("/task/" + uuid + "/output?line=-1").get(0).asText()).contains("Running opensfm stage");
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          world.status(folder).orElseThrow().path("logTail").toString().contains("Running opensfm stage"));
+
+      argo.resumeOdm(folder);
+      await().atMost(Duration.ofSeconds(60)).until(() -> node.get("/task/" + uuid + "/info").path("status").path("code").asInt() == 40);
+    }
+    JsonNode after = node.get("/task/" + uuid + "/output");
+    assertThat(after.get(0).asText()).startsWith("[INFO]    Initializing ODM (stand-in)"); // odm.log: ODM's lines only
+    assertThat(after.get(after.size() - 1).asText()).isEqualTo("[INFO]    ODM app finished - stand-in");
+    assertThat(world.status(folder).orElseThrow().path("logTail").toString()).contains("Running opensfm stage");
   }
 
   @Test

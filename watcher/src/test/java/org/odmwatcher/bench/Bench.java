@@ -109,6 +109,7 @@ public final class Bench {
     }
     if (only.contains("latency")) {
       eventAndPhaseLatency();
+      progressLatency();
     }
     if (only.contains("startup")) {
       startup();
@@ -285,6 +286,58 @@ public final class Bench {
         row("phase change -> status.json",
             String.format("p50 %.0f ms, p99 %.0f ms", quantile(phase, 0.5), quantile(phase, 0.99)), "goal < 5 s (ScaleODM polls every 30 s)", "");
       }
+    }
+  }
+
+  /**
+   * ODM's progress datagram -> status.json: one job runs in the test Argo with the stand-in ODM held
+   * in its opensfm stage; the bench, as ODM, sends {@code PGUP/<pid>/<job id>/<percent>} to
+   * 127.0.0.1:6367 (opendm/progress.py) and times how long until status.json shows the percentage
+   * it maps to. The path: the template's process program (UDP -> progress file), the executor's
+   * read and patch ticks (test Argo: 50 ms and 200 ms; Argo's own patch tick is 1 min by default,
+   * ARGO_PROGRESS_PATCH_TICK_DURATION), the controller's round (100 ms), the watcher's informer and
+   * status write. Samples are spaced wider than the watcher's progress interval (1 s here), so the
+   * pacing does not delay them; when ODM reports faster, it adds up to one interval.
+   */
+  private void progressLatency() throws Exception {
+    RealServers.get().resetKubernetes();
+    try (PipelineFixture world = new PipelineFixture("bench-progress", nextNamespace())) {
+      String folder = "progress/";
+      world.uploadImages(folder, 2);
+      world.putManifest(folder, "{}");
+      Map<String, Object> properties = watcherProperties(world, 2);
+      properties.put("watcher.argo.progress-interval", "1s");
+      int samples = "smoke".equals(size.name()) ? 5 : 30;
+      List<Double> latency = new ArrayList<>();
+      try (ApplicationContext app = ApplicationContext.run(properties);
+          TestArgo argo = world.startArgo();
+          java.net.DatagramSocket odm = new java.net.DatagramSocket()) {
+        awaitPolling(app);
+        argo.pauseOdm(folder);
+        world.notifyCreated(folder + "odm.json");
+        awaitTrue(() -> world.status(folder).map(st -> "opensfm".equals(st.path("stage").asText())).orElse(false));
+        String jobId = world.status(folder).orElseThrow().path("jobId").asText();
+        int previous = world.status(folder).orElseThrow().path("progress").asInt();
+        for (int i = 0, odmPercent = 6; latency.size() < samples && odmPercent < 99; i++, odmPercent += 3) {
+          int expected = org.odmwatcher.workflow.OdmStages.ofOdmPercent(odmPercent).orElseThrow().percent();
+          if (expected <= previous) {
+            continue;
+          }
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1500)); // past the progress interval
+          byte[] datagram = ("PGUP/4242/" + jobId + "/" + odmPercent + ".0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          long t0 = System.nanoTime();
+          odm.send(new java.net.DatagramPacket(datagram, datagram.length, java.net.InetAddress.getLoopbackAddress(), 6367));
+          awaitTrue(() -> world.status(folder).map(st -> st.path("progress").asInt() >= expected).orElse(false));
+          latency.add((System.nanoTime() - t0) / 1e6);
+          previous = expected;
+        }
+        argo.resumeOdm(folder);
+      }
+      figures.put("progress.p50ms", round(quantile(latency, 0.5)));
+      figures.put("progress.p99ms", round(quantile(latency, 0.99)));
+      row("ODM progress datagram -> status.json",
+          String.format("p50 %.0f ms, p99 %.0f ms (%d samples)", quantile(latency, 0.5), quantile(latency, 0.99), latency.size()),
+          "test Argo ticks; a cluster adds Argo's patch tick (1 min default)", "");
     }
   }
 

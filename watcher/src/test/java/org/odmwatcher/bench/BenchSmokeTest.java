@@ -31,6 +31,8 @@ class BenchSmokeTest {
             "event.p99ms",
             "phase.p50ms",
             "phase.p99ms",
+            "progress.p50ms",
+            "progress.p99ms",
             "startup.toFirstPollMs",
             "startup.idleRssMb",
             "startup.cds.toFirstPollMs",

@@ -120,17 +120,19 @@ class DashboardBrowserTest implements TestPropertyProvider {
         argo.hold(folder, step);
       }
       awaitRow(folder, "running");
-      // Each step held in turn: the list shows the stage and the progress status.json has (Argo's
-      // done/total pod nodes), and the progress rises from step to step.
+      // Each step held in turn: the list shows the stage and the progress status.json has (local
+      // mode's shape: download 1 %, ODM's stages, upload 95 %), and the progress rises.
       argo.release(folder, "workspace");
       int previous = -1;
       for (String step : STEPS) {
-        JsonNode status = awaitStage(folder, step);
+        // While the process pod is held before ODM starts, the stage is ODM's first, dataset.
+        String stage = step.equals("process") ? "dataset" : step;
+        JsonNode status = awaitStage(folder, stage);
         int progress = status.path("progress").asInt();
         assertThat(progress).isGreaterThan(previous).isLessThan(100);
         await().atMost(PATIENCE).ignoreExceptions().until(() -> progressOf(folder), String.valueOf(progress)::equals);
         await().atMost(PATIENCE).ignoreExceptions()
-            .untilAsserted(() -> assertThat(rowOf(folder).getText()).contains(step).contains(progress + "%"));
+            .untilAsserted(() -> assertThat(rowOf(folder).getText()).contains(stage).contains(progress + "%"));
         if (step.equals("process")) {
           browser.screenshot("dashboard-list-running");
         }

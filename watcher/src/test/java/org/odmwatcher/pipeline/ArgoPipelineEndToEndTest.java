@@ -49,12 +49,13 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
       String jobId = world.awaitState(folder, "running").path("jobId").asText();
       String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
 
-      // Argo names the attempts download(0), process(0)…; the stage is still the step's name.
-      assertThat(awaitStage(folder, "download").path("progress").asInt()).isEqualTo(50); // 1/2 pods done
+      // Argo names the attempts download(0), process(0)…; the stages and percentages are local
+      // mode's: download, then ODM's stages (the process pod not started yet: ODM at 0 %), upload.
+      assertThat(awaitStage(folder, "download").path("progress").asInt()).isEqualTo(1);
       argo.release(folder, "download");
-      assertThat(awaitStage(folder, "process").path("progress").asInt()).isEqualTo(66); // 2/3
+      assertThat(awaitStage(folder, "dataset").path("progress").asInt()).isEqualTo(5);
       argo.release(folder, "process");
-      assertThat(awaitStage(folder, "upload").path("progress").asInt()).isEqualTo(75); // 3/4
+      assertThat(awaitStage(folder, "upload").path("progress").asInt()).isEqualTo(95);
       Map<String, Object> running = argo.awaitStatus(name, s -> "Running".equals(s.get("phase")));
       assertThat(running.get("finishedAt")).isNull();
       assertThat(node(running, "upload").get("type")).isEqualTo("Retry");
@@ -69,7 +70,8 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
               "results/odm.log")
           .doesNotContain("opensfm", "odm_texturing", "odm_georeferencing");
       Map<String, Object> status = argo.awaitPhase(name, "Succeeded");
-      assertThat(status.get("progress")).isEqualTo("6/6"); // 4 steps + record-status + release-workspace
+      // 5 one-step pods (workspace, download, upload, record-status, release-workspace) + ODM's 100/100
+      assertThat(status.get("progress")).isEqualTo("105/105");
       assertThat(status.get("finishedAt")).isNotNull();
       // The exit handler's release-workspace deleted the volume.
       assertThat(world.volumeClaims()).doesNotContain(name + "-workspace");
@@ -89,7 +91,7 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
     try (TestArgo argo = world.startArgo()) {
       argo.hold(folder, "process");
       world.notifyCreated(folder + "odm.json");
-      awaitStage(folder, "process");
+      awaitStage(folder, "dataset"); // the process step runs (its pod held before ODM starts)
       String jobId = world.status(folder).orElseThrow().path("jobId").asText();
       String name = world.workflowsFor(jobId).get(0).getMetadata().getName();
       assertThat(world.volumeClaims()).contains(name + "-workspace");
@@ -229,6 +231,59 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
       assertThat(node(done, "process(0)").get("progress")).isEqualTo("100/100");
       assertThat(done.get("progress")).isEqualTo("105/105");
     }
+  }
+
+  /**
+   * ODM's own progress through Argo: the template's program hears ODM's datagrams and stage lines,
+   * writes Argo's progress file, the test Argo reports it as the process node's progress, and the
+   * watcher turns it into status.json's ODM stage and percentage, never backwards.
+   */
+  @Test
+  void statusRisesThroughOdmsStagesAsOdmReportsItsProgressAndNeverGoesBackwards() throws Exception {
+    String folder = "odm-progress/";
+    world.uploadImages(folder, 2);
+    world.putManifest(folder, "{}");
+    List<Integer> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (TestArgo argo = world.startArgo();
+        java.net.DatagramSocket odm = new java.net.DatagramSocket()) {
+      argo.pauseOdm(folder);
+      world.notifyCreated(folder + "odm.json");
+      String jobId = world.awaitState(folder, "running").path("jobId").asText();
+      var watching = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+      watching.scheduleWithFixedDelay(() -> world.status(folder).ifPresent(s -> {
+        if (s.path("progress").isInt() && (seen.isEmpty() || seen.get(seen.size() - 1) != s.path("progress").asInt())) {
+          seen.add(s.path("progress").asInt());
+          stages.add(s.path("stage").asText());
+        }
+      }), 0, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
+      try {
+        // The stand-in ODM is held in its opensfm stage: its stage line alone puts the job there.
+        JsonNode opensfm = awaitStage(folder, "opensfm");
+        assertThat(opensfm.path("progress").asInt()).isBetween(10, 39);
+
+        // ODM's datagrams (opendm/progress.py): PGUP/<pid>/<project = the job id>/<percent>.
+        sendProgress(odm, jobId, 37.5); // openmvs runs from ODM's 25 % to 50 %
+        assertThat(awaitStage(folder, "openmvs").path("progress").asInt()).isBetween(40, 57);
+        sendProgress(odm, "another-project", 95.0); // not this job's ODM: ignored
+        sendProgress(odm, jobId, 20.0); // late and lower: never backwards
+        sendProgress(odm, jobId, 85.0); // odm_dem: 80..90
+        assertThat(awaitStage(folder, "odm_dem").path("progress").asInt()).isBetween(80, 84);
+
+        argo.resumeOdm(folder);
+        JsonNode done = world.awaitState(folder, "succeeded");
+        assertThat(done.path("progress").asInt()).isEqualTo(100);
+      } finally {
+        watching.shutdownNow();
+      }
+      assertThat(seen).isSorted();
+      assertThat(stages).containsSubsequence("opensfm", "openmvs", "odm_dem");
+    }
+  }
+
+  private static void sendProgress(java.net.DatagramSocket socket, String project, double percent) throws java.io.IOException {
+    byte[] datagram = ("PGUP/4242/" + project + "/" + percent).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    socket.send(new java.net.DatagramPacket(datagram, datagram.length, java.net.InetAddress.getLoopbackAddress(), 6367));
   }
 
   @SuppressWarnings("unchecked")

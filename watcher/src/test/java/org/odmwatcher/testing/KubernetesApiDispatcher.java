@@ -26,16 +26,28 @@ import org.odmwatcher.testing.contract.CallLog;
  *       reported through {@code errors.NewInvalid} ({@code staging/src/k8s.io/apimachinery/pkg/api/
  *       errors/errors.go}) as {@code <Kind>.<group> "<name>" is invalid: metadata.annotations: Too
  *       long: must have at most 262144 bytes}. Custom resources such as Workflows get the same
- *       ObjectMeta validation (apiextensions-apiserver {@code customResourceStrategy.Validate}).
+ *       ObjectMeta validation (apiextensions-apiserver {@code customResourceStrategy.Validate});
+ *   <li>{@code GET .../pods/<pod>/log} serves the log of a pod the test Argo runs (registered in
+ *       {@link #podLogs}: the container runtime's CRI log file) as the kubelet does, else answers
+ *       404 {@code pods "<pod>" not found} (see {@link PodLogs}).
  * </ul>
  */
 final class KubernetesApiDispatcher extends KubernetesCrudDispatcher {
   static final long TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * (1 << 10);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private final PodLogs podLogs;
+
+  KubernetesApiDispatcher(PodLogs podLogs) {
+    this.podLogs = podLogs;
+  }
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     record(request);
+    MockResponse log = podLogs.serve(request);
+    if (log != null) {
+      return log;
+    }
     String method = request.getMethod().toUpperCase(Locale.ROOT);
     if (method.equals("POST") || method.equals("PUT")) {
       MockResponse refused = validateAnnotations(request);

@@ -86,6 +86,8 @@ public final class PipelineFixture implements AutoCloseable {
     p.put("watcher.argo.master-url", servers.kubernetesUrl());
     p.put("watcher.argo.kubeconfig", Clients.kubeconfig(servers, Principal.WATCHER).toString());
     p.put("watcher.argo.namespace", namespace);
+    // Paced, as in production, but short: the tests watch ODM's stages go by.
+    p.put("watcher.argo.progress-interval", "300ms");
     p.put("watcher.manifest.recheck-interval", "1s");
     return p;
   }

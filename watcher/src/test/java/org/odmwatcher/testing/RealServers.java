@@ -39,7 +39,8 @@ public final class RealServers {
   private final SQSRestServer sqs;
   private final int sqsPort;
   private final S3Proxy s3;
-  private KubernetesCrudDispatcher kubernetesState = new KubernetesApiDispatcher();
+  private final PodLogs podLogs = new PodLogs();
+  private KubernetesCrudDispatcher kubernetesState = new KubernetesApiDispatcher(podLogs);
   private KubernetesMockServer kubernetes;
   private int kubernetesPort;
 
@@ -93,6 +94,11 @@ public final class RealServers {
     return "http://127.0.0.1:" + kubernetesPort;
   }
 
+  /** The logs the Kubernetes mock serves ({@code pods/log}) for the pods the test Argo runs. */
+  public PodLogs podLogs() {
+    return podLogs;
+  }
+
   /** Takes the Kubernetes API down (connections refused) until {@link #startKubernetes()}. */
   public synchronized void stopKubernetes() {
     kubernetes.destroy();
@@ -111,7 +117,7 @@ public final class RealServers {
    */
   public synchronized void resetKubernetes() {
     KubernetesMockServer old = kubernetes;
-    kubernetesState = new KubernetesApiDispatcher();
+    kubernetesState = new KubernetesApiDispatcher(podLogs);
     startKubernetes(0);
     Thread stopper = new Thread(() -> {
       try {

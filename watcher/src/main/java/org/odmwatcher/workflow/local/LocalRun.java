@@ -28,6 +28,7 @@ import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.JobSpec;
+import org.odmwatcher.workflow.OdmStages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,7 +140,7 @@ final class LocalRun implements Runnable {
                   "downloading images", clock.instant())
               .withImages(spec.images().size(), spec.manifest().expectedImages())
               .withWorkflow(new JobStatus.WorkflowRef("local", spec.jobId().workflowName()), config.engineName())
-              .withProgress(OdmProgress.DOWNLOAD, OdmProgress.DOWNLOAD_PERCENT);
+              .withProgress(OdmStages.DOWNLOAD, OdmStages.DOWNLOAD_PERCENT);
       if (statusWriter.begin(spec.bucket(), spec.folder(), starting).isEmpty()) {
         LOG.info("job {} is already finished; not running it again", jobId());
         return;
@@ -166,7 +167,7 @@ final class LocalRun implements Runnable {
       } else if (exit != 0) {
         finish(JobState.FAILED, OdmExitCode.describe(exit, config.engine()), null, List.copyOf(tail));
       } else {
-        progress(OdmProgress.UPLOAD, OdmProgress.UPLOAD_PERCENT, "uploading results", true);
+        progress(OdmStages.UPLOAD, OdmStages.UPLOAD_PERCENT, "uploading results", true);
         uploadResults(project);
         List<String> outputs = store.listAll(spec.bucket(), spec.resultsPrefix()).stream()
             .map(e -> e.key().substring(spec.folder().length())).toList();
@@ -263,14 +264,14 @@ final class LocalRun implements Runnable {
       if (cancelReason != null || shutdown) {
         stopProcess();
       }
-      progress("dataset", OdmProgress.STAGES.get("dataset"),
+      progress("dataset", OdmStages.STAGES.get("dataset"),
           "docker".equals(config.engine()) || "podman".equals(config.engine())
               ? "starting ODM (the first run downloads the ODM image, several GB)" : "starting ODM", true);
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String text;
         while ((text = in.readLine()) != null) {
           line(out, tail, text);
-          Optional<OdmProgress.Position> moved = parser.accept(text);
+          Optional<OdmStages.Position> moved = parser.accept(text);
           if (moved.isPresent()) {
             progress(moved.get().stage(), moved.get().percent(), "running ODM: " + moved.get().stage(), false);
           } else {

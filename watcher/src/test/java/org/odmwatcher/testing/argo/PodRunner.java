@@ -82,8 +82,11 @@ public final class PodRunner {
   private final Path standInOdm;
   private final Programs programs;
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+  private final org.odmwatcher.testing.PodLogs podLogs;
 
-  PodRunner(KubernetesClient workflowKubernetes, String namespace, Path workRoot, Programs programs) {
+  PodRunner(KubernetesClient workflowKubernetes, String namespace, Path workRoot, Programs programs,
+      org.odmwatcher.testing.PodLogs podLogs) {
+    this.podLogs = podLogs;
     this.workflowKubernetes = workflowKubernetes;
     this.namespace = namespace;
     this.workRoot = workRoot;
@@ -506,17 +509,24 @@ public final class PodRunner {
     builder.environment().put("ARGO_PROGRESS_FILE", progressFile.toString());
     pod.standIn().forEach(builder.environment()::put);
     Files.createDirectories(local(pod, "/data"));
+    // The container runtime keeps the container's output as a CRI log file, which the kubelet
+    // serves as the pod's log (pods/log through the API server: the Kubernetes mock, PodLogs).
+    // Also the plain text, as the other containers' output (podLog).
+    Path criLog = workRoot.resolve(pod.nodeId() + ".cri.log");
     Path podLog = workRoot.resolve(pod.nodeId() + ".log");
-    builder.redirectOutput(podLog.toFile());
+    Files.deleteIfExists(criLog);
+    podLogs.register(namespace, pod.podName(), container, criLog);
     Process process = builder.start();
+    Thread runtime = new Thread(() -> keepLog(process, criLog, podLog, pod.log()), "test-argo-container-log");
+    runtime.setDaemon(true);
+    runtime.start();
     try {
-      String reported = null;
-      while (!process.waitFor(PROGRESS_TICK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        reported = reportProgress(pod, progressFile, reported);
+      ProgressMonitor monitor = new ProgressMonitor(pod, progressFile);
+      while (!process.waitFor(PROGRESS_READ_TICK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        monitor.tick();
       }
-      reportProgress(pod, progressFile, reported);
       int code = process.exitValue(); // an interrupt above = the pod is terminated: SIGTERM below
-      pod.log().append(Files.readString(podLog, StandardCharsets.UTF_8));
+      runtime.join();
       return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(container, code);
     } finally {
       if (process.isAlive()) {
@@ -526,8 +536,41 @@ public final class PodRunner {
     }
   }
 
-  /** How often the executor looks at the progress file (Argo's ARGO_PROGRESS_FILE_TICK_DURATION, 3 s by default). */
-  static final java.time.Duration PROGRESS_TICK = java.time.Duration.ofMillis(100);
+  /**
+   * Copies the container's output, line by line as it comes, into its CRI log file, the pod's
+   * plain-text log and {@code text}.
+   */
+  private static void keepLog(Process process, Path criFile, Path plainFile, StringBuilder text) {
+    try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        var log = Files.newBufferedWriter(criFile, StandardCharsets.UTF_8);
+        var plain = Files.newBufferedWriter(plainFile, StandardCharsets.UTF_8,
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
+      for (String line = out.readLine(); line != null; line = out.readLine()) {
+        log.write(org.odmwatcher.testing.PodLogs.criLine(java.time.Instant.now(), line));
+        log.flush();
+        plain.write(line + "\n");
+        plain.flush();
+        synchronized (text) {
+          text.append(line).append('\n');
+        }
+      }
+    } catch (IOException e) {
+      // the pod was terminated: its output ends here
+    }
+  }
+
+  /**
+   * How often the progress file is read. Argo's executor reads it when inotify says it changed
+   * (workflow/executor/executor.go monitorProgress, file.WatchFile); a short poll here.
+   */
+  static final java.time.Duration PROGRESS_READ_TICK = java.time.Duration.ofMillis(50);
+
+  /**
+   * How often a changed progress is reported: Argo's ARGO_PROGRESS_PATCH_TICK_DURATION (1 m by
+   * default, workflow/controller/controller.go; set on every pod by workflowpod.go), shortened for
+   * the tests.
+   */
+  static final java.time.Duration PROGRESS_PATCH_TICK = java.time.Duration.ofMillis(200);
 
   /** The progress file of a pod (what {@code ARGO_PROGRESS_FILE} names in it). */
   Path progressFile(String workflowName, String nodeId) {
@@ -535,25 +578,45 @@ public final class PodRunner {
   }
 
   /**
-   * Argo's executor (workflow/executor/executor.go monitorProgress): the progress file's last
-   * line, when it parses as {@code N/M} (pkg/apis/workflow/v1alpha1/progress.go ParseProgress:
-   * 0 <= N <= M, M > 0) and changed, is reported in the pod's WorkflowTaskResult
-   * ({@code reportResult}, a merge patch of {@code progress}).
+   * Argo's executor (workflow/executor/executor.go monitorProgress): on a change of the progress
+   * file its last non-empty line, when it differs from the last one seen and parses as {@code N/M}
+   * (pkg/apis/workflow/v1alpha1/progress.go ParseProgress: 0 <= N <= M, M > 0), becomes the
+   * pending progress; every patch tick a pending progress is reported in the pod's
+   * WorkflowTaskResult ({@code reportResult}, a merge patch of {@code progress}) and cleared once
+   * reported. The monitor stops with the main container (its context), so a progress written
+   * after the last tick is not reported, as with Argo.
    */
-  private String reportProgress(PodContext pod, Path progressFile, String reported) throws IOException {
-    if (!Files.exists(progressFile)) {
-      return reported;
+  private final class ProgressMonitor {
+    private final PodContext pod;
+    private final Path file;
+    private String lastLine = "";
+    private String pending = "";
+    private long nextPatch = System.nanoTime() + PROGRESS_PATCH_TICK.toNanos();
+
+    ProgressMonitor(PodContext pod, Path file) {
+      this.pod = pod;
+      this.file = file;
     }
-    List<String> lines = Files.readAllLines(progressFile).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-    if (lines.isEmpty()) {
-      return reported;
+
+    void tick() throws IOException {
+      if (Files.exists(file)) {
+        String[] lines = Files.readString(file, StandardCharsets.UTF_8).strip().split("\n");
+        String mostRecent = lines[lines.length - 1].strip();
+        if (!mostRecent.isEmpty() && !mostRecent.equals(lastLine)) {
+          lastLine = mostRecent;
+          if (TestArgo.validProgress(mostRecent)) {
+            pending = mostRecent;
+          }
+        }
+      }
+      if (System.nanoTime() >= nextPatch) {
+        nextPatch = System.nanoTime() + PROGRESS_PATCH_TICK.toNanos();
+        if (!pending.isEmpty()) {
+          upsertTaskResult(pod, Map.of("progress", pending));
+          pending = "";
+        }
+      }
     }
-    String last = lines.get(lines.size() - 1);
-    if (last.equals(reported) || !TestArgo.validProgress(last)) {
-      return reported;
-    }
-    upsertTaskResult(pod, Map.of("progress", last));
-    return last;
   }
 
   private void upsertTaskResult(PodContext pod, Map<String, Object> fields) {
@@ -576,7 +639,7 @@ public final class PodRunner {
 
   /** What a pod knows: its node, its Workflow, the variables Argo substitutes, the stand-in ODM's knobs. */
   record PodContext(
-      String workflowName, String workflowUid, String nodeId, Map<String, String> variables,
+      String workflowName, String workflowUid, String nodeId, String podName, Map<String, String> variables,
       int odmExitCode, Map<String, String> standIn, StringBuilder log) {}
 
   static void deleteTree(Path root) {

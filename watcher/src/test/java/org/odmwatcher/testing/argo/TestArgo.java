@@ -61,6 +61,7 @@ public final class TestArgo implements AutoCloseable {
   private final WorkflowTemplateFile template = WorkflowTemplateFile.load();
   private final Path workRoot;
   private final PodRunner pods;
+  private final org.odmwatcher.testing.PodLogs podLogs;
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "test-argo-controller"));
   private final ExecutorService podThreads = Executors.newCachedThreadPool(r -> daemon(r, "test-argo-pod"));
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
@@ -95,7 +96,8 @@ public final class TestArgo implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    pods = new PodRunner(workflowPods, namespace, workRoot, programs);
+    podLogs = servers.podLogs();
+    pods = new PodRunner(workflowPods, namespace, workRoot, programs, podLogs);
     loop.scheduleWithFixedDelay(this::reconcileQuietly, 0, 100, TimeUnit.MILLISECONDS);
   }
 
@@ -242,6 +244,7 @@ public final class TestArgo implements AutoCloseable {
     }
     controller.close();
     workflowPods.close();
+    podLogs.forgetAll(namespace);
     PodRunner.deleteTree(workRoot);
   }
 
@@ -562,7 +565,7 @@ public final class TestArgo implements AutoCloseable {
       Integer odmExit = fault == null && exits != null && "process".equals(retry.templateName) ? exits.poll() : null;
       Map<String, String> standIn = "process".equals(retry.templateName) && Files.exists(odmPause(folder))
           ? Map.of("ODM_STANDIN_PAUSE_FILE", odmPause(folder).toString()) : Map.of();
-      var context = new PodRunner.PodContext(name, uid, pod.id, podVariables, odmExit == null ? 0 : odmExit, standIn, new StringBuilder());
+      var context = new PodRunner.PodContext(name, uid, pod.id, podName(pod), podVariables, odmExit == null ? 0 : odmExit, standIn, new StringBuilder());
       Map<String, Object> podTemplate = template.template(retry.templateName);
       String task = retry.task;
       running.put(pod.id, podThreads.submit(() -> {
@@ -621,6 +624,11 @@ public final class TestArgo implements AutoCloseable {
             outcome = new PodRunner.Outcome("Failed", "workflow shutdown with strategy:  " + shutdown);
           }
           mark(pod, outcome.phase(), outcome.message());
+          // The pod GC (workflow/controller/operator.go, podGC OnPodSuccess) deletes a succeeded
+          // pod, and its log with it; a failed one stays until the Workflow is deleted.
+          if ("Succeeded".equals(outcome.phase()) && template.podGcStrategy().filter("OnPodSuccess"::equals).isPresent()) {
+            podLogs.forget(namespace, podName(pod));
+          }
           it.remove();
           changed = true;
         }

@@ -56,6 +56,12 @@ public final class WorkflowTemplateFile {
     return (String) spec.get("entrypoint");
   }
 
+  /** {@code spec.podGC.strategy}, when set. */
+  @SuppressWarnings("unchecked")
+  public Optional<String> podGcStrategy() {
+    return Optional.ofNullable((Map<String, Object>) spec.get("podGC")).map(gc -> (String) gc.get("strategy"));
+  }
+
   public Optional<String> onExit() {
     return Optional.ofNullable((String) spec.get("onExit"));
   }

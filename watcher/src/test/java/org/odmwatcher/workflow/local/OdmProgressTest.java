@@ -9,13 +9,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.odmwatcher.workflow.OdmStages;
 
 /** The progress parser against recorded ODM console logs. */
 class OdmProgressTest {
 
-  private static List<OdmProgress.Position> replay(String resource) throws IOException {
+  private static List<OdmStages.Position> replay(String resource) throws IOException {
     OdmProgress progress = new OdmProgress();
-    List<OdmProgress.Position> moves = new ArrayList<>();
+    List<OdmStages.Position> moves = new ArrayList<>();
     try (BufferedReader in = new BufferedReader(new InputStreamReader(
         OdmProgressTest.class.getResourceAsStream(resource), StandardCharsets.UTF_8))) {
       String line;
@@ -28,22 +29,22 @@ class OdmProgressTest {
 
   @Test
   void aCompleteRunMovesThroughEveryStageInOrderWithRisingPercentages() throws IOException {
-    List<OdmProgress.Position> moves = replay("/odm/test-engine-console.log");
+    List<OdmStages.Position> moves = replay("/odm/test-engine-console.log");
 
-    assertThat(moves).extracting(OdmProgress.Position::stage).containsExactly(
+    assertThat(moves).extracting(OdmStages.Position::stage).containsExactly(
         "dataset", "split", "merge", "opensfm", "openmvs", "odm_filterpoints", "odm_meshing", "mvs_texturing",
         "odm_georeferencing", "odm_dem", "odm_orthophoto", "odm_report", "odm_postprocess", "odm_postprocess");
-    assertThat(moves).extracting(OdmProgress.Position::percent).isSorted().doesNotHaveDuplicates();
-    assertThat(moves.get(moves.size() - 1).percent()).isEqualTo(OdmProgress.FINISHED_PERCENT);
-    assertThat(OdmProgress.FINISHED_PERCENT).isLessThan(OdmProgress.UPLOAD_PERCENT);
+    assertThat(moves).extracting(OdmStages.Position::percent).isSorted().doesNotHaveDuplicates();
+    assertThat(moves.get(moves.size() - 1).percent()).isEqualTo(OdmStages.FINISHED_PERCENT);
+    assertThat(OdmStages.FINISHED_PERCENT).isLessThan(OdmStages.UPLOAD_PERCENT);
   }
 
   @Test
   void aRunThatFailsInOpensfmStopsThereWithoutClaimingMore() throws IOException {
-    List<OdmProgress.Position> moves = replay("/odm/console-failed-in-opensfm.log");
+    List<OdmStages.Position> moves = replay("/odm/console-failed-in-opensfm.log");
 
-    assertThat(moves).extracting(OdmProgress.Position::stage).containsExactly("dataset", "split", "merge", "opensfm");
-    assertThat(moves.get(moves.size() - 1).percent()).isEqualTo(OdmProgress.STAGES.get("opensfm"));
+    assertThat(moves).extracting(OdmStages.Position::stage).containsExactly("dataset", "split", "merge", "opensfm");
+    assertThat(moves.get(moves.size() - 1).percent()).isEqualTo(OdmStages.STAGES.get("opensfm"));
   }
 
   @Test
