@@ -36,11 +36,19 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
    * is on, so a test or the bench can tell how many requests a piece of work cost.
    */
   public static long s3Calls(String bucket, String prefix) {
+    return s3CallsByTarget(bucket, prefix).values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** {@link #s3Calls} per bucket/key (or bucket/prefix of a listing), to tell which calls they were. */
+  public static Map<String, Long> s3CallsByTarget(String bucket, String prefix) {
     String start = bucket + "/" + prefix;
-    return S3_CALLS.entrySet().stream()
-        .filter(e -> e.getKey().startsWith(start))
-        .mapToLong(e -> e.getValue().sum())
-        .sum();
+    Map<String, Long> calls = new java.util.TreeMap<>();
+    S3_CALLS.forEach((target, count) -> {
+      if (target.startsWith(start)) {
+        calls.put(target, count.sum());
+      }
+    });
+    return calls;
   }
 
   @Override
