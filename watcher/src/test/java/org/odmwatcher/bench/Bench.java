@@ -98,7 +98,7 @@ public final class Bench {
   Map<String, Object> run() throws Exception {
     Instant started = Instant.now();
     // -Dbench.only=overhead,startup runs just those parts (e.g. under a profiler)
-    List<String> only = List.of(System.getProperty("bench.only", "parse,overhead,latency,startup,scaling,dashboard").split(","));
+    List<String> only = List.of(System.getProperty("bench.only", "parse,overhead,latency,startup,scaling,dashboard,api").split(","));
     if (only.contains("parse")) {
       parseThroughput();
     }
@@ -119,6 +119,9 @@ public final class Bench {
     if (only.contains("dashboard")) {
       boolean smoke = "smoke".equals(size.name());
       figures.putAll(DashboardBench.measure(smoke ? 100 : 10_000, smoke ? 20 : 500, smoke ? 1 : 5, this::row));
+    }
+    if (only.contains("api")) {
+      figures.putAll(ApiBench.measure("smoke".equals(size.name()), this::row));
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("date", started.toString());
