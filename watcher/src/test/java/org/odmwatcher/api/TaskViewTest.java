@@ -158,6 +158,26 @@ class TaskViewTest {
   }
 
   @Test
+  void anUnreachableStoreOnAMissIsATransientFailureNotAnEmptyAnswer() throws Exception {
+    try (S3Client down = S3Client.builder()
+        .endpointOverride(java.net.URI.create("http://127.0.0.1:1"))
+        .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+        .forcePathStyle(true)
+        .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+        .httpClient(software.amazon.awssdk.http.apache.ApacheHttpClient.create())
+        .build()) {
+      BucketStore unreachable = new BucketStore(down);
+      TaskView view = new TaskView(unreachable, world.bucket, PREFIX, "status.json",
+          new ResultsArchive(unreachable, "results/"), new StatusCodec(), json, Duration.ofMinutes(5));
+      String uuid = UUID.randomUUID().toString();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> view.snapshot(uuid))
+          .isInstanceOf(org.odmwatcher.retry.TransientFailureException.class);
+      org.assertj.core.api.Assertions.assertThatThrownBy(view::list)
+          .isInstanceOf(org.odmwatcher.retry.TransientFailureException.class);
+    }
+  }
+
+  @Test
   void aTaskThatDoesNotExistIsAnsweredFromMemoryTooUntilItAppears() throws Exception {
     TaskView view = view(Duration.ofMinutes(5));
     String uuid = UUID.randomUUID().toString();
