@@ -98,7 +98,8 @@ public final class Bench {
   Map<String, Object> run() throws Exception {
     Instant started = Instant.now();
     // -Dbench.only=overhead,startup runs just those parts (e.g. under a profiler)
-    List<String> only = List.of(System.getProperty("bench.only", "parse,overhead,latency,startup,scaling,dashboard,api").split(","));
+    String parts = System.getProperty("bench.only", "");
+    List<String> only = List.of((parts.isBlank() ? "parse,overhead,latency,startup,scaling,dashboard,api" : parts).split(","));
     if (only.contains("parse")) {
       parseThroughput();
     }
