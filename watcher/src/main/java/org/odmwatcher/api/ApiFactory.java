@@ -15,6 +15,7 @@ import org.odmwatcher.manifest.OptionCatalogue;
 import org.odmwatcher.pipeline.ManifestHandler;
 import org.odmwatcher.retry.BackoffCalculator;
 import org.odmwatcher.retry.RetryPolicy;
+import org.odmwatcher.status.StatusCodec;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.ProcessPodLog;
@@ -35,6 +36,10 @@ public class ApiFactory {
       ObjectMapper json,
       Clock clock,
       @Nullable ProcessPodLog console) {
+    ResultsArchive archive = new ResultsArchive(store, manifest.resultsFolder());
+    TaskView view = new TaskView(store, api.bucket(), api.prefix(), manifest.statusName(), archive, new StatusCodec(),
+        json, api.viewExpiry());
+    statusWriter.addListener(view);
     return new ApiTasks(
         api.bucket(),
         api.prefix(),
@@ -46,7 +51,8 @@ public class ApiFactory {
         statusWriter,
         pipeline,
         new TaskOptions(json, new ManifestValidator(catalogue)),
-        new ResultsArchive(store, manifest.resultsFolder()),
+        archive,
+        view,
         new WebhookTargets(api.webhookAllowedNetworks()),
         api.maxConcurrentUploads(),
         json,

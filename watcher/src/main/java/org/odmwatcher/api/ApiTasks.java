@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * NodeODM's task lifecycle on top of the bucket. A task is the folder {@code <prefix><uuid>/}:
  * {@code task.json} (what init was told), the uploaded images, then {@code odm.json} written by
  * commit — from there the ordinary pipeline ({@link ManifestHandler}) submits the job and keeps
- * {@code status.json}, which is what {@code info} translates back into NodeODM's terms. Nothing is
- * kept in memory: any replica answers for any task.
+ * {@code status.json}, which is what {@code info} translates back into NodeODM's terms. The bucket
+ * is the truth, so any replica answers for any task; {@code info} and {@code list} read it through
+ * the {@link TaskView}, which may be behind it by {@code watcher.api.view-expiry} at most.
  */
 public final class ApiTasks {
   /** NodeODM's own check for {@code set-uuid}; path uuids must match it too (no other folders). */
@@ -83,6 +84,7 @@ public final class ApiTasks {
   private final @Nullable ManifestHandler pipeline;
   private final TaskOptions taskOptions;
   private final ResultsArchive archive;
+  private final TaskView view;
   private final WebhookTargets webhooks;
   private final ObjectMapper json;
   private final Clock clock;
@@ -101,6 +103,7 @@ public final class ApiTasks {
       @Nullable ManifestHandler pipeline,
       TaskOptions taskOptions,
       ResultsArchive archive,
+      TaskView view,
       WebhookTargets webhooks,
       int maxConcurrentUploads,
       ObjectMapper json,
@@ -118,6 +121,7 @@ public final class ApiTasks {
     this.pipeline = pipeline;
     this.taskOptions = taskOptions;
     this.archive = archive;
+    this.view = view;
     this.webhooks = webhooks;
     this.json = json;
     this.clock = clock;
@@ -202,6 +206,8 @@ public final class ApiTasks {
         store.putStream(bucket, key, in, file.contentType());
       } catch (IOException e) {
         throw new ApiException("Upload of " + file.filename() + " broke off: " + e.getMessage());
+      } finally {
+        view.forget(uuid); // the image count changed (or may have: a multipart upload broke off)
       }
       stored++;
     }
@@ -229,18 +235,20 @@ public final class ApiTasks {
 
   /** {@code GET /task/list}: every task folder, uploading or not. */
   public List<String> list() throws TransientFailureException {
-    return store.listFolder(bucket, prefix).subFolders().stream()
-        .map(f -> f.substring(prefix.length(), f.length() - 1))
-        .filter(u -> UUID_SHAPE.matcher(u).matches())
-        .toList();
+    return view.list();
   }
 
-  /** {@code GET /task/:uuid/info}. */
+  /** {@code GET /task/:uuid/info}, from the view (a hit costs no S3 request). */
   public TaskInfo info(String uuid, @Nullable String withOutput) throws ApiException, TransientFailureException {
-    TaskRecord task = existingTask(uuid);
-    Optional<JobStatus> status = statusWriter.read(bucket, folder(uuid));
-    TaskInfo info = describe(task, status);
-    return withOutput == null ? info : info.withOutput(output(task, status, withOutput));
+    if (!UUID_SHAPE.matcher(uuid).matches()) {
+      throw new ApiException(uuid + " not found");
+    }
+    TaskView.Snapshot task = view.snapshot(uuid);
+    if (task.task() == null) {
+      throw new ApiException(uuid + " not found");
+    }
+    TaskInfo info = describe(task);
+    return withOutput == null ? info : info.withOutput(output(task.task(), task.status(), withOutput));
   }
 
   /** {@code GET /task/:uuid/output}. */
@@ -251,18 +259,20 @@ public final class ApiTasks {
 
   /** The task's info as the webhook sends it, or empty when the task is gone. */
   Optional<TaskInfo> infoIfExists(String uuid) throws TransientFailureException {
-    Optional<TaskRecord> task = readTask(uuid);
-    if (task.isEmpty()) {
+    if (!UUID_SHAPE.matcher(uuid).matches()) {
       return Optional.empty();
     }
-    return Optional.of(describe(task.get(), statusWriter.read(bucket, folder(uuid))));
+    TaskView.Snapshot task = view.current(uuid);
+    return task.task() == null ? Optional.empty() : Optional.of(describe(task));
   }
 
-  private TaskInfo describe(TaskRecord task, Optional<JobStatus> found) throws TransientFailureException {
-    String folder = folder(task.uuid());
+  /** NodeODM's terms for a snapshot; no I/O (the snapshot holds the count and all.zip's presence). */
+  private TaskInfo describe(TaskView.Snapshot snapshot) {
+    TaskRecord task = snapshot.task();
+    Optional<JobStatus> found = snapshot.status();
     if (found.isEmpty()) {
       return new TaskInfo(task.uuid(), task.name(), task.dateCreated(), -1,
-          new TaskInfo.Status(TaskInfo.QUEUED, null), task.options(), countImages(task.uuid()), 0, null);
+          new TaskInfo.Status(TaskInfo.QUEUED, null), task.options(), snapshot.images(), 0, null);
     }
     JobStatus status = found.get();
     long now = clock.millis();
@@ -277,7 +287,7 @@ public final class ApiTasks {
         switch (status.state()) {
           case WAITING, SUBMITTED -> new TaskInfo.Status(TaskInfo.QUEUED, null);
           case RUNNING -> new TaskInfo.Status(TaskInfo.RUNNING, null);
-          case SUCCEEDED -> archive.exists(bucket, folder)
+          case SUCCEEDED -> snapshot.archived()
               ? new TaskInfo.Status(TaskInfo.COMPLETED, null)
               : new TaskInfo.Status(TaskInfo.RUNNING, null); // as NodeODM: done once all.zip is
           case FAILED -> new TaskInfo.Status(TaskInfo.FAILED, status.message());
@@ -288,7 +298,7 @@ public final class ApiTasks {
     if (status.state() == JobState.SUCCEEDED) {
       progress = code.code() == TaskInfo.COMPLETED ? 100 : 99;
     }
-    int images = status.images() != null ? status.images() : countImages(task.uuid());
+    int images = status.images() != null ? status.images() : snapshot.images();
     return new TaskInfo(task.uuid(), task.name(), task.dateCreated(), processing, code, task.options(),
         images, Math.max(0, Math.min(100, progress)), null);
   }
@@ -353,8 +363,9 @@ public final class ApiTasks {
 
   /** {@code POST /task/cancel}. */
   public void cancel(String uuid) throws ApiException, TransientFailureException {
-    TaskRecord task = existingTask(uuid);
-    TaskInfo info = describe(task, statusWriter.read(bucket, folder(uuid)));
+    TaskView.Snapshot current = currentTask(uuid);
+    TaskRecord task = current.task();
+    TaskInfo info = describe(current);
     if (info.status().code() == TaskInfo.CANCELED) {
       throw new ApiException("Task already cancelled");
     }
@@ -374,12 +385,14 @@ public final class ApiTasks {
 
   /** {@code POST /task/remove}: stops the task and deletes its folder. */
   public void remove(String uuid) throws ApiException, TransientFailureException {
-    TaskRecord task = existingTask(uuid);
-    TaskInfo info = describe(task, statusWriter.read(bucket, folder(uuid)));
+    TaskView.Snapshot current = currentTask(uuid);
+    TaskRecord task = current.task();
+    TaskInfo info = describe(current);
     if (!info.isFinal() && store.size(bucket, folder(uuid) + manifestName).isPresent()) {
       start(task, true);
     }
     int deleted = store.deleteAll(bucket, folder(uuid));
+    view.forget(uuid);
     LOG.info("removed API task {} ({} objects)", uuid, deleted);
   }
 
@@ -388,8 +401,9 @@ public final class ApiTasks {
    * given, if any), which makes it a new manifest version; earlier results are deleted first.
    */
   public void restart(String uuid, @Nullable String options) throws ApiException, TransientFailureException {
-    TaskRecord task = existingTask(uuid);
-    TaskInfo info = describe(task, statusWriter.read(bucket, folder(uuid)));
+    TaskView.Snapshot current = currentTask(uuid);
+    TaskRecord task = current.task();
+    TaskInfo info = describe(current);
     if (!info.isFinal()) {
       throw new ApiException("Task cannot be restarted");
     }
@@ -456,6 +470,7 @@ public final class ApiTasks {
       return false;
     }
     int deleted = store.deleteAll(bucket, folder(uuid));
+    view.forget(uuid);
     LOG.info("API task {} was not committed within {}; removed ({} objects)", uuid, maxAge, deleted);
     return true;
   }
@@ -497,6 +512,18 @@ public final class ApiTasks {
     return readTask(uuid).orElseThrow(() -> new ApiException(uuid + " not found"));
   }
 
+  /** The task as the bucket has it now (a command must not act on a stale view). */
+  private TaskView.Snapshot currentTask(String uuid) throws ApiException, TransientFailureException {
+    if (!UUID_SHAPE.matcher(uuid).matches()) {
+      throw new ApiException(uuid + " not found");
+    }
+    TaskView.Snapshot current = view.current(uuid);
+    if (current.task() == null) {
+      throw new ApiException(uuid + " not found");
+    }
+    return current;
+  }
+
   /** A task that exists and is not committed yet (as NodeODM: else "Invalid uuid (not found)"). */
   private TaskRecord uploadableTask(String uuid) throws ApiException, TransientFailureException {
     Optional<TaskRecord> task = readTask(uuid);
@@ -532,6 +559,7 @@ public final class ApiTasks {
     }
     String folder = folder(task.uuid());
     store.put(bucket, folder + manifestName, text.getBytes(StandardCharsets.UTF_8), JSON, null, false);
+    view.forget(task.uuid());
     if (pipeline == null) {
       return; // no executor in this process: the bucket notification reaches one that has it
     }
@@ -551,6 +579,7 @@ public final class ApiTasks {
       throw new IllegalStateException(e);
     }
     store.put(bucket, folder(task.uuid()) + TASK_FILE, bytes, JSON, null, false);
+    view.forget(task.uuid());
   }
 
   /** The file name alone (no path), never one of the task's own files. */

@@ -37,6 +37,9 @@ import java.util.List;
  * @param uploadExpiry how long a task that was never committed is kept (NodeODM's {@code
  *     cleanup-uploads-after}, 2880 minutes by default there)
  * @param maxConcurrentUploads uploads streamed at once; more are refused at once ("try again")
+ * @param viewExpiry how stale task info and the task list may be: they are answered from memory,
+ *     and what is older than this is checked against the bucket first (conditional GETs), so a
+ *     change another replica made is seen here within this time; {@code 0s} checks every call
  */
 @Context // bound at start-up: a missing token stops the watcher there, not at the first call
 @ConfigurationProperties(ApiConfig.PREFIX)
@@ -58,11 +61,15 @@ public record ApiConfig(
     @Bindable(defaultValue = "5s") @NotNull Duration webhookBackoff,
     @Nullable List<String> webhookAllowedNetworks,
     @Bindable(defaultValue = "48h") @NotNull Duration uploadExpiry,
-    @Bindable(defaultValue = "16") @Min(1) int maxConcurrentUploads) {
+    @Bindable(defaultValue = "16") @Min(1) int maxConcurrentUploads,
+    @Bindable(defaultValue = "3s") @NotNull Duration viewExpiry) {
 
   public static final String PREFIX = "watcher.api";
 
   public ApiConfig {
+    if (viewExpiry.isNegative()) {
+      throw new IllegalArgumentException("watcher.api.view-expiry must not be negative");
+    }
     webhookAllowedNetworks = webhookAllowedNetworks == null ? List.of() : List.copyOf(webhookAllowedNetworks);
     if ((token == null || token.isEmpty()) && !allowAnonymous) {
       throw new IllegalArgumentException(

@@ -81,6 +81,53 @@ public final class BucketStore {
     }
   }
 
+  /** The answer to a conditional read ({@link #getIfChanged}). */
+  public sealed interface Revalidated {
+    /** The object still has the ETag the caller holds (HTTP 304): no body was sent. */
+    record NotModified() implements Revalidated {}
+
+    /** The object changed (or the caller held no ETag): its new bytes. */
+    record Changed(Blob blob) implements Revalidated {}
+
+    /** The object does not exist (any more). */
+    record Gone() implements Revalidated {}
+  }
+
+  /**
+   * Reads an object only if its ETag is no longer {@code eTag} ({@code If-None-Match}; S3 answers
+   * 304 Not Modified without a body otherwise). With {@code eTag} null it is a plain read.
+   */
+  public Revalidated getIfChanged(String bucket, String key, long maxBytes, @Nullable String eTag)
+      throws TransientFailureException {
+    if (eTag == null || eTag.isEmpty()) {
+      return get(bucket, key, maxBytes).<Revalidated>map(Revalidated.Changed::new).orElseGet(Revalidated.Gone::new);
+    }
+    try (ResponseInputStream<GetObjectResponse> in =
+        s3.getObject(b -> b.bucket(bucket).key(key).ifNoneMatch("\"" + eTag + "\""))) {
+      GetObjectResponse meta = in.response();
+      long size = meta.contentLength() == null ? -1 : meta.contentLength();
+      byte[] bytes = readAtMost(in, maxBytes + 1);
+      boolean truncated = bytes.length > maxBytes;
+      if (truncated) {
+        in.abort();
+        bytes = java.util.Arrays.copyOf(bytes, (int) maxBytes);
+      }
+      return new Revalidated.Changed(new Blob(bytes, unquote(meta.eTag()), meta.versionId(), size, truncated));
+    } catch (NoSuchKeyException e) {
+      return new Revalidated.Gone();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 304) {
+        return new Revalidated.NotModified();
+      }
+      if (e.statusCode() == 404) {
+        return new Revalidated.Gone();
+      }
+      throw transientFailure("read", bucket, key, e);
+    } catch (SdkException | IOException e) {
+      throw transientFailure("read", bucket, key, e);
+    }
+  }
+
   /** Lists what is directly in a folder (delimiter {@code /}), all pages. */
   public FolderContents listFolder(String bucket, String folder) throws TransientFailureException {
     List<Entry> files = new ArrayList<>();

@@ -98,7 +98,8 @@ public final class Bench {
   Map<String, Object> run() throws Exception {
     Instant started = Instant.now();
     // -Dbench.only=overhead,startup runs just those parts (e.g. under a profiler)
-    List<String> only = List.of(System.getProperty("bench.only", "parse,overhead,latency,startup,scaling,dashboard").split(","));
+    String parts = System.getProperty("bench.only", "");
+    List<String> only = List.of((parts.isBlank() ? "parse,overhead,latency,startup,scaling,dashboard,api" : parts).split(","));
     if (only.contains("parse")) {
       parseThroughput();
     }
@@ -120,6 +121,9 @@ public final class Bench {
     if (only.contains("dashboard")) {
       boolean smoke = "smoke".equals(size.name());
       figures.putAll(DashboardBench.measure(smoke ? 100 : 10_000, smoke ? 20 : 500, smoke ? 1 : 5, this::row));
+    }
+    if (only.contains("api")) {
+      figures.putAll(ApiBench.measure("smoke".equals(size.name()), this::row));
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("date", started.toString());

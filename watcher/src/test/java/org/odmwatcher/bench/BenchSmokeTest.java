@@ -48,10 +48,20 @@ class BenchSmokeTest {
             "dashboard.100.jobsP99ms",
             "dashboard.100.firstListMs",
             "dashboard.100.static.firstListMs",
-            "dashboard.100.summaryBytes");
+            "dashboard.100.summaryBytes",
+            "api.taskInfo.requestsPerSecond",
+            "api.taskInfo.p99ms",
+            "api.taskInfo.ratio",
+            "api.taskInfo.s3Calls",
+            "api.taskList.requestsPerSecond",
+            "api.upload20mb.requestsPerSecond");
     assertThat(figures).containsKeys(expected.toArray(String[]::new));
     assertThat((Number) figures.get("parse.recordsPerSecond")).matches(n -> n.doubleValue() > 0, "positive");
     assertThat((Number) figures.get("startup.toFirstPollMs")).matches(n -> n.doubleValue() > 0, "the watcher JVM started");
+    assertThat(((Number) figures.get("api.taskInfo.s3Calls")).longValue())
+        .as("S3 calls of the task-info run: revalidations only, never one per request")
+        .isLessThanOrEqualTo(((Number) figures.get("api.taskInfo.s3CallsAllowedByRevalidation")).longValue());
+    assertThat((Number) figures.get("api.taskInfo.errors")).matches(n -> n.longValue() == 0, "no errors");
     assertThat(result).containsKeys("date", "cores", "java");
   }
 }

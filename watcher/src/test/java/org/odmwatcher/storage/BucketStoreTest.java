@@ -70,6 +70,25 @@ class BucketStoreTest {
   }
 
   @Test
+  void aConditionalReadSendsNothingWhileTheETagStillMatches() throws Exception {
+    s3.putObject(b -> b.bucket(BUCKET).key("cond"), RequestBody.fromString("one"));
+    BucketStore.Blob first = store.get(BUCKET, "cond", 100).orElseThrow();
+    assertThat(store.getIfChanged(BUCKET, "cond", 100, first.eTag())).isInstanceOf(BucketStore.Revalidated.NotModified.class);
+
+    s3.putObject(b -> b.bucket(BUCKET).key("cond"), RequestBody.fromString("two"));
+    BucketStore.Revalidated changed = store.getIfChanged(BUCKET, "cond", 100, first.eTag());
+    assertThat(changed).isInstanceOf(BucketStore.Revalidated.Changed.class);
+    BucketStore.Blob second = ((BucketStore.Revalidated.Changed) changed).blob();
+    assertThat(new String(second.bytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("two");
+    assertThat(second.eTag()).isNotEqualTo(first.eTag());
+    assertThat(store.getIfChanged(BUCKET, "cond", 100, null)).isInstanceOf(BucketStore.Revalidated.Changed.class);
+
+    s3.deleteObject(b -> b.bucket(BUCKET).key("cond"));
+    assertThat(store.getIfChanged(BUCKET, "cond", 100, second.eTag())).isInstanceOf(BucketStore.Revalidated.Gone.class);
+    assertThat(store.getIfChanged(BUCKET, "cond", 100, null)).isInstanceOf(BucketStore.Revalidated.Gone.class);
+  }
+
+  @Test
   void anUnreachableStoreIsATransientFailure() {
     try (S3Client down =
         S3Client.builder()
@@ -81,6 +100,7 @@ class BucketStoreTest {
             .build()) {
       BucketStore unreachable = new BucketStore(down);
       assertThatThrownBy(() -> unreachable.get(BUCKET, "k", 10)).isInstanceOf(TransientFailureException.class);
+      assertThatThrownBy(() -> unreachable.getIfChanged(BUCKET, "k", 10, "abc")).isInstanceOf(TransientFailureException.class);
       assertThatThrownBy(() -> unreachable.listFolder(BUCKET, "f/")).isInstanceOf(TransientFailureException.class);
       assertThatThrownBy(() -> unreachable.put(BUCKET, "k", new byte[0], "x", null, false))
           .isInstanceOf(TransientFailureException.class);

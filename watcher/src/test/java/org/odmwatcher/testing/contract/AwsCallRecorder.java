@@ -26,6 +26,30 @@ import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
  */
 public final class AwsCallRecorder implements ExecutionInterceptor {
   private static final Pattern CREDENTIAL = Pattern.compile("Credential=([^/,\\s]+)/");
+  /** S3 calls answered, by bucket and key (or listing prefix): every one, unlike the deduplicated log. */
+  private static final Map<String, java.util.concurrent.atomic.LongAdder> S3_CALLS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * S3 calls any client of this JVM sent (and a server answered) so far for keys, or listings of
+   * prefixes, that start with {@code prefix} in {@code bucket}. Counted whether or not the call log
+   * is on, so a test or the bench can tell how many requests a piece of work cost.
+   */
+  public static long s3Calls(String bucket, String prefix) {
+    return s3CallsByTarget(bucket, prefix).values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** {@link #s3Calls} per bucket/key (or bucket/prefix of a listing), to tell which calls they were. */
+  public static Map<String, Long> s3CallsByTarget(String bucket, String prefix) {
+    String start = bucket + "/" + prefix;
+    Map<String, Long> calls = new java.util.TreeMap<>();
+    S3_CALLS.forEach((target, count) -> {
+      if (target.startsWith(start)) {
+        calls.put(target, count.sum());
+      }
+    });
+    return calls;
+  }
 
   @Override
   public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
@@ -40,6 +64,11 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             .map(m -> m.group(1))
             .orElse("");
     SdkRequest request = context.request();
+    if ("S3".equals(service)) {
+      String target = field(request, "Bucket").orElse("") + "/"
+          + field(request, "Key").or(() -> field(request, "Prefix")).orElse("");
+      S3_CALLS.computeIfAbsent(target, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
     Map<String, Object> call = new LinkedHashMap<>();
     call.put("principal", Principal.byAccessKey(accessKey).map(Enum::name).orElse(null));
     call.put("accessKey", accessKey);
