@@ -27,6 +27,13 @@ def write(relative, size=0):
             f.write(random.Random(relative).randbytes(size))
 
 
+# Split-merge submodel tasks (ODM 3.6.0 opendm/remote.py): seed.zip brings touch files that ODM
+# reads as "this is a submodel" (opendm/osfm.py is_submodel) and, for the reconstruction task, "stop
+# after OpenSfM" (stages/run_opensfm.py: split_merge_stop_at_reconstruction.txt).
+opensfm = os.path.join(project, "opensfm")
+stop_at_reconstruction = os.path.isfile(os.path.join(opensfm, "split_merge_stop_at_reconstruction.txt"))
+submodel = stop_at_reconstruction or os.path.isfile(os.path.join(opensfm, "features", "empty"))
+
 print("[INFO]    Initializing ODM (stand-in) - options: " + " ".join(options), flush=True)
 print("[INFO]    %d images found in %s" % (len(images), os.path.join(project, "images")), flush=True)
 for stage in ("dataset", "opensfm", "openmvs", "odm_filterpoints", "odm_meshing", "mvs_texturing",
@@ -36,12 +43,29 @@ for stage in ("dataset", "opensfm", "openmvs", "odm_filterpoints", "odm_meshing"
         # ODM_STANDIN_PAUSE_FILE: stay in this stage while that file exists (a long ODM run).
         while os.environ.get("ODM_STANDIN_PAUSE_FILE") and os.path.exists(os.environ["ODM_STANDIN_PAUSE_FILE"]):
             time.sleep(0.05)
+        if stop_at_reconstruction:
+            # OpenSfM's products a reconstruction task returns (remote.py ReconstructionTask outputs).
+            for image in images:
+                write("opensfm/features/%s.features.npz" % image, 64)
+                write("opensfm/matches/%s_matches.pkl.gz" % image, 64)
+            write("opensfm/tracks.csv")
+            write("opensfm/reconstruction.json")
+            write("cameras.json")
+            print("[INFO]    Stopping OpenSfM early because we found: %s"
+                  % os.path.join(opensfm, "split_merge_stop_at_reconstruction.txt"), flush=True)
+            print("[INFO]    ODM app finished - stand-in", flush=True)
+            sys.exit(int(os.environ.get("ODM_STANDIN_EXIT", "0")))
 
 write("opensfm/reconstruction.json")  # an intermediate file: never uploaded
 write("odm_georeferencing/odm_georeferenced_model.laz", 4096)
 write("entwine_pointcloud/ept.json")
 write("odm_texturing/odm_textured_model_geo.obj", 1024)
 write("odm_orthophoto/odm_orthophoto.tif", 200_000)
+if "--orthophoto-cutline" in options:
+    write("odm_orthophoto/cutline.gpkg", 512)
+    if submodel:  # stages/odm_orthophoto.py: the cut and feathered rasters only in a submodel run
+        write("odm_orthophoto/odm_orthophoto_cut.tif", 4096)
+        write("odm_orthophoto/odm_orthophoto_feathered.tif", 4096)
 if "--dsm" in options:
     write("odm_dem/dsm.tif", 8192)
 if "--dtm" in options:

@@ -17,6 +17,7 @@ import org.odmwatcher.retry.BackoffCalculator;
 import org.odmwatcher.retry.RetryPolicy;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.ChildWorkflows;
 
 /** Wires the NodeODM-compatible API when {@code watcher.api.enabled=true}. */
 @Factory
@@ -32,7 +33,8 @@ public class ApiFactory {
       @Nullable ManifestHandler pipeline,
       OptionCatalogue catalogue,
       ObjectMapper json,
-      Clock clock) {
+      Clock clock,
+      @Nullable ChildWorkflows children) {
     return new ApiTasks(
         api.bucket(),
         api.prefix(),
@@ -48,7 +50,8 @@ public class ApiFactory {
         new WebhookTargets(api.webhookAllowedNetworks()),
         api.maxConcurrentUploads(),
         json,
-        clock);
+        clock,
+        children);
   }
 
   @Singleton

@@ -27,6 +27,7 @@ import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +84,7 @@ public final class ApiTasks {
   private final Clock clock;
   private final Set<String> reservedNames;
   private final java.util.concurrent.Semaphore uploads;
+  private final @Nullable ChildWorkflows children;
 
   public ApiTasks(
       String bucket,
@@ -100,6 +102,29 @@ public final class ApiTasks {
       int maxConcurrentUploads,
       ObjectMapper json,
       Clock clock) {
+    this(bucket, prefix, maxImages, manifestName, statusName, resultsFolder, store, statusWriter, pipeline, taskOptions,
+        archive, webhooks, maxConcurrentUploads, json, clock, null);
+  }
+
+  /** @param children the caps on split-merge submodels; null where no Argo runs them (local mode) */
+  public ApiTasks(
+      String bucket,
+      String prefix,
+      @Nullable Integer maxImages,
+      String manifestName,
+      String statusName,
+      String resultsFolder,
+      BucketStore store,
+      StatusWriter statusWriter,
+      @Nullable ManifestHandler pipeline,
+      TaskOptions taskOptions,
+      ResultsArchive archive,
+      WebhookTargets webhooks,
+      int maxConcurrentUploads,
+      ObjectMapper json,
+      Clock clock,
+      @Nullable ChildWorkflows children) {
+    this.children = children;
     this.uploads = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.bucket = bucket;
     this.prefix = prefix;
@@ -136,6 +161,29 @@ public final class ApiTasks {
       @Nullable String outputs,
       @Nullable String skipPostProcessing)
       throws ApiException, TransientFailureException {
+    return init(setUuid, name, options, webhook, outputs, skipPostProcessing, null);
+  }
+
+  /**
+   * {@code POST /task/new/init} for a caller that is a split-merge job's ODM (its {@code sm-cluster}
+   * token names {@code parentJob}): the task becomes a submodel of that job. What ODM sends is
+   * opendm/remote.py Task.execute_remote_task (ODM 3.6.0, lines 359-363): {@code
+   * node.create_task(images, get_submodel_args_dict(config.config()), skip_post_processing=True,
+   * outputs=outputs)}, which pyODM's Node.create_task (pyodm/api.py) turns into this call's fields
+   * {@code name} (unset), {@code options} (options_to_json: {@code [{"name", "value"}]}, values
+   * {@code true} or strings), {@code skipPostProcessing=true} and {@code outputs} (json.dumps of the
+   * list), then one {@code /task/new/upload} per file (images, gcp_list.txt, geo.txt, seed.zip),
+   * then {@code /task/new/commit}.
+   */
+  public String init(
+      @Nullable String setUuid,
+      @Nullable String name,
+      @Nullable String options,
+      @Nullable String webhook,
+      @Nullable String outputs,
+      @Nullable String skipPostProcessing,
+      @Nullable String parentJob)
+      throws ApiException, TransientFailureException {
     String uuid;
     if (setUuid != null && !setUuid.isEmpty()) {
       if (!UUID_SHAPE.matcher(setUuid).matches() || readTask(setUuid).isPresent()) {
@@ -161,7 +209,7 @@ public final class ApiTasks {
         name == null || name.isEmpty() ? "Task of " + Instant.ofEpochMilli(now) : name;
     writeTask(
         new TaskRecord(uuid, taskName, parsedOptions, webhook == null || webhook.isBlank() ? null : webhook,
-            parsedOutputs, "true".equals(skipPostProcessing), now, 0, null));
+            parsedOutputs, "true".equals(skipPostProcessing), now, 0, null, parentJob));
     return uuid;
   }
 
@@ -261,15 +309,21 @@ public final class ApiTasks {
     long now = clock.millis();
     long started = status.createdAt().toEpochMilli();
     long processing =
-        status.state() == JobState.RUNNING ? now - started
+        status.state() == JobState.RUNNING || status.state() == JobState.SUBMITTED ? now - started
             : status.finishedAt() != null && status.state() != JobState.INVALID
                 ? status.finishedAt().toEpochMilli() - started
                 : -1;
     int progress = status.progress() == null ? 0 : status.progress();
     TaskInfo.Status code =
         switch (status.state()) {
-          case WAITING, SUBMITTED -> new TaskInfo.Status(TaskInfo.QUEUED, null);
-          case RUNNING -> new TaskInfo.Status(TaskInfo.RUNNING, null);
+          // QUEUED only while we hold the task back (no job yet: not committed, or above the
+          // split-merge caps). Once its Workflow is accepted it is RUNNING, even while Argo or the
+          // scheduler keep its pod Pending: ODM's LocalRemoteExecutor (opendm/remote.py,
+          // execute_remote_task, lines 373-427 in 3.6.0) reads QUEUED right after the upload as
+          // "node full" (NodeTaskLimitReachedException: the task is removed and re-sent later, and
+          // its remote concurrency is lowered), and a RUNNING task turning QUEUED the same way.
+          case WAITING -> new TaskInfo.Status(TaskInfo.QUEUED, null);
+          case SUBMITTED, RUNNING -> new TaskInfo.Status(TaskInfo.RUNNING, null);
           case SUCCEEDED -> archive.exists(bucket, folder)
               ? new TaskInfo.Status(TaskInfo.COMPLETED, null)
               : new TaskInfo.Status(TaskInfo.RUNNING, null); // as NodeODM: done once all.zip is
@@ -406,7 +460,30 @@ public final class ApiTasks {
     if (pipeline != null
         && statusWriter.read(bucket, folder(uuid)).isEmpty()
         && store.size(bucket, folder(uuid) + manifestName).isPresent()) {
+      Optional<TaskRecord> task = readTask(uuid);
+      if (task.isPresent() && !hasRoom(task.get())) {
+        return; // still above the split-merge caps: stays QUEUED
+      }
       pipeline.handleFolder(bucket, folder(uuid));
+    }
+  }
+
+  /** Whether a split-merge submodel may start now (always, for any other task). */
+  private boolean hasRoom(TaskRecord task) throws TransientFailureException {
+    return task.parentJob() == null || children == null || children.hasRoom(task.parentJob());
+  }
+
+  /**
+   * The split-merge job a caller may act for ({@code null}: the API token, any task). A caller
+   * with a job's token may only reach that job's own tasks: any other reads as not found.
+   */
+  public void checkScope(String uuid, @Nullable String callerJob) throws ApiException, TransientFailureException {
+    if (callerJob == null) {
+      return;
+    }
+    Optional<TaskRecord> task = readTask(uuid);
+    if (task.isPresent() && !callerJob.equals(task.get().parentJob())) {
+      throw new ApiException(uuid + " not found");
     }
   }
 
@@ -491,6 +568,14 @@ public final class ApiTasks {
     manifest.put("name", task.name());
     manifest.set("options", task.options());
     TaskOptions.manifestOutputs(task.options()).forEach(manifest.withArray("outputs")::add);
+    if (!task.outputs().isEmpty()) {
+      // NodeODM's outputs are paths of the project: uploaded with the results, so that all.zip
+      // (ResultsArchive, limited to the same paths) holds exactly them.
+      task.outputs().forEach(manifest.withArray("resultPaths")::add);
+    }
+    if (task.parentJob() != null) {
+      manifest.put("parentJob", task.parentJob());
+    }
     if (cancel) {
       manifest.put("cancel", true);
     }
@@ -504,6 +589,10 @@ public final class ApiTasks {
     store.put(bucket, folder + manifestName, text.getBytes(StandardCharsets.UTF_8), JSON, null, false);
     if (pipeline == null) {
       return; // no executor in this process: the bucket notification reaches one that has it
+    }
+    if (!cancel && !hasRoom(task)) {
+      LOG.info("API task {} (submodel of job {}) waits: the split-merge caps are reached", task.uuid(), task.parentJob());
+      return; // QUEUED; the API watcher submits it once there is room
     }
     try {
       pipeline.handleFolder(bucket, folder);

@@ -16,6 +16,7 @@ import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.annotation.RequestAttribute;
 import io.micronaut.http.multipart.StreamingFileUpload;
 import io.micronaut.http.server.types.files.StreamedFile;
 import io.micronaut.scheduling.TaskExecutors;
@@ -82,20 +83,23 @@ public class NodeOdmController {
       @Nullable String options,
       @Nullable String webhook,
       @Nullable String outputs,
-      @Nullable String skipPostProcessing)
+      @Nullable String skipPostProcessing,
+      @Nullable @RequestAttribute(TokenFilter.SPLIT_MERGE_JOB) String job)
       throws ApiException, TransientFailureException {
-    return Map.of("uuid", tasks.init(setUuid, name, options, webhook, outputs, skipPostProcessing));
+    return Map.of("uuid", tasks.init(setUuid, name, options, webhook, outputs, skipPostProcessing, job));
   }
 
   @Post(value = "/task/new/upload/{uuid}", consumes = FORMS)
-  public Map<String, Object> upload(@PathVariable String uuid, Publisher<StreamingFileUpload> images)
+  public Map<String, Object> upload(@PathVariable String uuid, Publisher<StreamingFileUpload> images, @Nullable @RequestAttribute(TokenFilter.SPLIT_MERGE_JOB) String job)
       throws ApiException, TransientFailureException {
+    tasks.checkScope(uuid, job);
     tasks.upload(uuid, Flux.from(images).map(FileUpload::new).toIterable(1));
     return Map.of("success", true);
   }
 
   @Post(value = "/task/new/commit/{uuid}", consumes = {MediaType.ALL})
-  public Map<String, String> commit(@PathVariable String uuid) throws ApiException, TransientFailureException {
+  public Map<String, String> commit(@PathVariable String uuid, @Nullable @RequestAttribute(TokenFilter.SPLIT_MERGE_JOB) String job) throws ApiException, TransientFailureException {
+    tasks.checkScope(uuid, job);
     tasks.commit(uuid);
     return Map.of("uuid", uuid);
   }
@@ -110,12 +114,13 @@ public class NodeOdmController {
       @Nullable String outputs,
       @Nullable String skipPostProcessing,
       @Nullable String zipurl,
-      Publisher<StreamingFileUpload> images)
+      Publisher<StreamingFileUpload> images,
+      @Nullable @RequestAttribute(TokenFilter.SPLIT_MERGE_JOB) String job)
       throws ApiException, TransientFailureException {
     if (zipurl != null && !zipurl.isBlank()) {
       throw new ApiException("zipurl is not supported by this node: upload the images instead", true);
     }
-    String uuid = tasks.init(setUuid, name, options, webhook, outputs, skipPostProcessing);
+    String uuid = tasks.init(setUuid, name, options, webhook, outputs, skipPostProcessing, job);
     try {
       tasks.upload(uuid, Flux.from(images).map(FileUpload::new).toIterable(1));
     } catch (ApiException e) {
@@ -135,21 +140,24 @@ public class NodeOdmController {
   }
 
   @Get("/task/{uuid}/info")
-  public TaskInfo taskInfo(@PathVariable String uuid, @Nullable @QueryValue("with_output") String withOutput)
+  public TaskInfo taskInfo(@PathVariable String uuid, @Nullable @QueryValue("with_output") String withOutput, @Nullable @RequestAttribute(TokenFilter.SPLIT_MERGE_JOB) String job)
       throws ApiException, TransientFailureException {
+    tasks.checkScope(uuid, job);
     return tasks.info(uuid, withOutput);
   }
 
   @Get("/task/{uuid}/output")
-  public List<String> output(@PathVariable String uuid, @Nullable @QueryValue String line)
+  public List<String> output(@PathVariable String uuid, @Nullable @QueryValue String line, @Nullable @RequestAttribute(TokenFilter.SPLIT_MERGE_JOB) String job)
       throws ApiException, TransientFailureException {
+    tasks.checkScope(uuid, job);
     return tasks.output(uuid, line);
   }
 
   @Get("/task/{uuid}/download/{asset}")
   public HttpResponse<?> download(
-      @PathVariable String uuid, @PathVariable String asset, @Nullable @Header("Range") String range)
+      @PathVariable String uuid, @PathVariable String asset, @Nullable @Header("Range") String range, @Nullable @RequestAttribute(TokenFilter.SPLIT_MERGE_JOB) String job)
       throws ApiException, TransientFailureException {
+    tasks.checkScope(uuid, job);
     String single = range != null && range.startsWith("bytes=") && !range.contains(",") ? range : null;
     BucketStore.RangeRead read = tasks.download(uuid, asset, single);
     if (read instanceof BucketStore.RangeRead.Unsatisfiable unsatisfiable) {
@@ -174,13 +182,15 @@ public class NodeOdmController {
   }
 
   @Post(value = "/task/cancel", consumes = {MediaType.APPLICATION_FORM_URLENCODED, MediaType.MULTIPART_FORM_DATA, MediaType.APPLICATION_JSON})
-  public Map<String, Object> cancel(@Nullable String uuid) throws ApiException, TransientFailureException {
+  public Map<String, Object> cancel(@Nullable String uuid, @Nullable @RequestAttribute(TokenFilter.SPLIT_MERGE_JOB) String job) throws ApiException, TransientFailureException {
+    tasks.checkScope(required(uuid), job);
     tasks.cancel(required(uuid));
     return Map.of("success", true);
   }
 
   @Post(value = "/task/remove", consumes = {MediaType.APPLICATION_FORM_URLENCODED, MediaType.MULTIPART_FORM_DATA, MediaType.APPLICATION_JSON})
-  public Map<String, Object> remove(@Nullable String uuid) throws ApiException, TransientFailureException {
+  public Map<String, Object> remove(@Nullable String uuid, @Nullable @RequestAttribute(TokenFilter.SPLIT_MERGE_JOB) String job) throws ApiException, TransientFailureException {
+    tasks.checkScope(required(uuid), job);
     tasks.remove(required(uuid));
     watcher.forget(uuid);
     return Map.of("success", true);
