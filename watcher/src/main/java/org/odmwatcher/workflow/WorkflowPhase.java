@@ -17,7 +17,7 @@ public record WorkflowPhase(JobState state, String message, @Nullable String sta
   private static final Pattern PROGRESS = Pattern.compile("(\\d+)/(\\d+)");
   /** The attempt suffix Argo gives a retried step's pod nodes: {@code process(1)}. */
   private static final Pattern ATTEMPT = Pattern.compile("\\(\\d+\\)$");
-  private static final java.util.List<String> STEPS = java.util.List.of("download", "process", "upload");
+  private static final java.util.List<String> STEPS = java.util.List.of("download", "seed", "process", "upload");
 
   /** Empty when the Workflow has no phase yet (just created) or one this version does not know. */
   @SuppressWarnings("unchecked")

@@ -52,9 +52,9 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
       // Argo names the attempts download(0), process(0)…; the stage is still the step's name.
       assertThat(awaitStage(folder, "download").path("progress").asInt()).isEqualTo(50); // 1/2 pods done
       argo.release(folder, "download");
-      assertThat(awaitStage(folder, "process").path("progress").asInt()).isEqualTo(66); // 2/3
+      assertThat(awaitStage(folder, "process").path("progress").asInt()).isEqualTo(75); // 3/4 (workspace, download, seed done)
       argo.release(folder, "process");
-      assertThat(awaitStage(folder, "upload").path("progress").asInt()).isEqualTo(75); // 3/4
+      assertThat(awaitStage(folder, "upload").path("progress").asInt()).isEqualTo(80); // 4/5
       Map<String, Object> running = argo.awaitStatus(name, s -> "Running".equals(s.get("phase")));
       assertThat(running.get("finishedAt")).isNull();
       assertThat(node(running, "upload").get("type")).isEqualTo("Retry");
@@ -69,14 +69,14 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
               "results/odm.log")
           .doesNotContain("opensfm", "odm_texturing", "odm_georeferencing");
       Map<String, Object> status = argo.awaitPhase(name, "Succeeded");
-      assertThat(status.get("progress")).isEqualTo("6/6"); // 4 steps + record-status + release-workspace
+      assertThat(status.get("progress")).isEqualTo("7/7"); // 5 steps + record-status + release-workspace
       assertThat(status.get("finishedAt")).isNotNull();
       // The exit handler's release-workspace deleted the volume.
       assertThat(world.volumeClaims()).doesNotContain(name + "-workspace");
       // Each pod's executor reported its result, as Argo >= 3.4's does.
       var results = world.kubernetes.genericKubernetesResources(org.odmwatcher.testing.argo.PodRunner.TASK_RESULTS)
           .inNamespace(world.namespace).withLabel("workflows.argoproj.io/workflow", name).list().getItems();
-      assertThat(results).hasSize(6).allSatisfy(r -> assertThat(r.getMetadata().getLabels())
+      assertThat(results).hasSize(7).allSatisfy(r -> assertThat(r.getMetadata().getLabels())
           .containsEntry("workflows.argoproj.io/report-outputs-completed", "true"));
     }
   }
@@ -221,13 +221,13 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
       java.nio.file.Files.writeString(argo.progressFile(name, "process(0)"), "10/100\n42/100\n");
       Map<String, Object> reporting = argo.awaitStatus(name,
           s -> findNode(s, "process(0)").map(n -> "42/100".equals(n.get("progress"))).orElse(false));
-      // workflow/progress/updater.go: the pods' N/M summed (workspace 1/1, download 1/1, process 42/100)
-      assertThat(reporting.get("progress")).isEqualTo("44/102");
+      // workflow/progress/updater.go: the pods' N/M summed (workspace 1/1, download 1/1, seed 1/1, process 42/100)
+      assertThat(reporting.get("progress")).isEqualTo("45/103");
 
       argo.resumeOdm(folder);
       Map<String, Object> done = argo.awaitPhase(name, "Succeeded");
       assertThat(node(done, "process(0)").get("progress")).isEqualTo("100/100");
-      assertThat(done.get("progress")).isEqualTo("105/105");
+      assertThat(done.get("progress")).isEqualTo("106/106");
     }
   }
 
