@@ -165,6 +165,20 @@ class SplitMergeReplayTest implements TestPropertyProvider {
         assertThat(objects("api-tasks/" + reconstructionTasks.get(i) + "/")).isEmpty();
       }
 
+      // The parent's status.json lists its submodels, each with its state and progress.
+      for (String uuid : reconstructionTasks) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          for (JsonNode submodel : world.status(parentFolder).orElseThrow().path("submodels")) {
+            if (submodel.path("folder").asText().equals("api-tasks/" + uuid + "/")) {
+              return submodel.path("state").asText().equals("succeeded") && submodel.path("progress").asInt() == 100
+                  && submodel.path("jobId").asText().matches("[0-9a-f]{32}");
+            }
+          }
+          return false;
+        });
+      }
+      assertThat(world.status(parentFolder).orElseThrow().path("state").asText()).isEqualTo("running");
+
       // ---- toolchain tasks ----
       List<String> toolchainTasks = new ArrayList<>();
       for (Submodel submodel : submodels) {
