@@ -82,6 +82,13 @@ public final class WorkflowRenderer {
     Map<String, Object> spec = (Map<String, Object>) wf.getAdditionalProperties().get("spec");
     spec.put("workflowTemplateRef", Map.of("name", argo.workflowTemplate()));
     spec.put("arguments", Map.of("parameters", parameters(job)));
+    if (distributes(job)) {
+      // Every pod of the job carries the label too (Argo merges the Workflow's podMetadata into the
+      // template's, workflow/util/merge.go JoinWorkflowSpec, and copies its labels onto each pod,
+      // workflow/controller/workflowpod.go): the NetworkPolicy lets those pods reach our API, and
+      // KEDA's kubernetes-workload trigger keeps the watcher up while one runs.
+      spec.put("podMetadata", Map.of("labels", Map.of(WorkflowLabels.SPLIT_MERGE, "true")));
+    }
     return wf;
   }
 

@@ -65,6 +65,7 @@ class SplitMergeRenderTest {
     assertThat(values.get(WorkflowParameters.WORKSPACE_SIZE)).isEqualTo(ResourceSizing.forImages(5000, 5000 * 8_000_000L).workspace());
     GenericKubernetesResource wf = renderer.render(job);
     assertThat(wf.getMetadata().getLabels()).containsEntry(WorkflowLabels.SPLIT_MERGE, "true").doesNotContainKey(WorkflowLabels.PARENT_JOB);
+    assertThat(wf.getAdditionalProperties().get("spec").toString()).contains("podMetadata={labels={" + WorkflowLabels.SPLIT_MERGE + "=true}}");
   }
 
   @Test
@@ -87,6 +88,7 @@ class SplitMergeRenderTest {
     assertThat(values.get(WorkflowParameters.MEMORY)).isEqualTo("16Gi");
     assertThat(renderer.render(job).getMetadata().getLabels()).containsEntry(WorkflowLabels.PARENT_JOB, parent)
         .doesNotContainKey(WorkflowLabels.SPLIT_MERGE);
+    assertThat(renderer.render(job).getAdditionalProperties().get("spec").toString()).doesNotContain("podMetadata");
   }
 
   @Test
