@@ -4,6 +4,7 @@ import io.micronaut.runtime.Micronaut;
 import java.util.Arrays;
 import org.odmwatcher.cli.JobFinishedCommand;
 import org.odmwatcher.cli.LocalCommand;
+import org.odmwatcher.cli.RenderCommand;
 import org.odmwatcher.cli.StatusCommand;
 import org.odmwatcher.cli.UploadCommand;
 import picocli.CommandLine;
@@ -11,7 +12,7 @@ import picocli.CommandLine;
 /**
  * Entry point. Without a command it runs the watcher service with the configured event sources;
  * commands: {@code local} (everything on one machine), {@code upload} (a pilot's folder, odm.json
- * last), {@code status} (a job's progress), {@code job-finished} (the Workflow exit handler's
+ * last), {@code status} (a job's progress), {@code render} (the Workflows a folder would get), {@code job-finished} (the Workflow exit handler's
  * status update).
  */
 public final class Application {
@@ -33,11 +34,13 @@ public final class Application {
       }
       case "upload" -> System.exit(new CommandLine(new UploadCommand()).execute(rest));
       case "status" -> System.exit(new CommandLine(new StatusCommand()).execute(rest));
+      case "render" -> System.exit(new CommandLine(new RenderCommand()).execute(rest));
       case "help", "--help", "-h" -> System.out.println(
-          "usage: odm-watcher [local | upload | status | job-finished] …  (no command: the watcher service)\n"
+          "usage: odm-watcher [local | upload | status | render | job-finished] …  (no command: the watcher service)\n"
               + "  local --data DIR [--engine docker|podman|native|test] [--run FOLDER]   everything on this machine\n"
               + "  upload FOLDER s3://bucket/prefix/ [--endpoint URL] [--option k=v]\n"
               + "  status s3://bucket/prefix/ [--follow] [--endpoint URL]\n"
+              + "  render s3://bucket/prefix/ [--images N] [--manifest FILE]   the Workflows it would submit\n"
               + "each command has --help");
       default -> Micronaut.run(Application.class, args);
     }

@@ -268,6 +268,17 @@ def pipeline(args):
     return stages
 
 
+# Split-merge submodel tasks (ODM 3.6.0 opendm/remote.py): seed.zip brings touch files that ODM
+# reads as "this is a submodel" (opendm/osfm.py is_submodel) and, for the reconstruction task, "stop
+# after OpenSfM" (stages/run_opensfm.py: split_merge_stop_at_reconstruction.txt).
+def stops_at_reconstruction(project_root):
+    return os.path.isfile(os.path.join(project_root, "opensfm", "split_merge_stop_at_reconstruction.txt"))
+
+
+def is_submodel(project_root):
+    return stops_at_reconstruction(project_root) or os.path.isfile(os.path.join(project_root, "opensfm", "features", "empty"))
+
+
 def run_stage(stage, args, project_root):
     if stage.name in ("split", "merge"):
         # splitmerge.py: a normal dataset (no --split over the photo count, no image_groups.txt)
@@ -278,6 +289,15 @@ def run_stage(stage, args, project_root):
     if stage.name == "opensfm":
         write(project_root, "opensfm/reconstruction.json")  # an intermediate file: never uploaded
         write(project_root, "cameras.json")
+        if stops_at_reconstruction(project_root):
+            # OpenSfM's products a reconstruction task returns (remote.py ReconstructionTask outputs).
+            images = os.path.join(project_root, "images")
+            for image in sorted(os.listdir(images)) if os.path.isdir(images) else []:
+                write(project_root, "opensfm/features/%s.features.npz" % image, 64)
+                write(project_root, "opensfm/matches/%s_matches.pkl.gz" % image, 64)
+            write(project_root, "opensfm/tracks.csv")
+            info("Stopping OpenSfM early because we found: %s"
+                 % os.path.join(project_root, "opensfm", "split_merge_stop_at_reconstruction.txt"))
     elif stage.name == "odm_georeferencing":
         write(project_root, "odm_georeferencing/odm_georeferenced_model.laz", 4096)
         if args.pc_ept:
@@ -293,6 +313,11 @@ def run_stage(stage, args, project_root):
                 write(project_root, "odm_dem/%s.tif" % product, 8192)
     elif stage.name == "odm_orthophoto" and not args.skip_orthophoto:
         write(project_root, "odm_orthophoto/odm_orthophoto.tif", 200_000)
+        if args.orthophoto_cutline:
+            write(project_root, "odm_orthophoto/cutline.gpkg", 512)
+            if is_submodel(project_root):  # stages/odm_orthophoto.py: cut and feathered rasters in a submodel run
+                write(project_root, "odm_orthophoto/odm_orthophoto_cut.tif", 4096)
+                write(project_root, "odm_orthophoto/odm_orthophoto_feathered.tif", 4096)
     elif stage.name == "odm_report" and not args.skip_report:
         write(project_root, "odm_report/report.pdf", 2048)
     elif stage.name == "odm_postprocess" and getattr(args, "3d_tiles"):
@@ -332,6 +357,8 @@ def execute(args, project_root):
             run_stage(stage, args, project_root)
             info("Finished %s stage" % stage.name)
             stage.update_progress(args.name, 100.0)  # update_progress_end
+            if stage.name == "opensfm" and stops_at_reconstruction(project_root):
+                break  # stages/run_opensfm.py: self.next_stage = None
             if args.end_with == stage.name or args.rerun == stage.name:
                 info("No more stages to run")
                 break

@@ -51,7 +51,7 @@ class PolicyTest {
   @Test
   void containersAreFoundInPodsArgoTemplatesAndInitContainers() {
     List<String> paths = containersOf(Manifests.odmProcessTemplate()).stream().map(Container::path).toList();
-    assertThat(paths).hasSize(5).anyMatch(p -> p.contains("initContainers"));
+    assertThat(paths).hasSize(6).anyMatch(p -> p.contains("initContainers")).contains("$.spec.templates[seed].container");
     assertThat(containersOf(Manifests.find(Manifests.sourceDocuments(), "Deployment", "odm-watcher")))
         .hasSize(1);
   }

@@ -19,6 +19,7 @@ import org.odmwatcher.status.StatusCodec;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.ProcessPodLog;
+import org.odmwatcher.workflow.ChildWorkflows;
 
 /** Wires the NodeODM-compatible API when {@code watcher.api.enabled=true}. */
 @Factory
@@ -35,7 +36,8 @@ public class ApiFactory {
       OptionCatalogue catalogue,
       ObjectMapper json,
       Clock clock,
-      @Nullable ProcessPodLog console) {
+      @Nullable ProcessPodLog console,
+      @Nullable ChildWorkflows children) {
     ResultsArchive archive = new ResultsArchive(store, manifest.resultsFolder());
     TaskView view = new TaskView(store, api.bucket(), api.prefix(), manifest.statusName(), archive, new StatusCodec(),
         json, api.viewExpiry());
@@ -57,7 +59,8 @@ public class ApiFactory {
         api.maxConcurrentUploads(),
         json,
         clock,
-        console);
+        console,
+        children);
   }
 
   @Singleton

@@ -27,6 +27,7 @@ import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.ProcessPodLog;
 import org.slf4j.Logger;
@@ -90,6 +91,7 @@ public final class ApiTasks {
   private final Clock clock;
   private final Set<String> reservedNames;
   private final java.util.concurrent.Semaphore uploads;
+  private final @Nullable ChildWorkflows children;
 
   public ApiTasks(
       String bucket,
@@ -108,8 +110,10 @@ public final class ApiTasks {
       int maxConcurrentUploads,
       ObjectMapper json,
       Clock clock,
-      @Nullable ProcessPodLog console) {
+      @Nullable ProcessPodLog console,
+      @Nullable ChildWorkflows children) {
     this.console = console;
+    this.children = children;
     this.uploads = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.bucket = bucket;
     this.prefix = prefix;
@@ -147,6 +151,29 @@ public final class ApiTasks {
       @Nullable String outputs,
       @Nullable String skipPostProcessing)
       throws ApiException, TransientFailureException {
+    return init(setUuid, name, options, webhook, outputs, skipPostProcessing, null);
+  }
+
+  /**
+   * {@code POST /task/new/init} for a caller that is a split-merge job's ODM (its {@code sm-cluster}
+   * token names {@code parentJob}): the task becomes a submodel of that job. What ODM sends is
+   * opendm/remote.py Task.execute_remote_task (ODM 3.6.0, lines 359-363): {@code
+   * node.create_task(images, get_submodel_args_dict(config.config()), skip_post_processing=True,
+   * outputs=outputs)}, which pyODM's Node.create_task (pyodm/api.py) turns into this call's fields
+   * {@code name} (unset), {@code options} (options_to_json: {@code [{"name", "value"}]}, values
+   * {@code true} or strings), {@code skipPostProcessing=true} and {@code outputs} (json.dumps of the
+   * list), then one {@code /task/new/upload} per file (images, gcp_list.txt, geo.txt, seed.zip),
+   * then {@code /task/new/commit}.
+   */
+  public String init(
+      @Nullable String setUuid,
+      @Nullable String name,
+      @Nullable String options,
+      @Nullable String webhook,
+      @Nullable String outputs,
+      @Nullable String skipPostProcessing,
+      @Nullable String parentJob)
+      throws ApiException, TransientFailureException {
     String uuid;
     if (setUuid != null && !setUuid.isEmpty()) {
       if (!UUID_SHAPE.matcher(setUuid).matches() || readTask(setUuid).isPresent()) {
@@ -172,7 +199,7 @@ public final class ApiTasks {
         name == null || name.isEmpty() ? "Task of " + Instant.ofEpochMilli(now) : name;
     writeTask(
         new TaskRecord(uuid, taskName, parsedOptions, webhook == null || webhook.isBlank() ? null : webhook,
-            parsedOutputs, "true".equals(skipPostProcessing), now, 0, null));
+            parsedOutputs, "true".equals(skipPostProcessing), now, 0, null, parentJob));
     return uuid;
   }
 
@@ -278,15 +305,21 @@ public final class ApiTasks {
     long now = clock.millis();
     long started = status.createdAt().toEpochMilli();
     long processing =
-        status.state() == JobState.RUNNING ? now - started
+        status.state() == JobState.RUNNING || status.state() == JobState.SUBMITTED ? now - started
             : status.finishedAt() != null && status.state() != JobState.INVALID
                 ? status.finishedAt().toEpochMilli() - started
                 : -1;
     int progress = status.progress() == null ? 0 : status.progress();
     TaskInfo.Status code =
         switch (status.state()) {
-          case WAITING, SUBMITTED -> new TaskInfo.Status(TaskInfo.QUEUED, null);
-          case RUNNING -> new TaskInfo.Status(TaskInfo.RUNNING, null);
+          // QUEUED only while we hold the task back (no job yet: not committed, or above the
+          // split-merge caps). Once its Workflow is accepted it is RUNNING, even while Argo or the
+          // scheduler keep its pod Pending: ODM's LocalRemoteExecutor (opendm/remote.py,
+          // execute_remote_task, lines 373-427 in 3.6.0) reads QUEUED right after the upload as
+          // "node full" (NodeTaskLimitReachedException: the task is removed and re-sent later, and
+          // its remote concurrency is lowered), and a RUNNING task turning QUEUED the same way.
+          case WAITING -> new TaskInfo.Status(TaskInfo.QUEUED, null);
+          case SUBMITTED, RUNNING -> new TaskInfo.Status(TaskInfo.RUNNING, null);
           case SUCCEEDED -> snapshot.archived()
               ? new TaskInfo.Status(TaskInfo.COMPLETED, null)
               : new TaskInfo.Status(TaskInfo.RUNNING, null); // as NodeODM: done once all.zip is
@@ -450,7 +483,30 @@ public final class ApiTasks {
     if (pipeline != null
         && statusWriter.read(bucket, folder(uuid)).isEmpty()
         && store.size(bucket, folder(uuid) + manifestName).isPresent()) {
+      Optional<TaskRecord> task = readTask(uuid);
+      if (task.isPresent() && !hasRoom(task.get())) {
+        return; // still above the split-merge caps: stays QUEUED
+      }
       pipeline.handleFolder(bucket, folder(uuid));
+    }
+  }
+
+  /** Whether a split-merge submodel may start now (always, for any other task). */
+  private boolean hasRoom(TaskRecord task) throws TransientFailureException {
+    return task.parentJob() == null || children == null || children.hasRoom(task.parentJob());
+  }
+
+  /**
+   * The split-merge job a caller may act for ({@code null}: the API token, any task). A caller
+   * with a job's token may only reach that job's own tasks: any other reads as not found.
+   */
+  public void checkScope(String uuid, @Nullable String callerJob) throws ApiException, TransientFailureException {
+    if (callerJob == null) {
+      return;
+    }
+    Optional<TaskRecord> task = readTask(uuid);
+    if (task.isPresent() && !callerJob.equals(task.get().parentJob())) {
+      throw new ApiException(uuid + " not found");
     }
   }
 
@@ -548,6 +604,14 @@ public final class ApiTasks {
     manifest.put("name", task.name());
     manifest.set("options", task.options());
     TaskOptions.manifestOutputs(task.options()).forEach(manifest.withArray("outputs")::add);
+    if (!task.outputs().isEmpty()) {
+      // NodeODM's outputs are paths of the project: uploaded with the results, so that all.zip
+      // (ResultsArchive, limited to the same paths) holds exactly them.
+      task.outputs().forEach(manifest.withArray("resultPaths")::add);
+    }
+    if (task.parentJob() != null) {
+      manifest.put("parentJob", task.parentJob());
+    }
     if (cancel) {
       manifest.put("cancel", true);
     }
@@ -562,6 +626,10 @@ public final class ApiTasks {
     view.forget(task.uuid());
     if (pipeline == null) {
       return; // no executor in this process: the bucket notification reaches one that has it
+    }
+    if (!cancel && !hasRoom(task)) {
+      LOG.info("API task {} (submodel of job {}) waits: the split-merge caps are reached", task.uuid(), task.parentJob());
+      return; // QUEUED; the API watcher submits it once there is room
     }
     try {
       pipeline.handleFolder(bucket, folder);

@@ -82,20 +82,23 @@ public class NodeOdmController {
       @Nullable String options,
       @Nullable String webhook,
       @Nullable String outputs,
-      @Nullable String skipPostProcessing)
+      @Nullable String skipPostProcessing,
+      HttpRequest<?> request)
       throws ApiException, TransientFailureException {
-    return Map.of("uuid", tasks.init(setUuid, name, options, webhook, outputs, skipPostProcessing));
+    return Map.of("uuid", tasks.init(setUuid, name, options, webhook, outputs, skipPostProcessing, splitMergeJob(request)));
   }
 
   @Post(value = "/task/new/upload/{uuid}", consumes = FORMS)
-  public Map<String, Object> upload(@PathVariable String uuid, Publisher<StreamingFileUpload> images)
+  public Map<String, Object> upload(@PathVariable String uuid, Publisher<StreamingFileUpload> images, HttpRequest<?> request)
       throws ApiException, TransientFailureException {
+    tasks.checkScope(uuid, splitMergeJob(request));
     tasks.upload(uuid, Flux.from(images).map(FileUpload::new).toIterable(1));
     return Map.of("success", true);
   }
 
   @Post(value = "/task/new/commit/{uuid}", consumes = {MediaType.ALL})
-  public Map<String, String> commit(@PathVariable String uuid) throws ApiException, TransientFailureException {
+  public Map<String, String> commit(@PathVariable String uuid, HttpRequest<?> request) throws ApiException, TransientFailureException {
+    tasks.checkScope(uuid, splitMergeJob(request));
     tasks.commit(uuid);
     return Map.of("uuid", uuid);
   }
@@ -110,12 +113,13 @@ public class NodeOdmController {
       @Nullable String outputs,
       @Nullable String skipPostProcessing,
       @Nullable String zipurl,
-      Publisher<StreamingFileUpload> images)
+      Publisher<StreamingFileUpload> images,
+      HttpRequest<?> request)
       throws ApiException, TransientFailureException {
     if (zipurl != null && !zipurl.isBlank()) {
       throw new ApiException("zipurl is not supported by this node: upload the images instead", true);
     }
-    String uuid = tasks.init(setUuid, name, options, webhook, outputs, skipPostProcessing);
+    String uuid = tasks.init(setUuid, name, options, webhook, outputs, skipPostProcessing, splitMergeJob(request));
     try {
       tasks.upload(uuid, Flux.from(images).map(FileUpload::new).toIterable(1));
     } catch (ApiException e) {
@@ -135,21 +139,24 @@ public class NodeOdmController {
   }
 
   @Get("/task/{uuid}/info")
-  public TaskInfo taskInfo(@PathVariable String uuid, @Nullable @QueryValue("with_output") String withOutput)
+  public TaskInfo taskInfo(@PathVariable String uuid, @Nullable @QueryValue("with_output") String withOutput, HttpRequest<?> request)
       throws ApiException, TransientFailureException {
+    tasks.checkScope(uuid, splitMergeJob(request));
     return tasks.info(uuid, withOutput);
   }
 
   @Get("/task/{uuid}/output")
-  public List<String> output(@PathVariable String uuid, @Nullable @QueryValue String line)
+  public List<String> output(@PathVariable String uuid, @Nullable @QueryValue String line, HttpRequest<?> request)
       throws ApiException, TransientFailureException {
+    tasks.checkScope(uuid, splitMergeJob(request));
     return tasks.output(uuid, line);
   }
 
   @Get("/task/{uuid}/download/{asset}")
   public HttpResponse<?> download(
-      @PathVariable String uuid, @PathVariable String asset, @Nullable @Header("Range") String range)
+      @PathVariable String uuid, @PathVariable String asset, @Nullable @Header("Range") String range, HttpRequest<?> request)
       throws ApiException, TransientFailureException {
+    tasks.checkScope(uuid, splitMergeJob(request));
     String single = range != null && range.startsWith("bytes=") && !range.contains(",") ? range : null;
     BucketStore.RangeRead read = tasks.download(uuid, asset, single);
     if (read instanceof BucketStore.RangeRead.Unsatisfiable unsatisfiable) {
@@ -174,13 +181,15 @@ public class NodeOdmController {
   }
 
   @Post(value = "/task/cancel", consumes = {MediaType.APPLICATION_FORM_URLENCODED, MediaType.MULTIPART_FORM_DATA, MediaType.APPLICATION_JSON})
-  public Map<String, Object> cancel(@Nullable String uuid) throws ApiException, TransientFailureException {
+  public Map<String, Object> cancel(@Nullable String uuid, HttpRequest<?> request) throws ApiException, TransientFailureException {
+    tasks.checkScope(required(uuid), splitMergeJob(request));
     tasks.cancel(required(uuid));
     return Map.of("success", true);
   }
 
   @Post(value = "/task/remove", consumes = {MediaType.APPLICATION_FORM_URLENCODED, MediaType.MULTIPART_FORM_DATA, MediaType.APPLICATION_JSON})
-  public Map<String, Object> remove(@Nullable String uuid) throws ApiException, TransientFailureException {
+  public Map<String, Object> remove(@Nullable String uuid, HttpRequest<?> request) throws ApiException, TransientFailureException {
+    tasks.checkScope(required(uuid), splitMergeJob(request));
     tasks.remove(required(uuid));
     watcher.forget(uuid);
     return Map.of("success", true);
@@ -192,6 +201,15 @@ public class NodeOdmController {
     tasks.restart(required(uuid), options);
     watcher.forget(uuid);
     return Map.of("success", true);
+  }
+
+  /**
+   * The split-merge job whose token the call carries ({@link TokenFilter}), or null. Read from the
+   * request, not bound as a {@code @RequestAttribute} argument: an argument that is absent would
+   * make Micronaut wait for (and buffer) the whole body before running an upload route.
+   */
+  private static @Nullable String splitMergeJob(HttpRequest<?> request) {
+    return request.getAttribute(TokenFilter.SPLIT_MERGE_JOB, String.class).orElse(null);
   }
 
   private static String required(@Nullable String uuid) throws ApiException {

@@ -109,8 +109,10 @@ final class TaskOptions {
       }
       for (JsonNode item : root) {
         String path = item.asText("");
-        if (!item.isTextual() || path.isBlank() || path.startsWith("/") || List.of(path.split("/")).contains("..")) {
-          throw new ApiException("Invalid outputs: " + item + " is not a relative path", true);
+        java.util.Optional<String> problem =
+            org.odmwatcher.manifest.ManifestParser.resultPathProblem(item.isTextual() ? path : null);
+        if (problem.isPresent()) {
+          throw new ApiException("Invalid outputs: " + item + " " + problem.get(), true);
         }
         paths.add(path);
       }

@@ -18,7 +18,9 @@ import java.util.Map;
 import java.util.Set;
 import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.config.MinioWebhookConfig;
+import org.odmwatcher.config.SplitMergeConfig;
 import org.odmwatcher.dashboard.DashboardAccess;
+import org.odmwatcher.workflow.SplitMergeToken;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,10 +48,28 @@ public class TokenFilter {
       Set.of("/health", "/health/liveness", "/health/readiness", "/prometheus");
   private static final String BEARER = "bearer ";
 
+  /** Request attribute: the split-merge job whose token the call carries (absent for the API token). */
+  public static final String SPLIT_MERGE_JOB = "odmwatcher.split-merge-job";
+
+  /**
+   * What a split-merge job's ODM calls, and nothing else: pyODM's Node.info and Node.create_task,
+   * then Task.info/output/download/cancel/remove on its own tasks (opendm/remote.py and
+   * pyodm/api.py); the task routes check that the task is the job's ({@link ApiTasks#checkScope}).
+   */
+  private static final java.util.regex.Pattern SPLIT_MERGE_ROUTES = java.util.regex.Pattern.compile(
+      "/(info|options|task/new(/init|/upload/[^/]+|/commit/[^/]+)?|task/[^/]+/(info|output|download/[^/]+)|task/(cancel|remove))");
+
   private final byte[] token;
   private final Set<String> open;
+  private final @Nullable SplitMergeToken splitMergeTokens;
 
   public TokenFilter(ApiConfig config, @Nullable MinioWebhookConfig minio) {
+    this(config, minio, null);
+  }
+
+  @jakarta.inject.Inject
+  public TokenFilter(ApiConfig config, @Nullable MinioWebhookConfig minio, @Nullable SplitMergeConfig splitMerge) {
+    this.splitMergeTokens = splitMerge != null && splitMerge.enabled() ? new SplitMergeToken(splitMerge.tokenSecret()) : null;
     this.token = config.hasToken() ? config.token().getBytes(StandardCharsets.UTF_8) : null;
     Set<String> paths = new HashSet<>(OPEN);
     if (minio != null) {
@@ -65,7 +85,7 @@ public class TokenFilter {
   @RequestFilter
   @Nullable
   public HttpResponse<?> checkToken(HttpRequest<?> request) {
-    if (token == null || open.contains(request.getPath())) {
+    if (open.contains(request.getPath())) {
       return null;
     }
     if (DashboardAccess.routedToDashboard(request)) {
@@ -74,11 +94,21 @@ public class TokenFilter {
       return null;
     }
     String given = request.getParameters().get("token");
+    if (token == null && !SplitMergeToken.looksLikeOne(given)) {
+      return null;
+    }
     if (given == null) {
       String authorization = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
       if (authorization != null && authorization.length() > BEARER.length()
           && authorization.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
         given = authorization.substring(BEARER.length()).trim();
+      }
+    }
+    if (splitMergeTokens != null && SplitMergeToken.looksLikeOne(given)) {
+      java.util.Optional<String> job = splitMergeTokens.verify(given);
+      if (job.isPresent() && SPLIT_MERGE_ROUTES.matcher(request.getPath()).matches()) {
+        request.setAttribute(SPLIT_MERGE_JOB, job.get());
+        return null;
       }
     }
     byte[] candidate = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 public final class ManifestParser {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestParser.class);
   private static final Set<String> TOP_LEVEL =
-      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion");
+      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion", "resultPaths", "parentJob");
 
   /**
    * How deep an {@code odm.json} may nest. A real one is 4 levels deep ({@code options} → a list →
@@ -116,11 +117,21 @@ public final class ManifestParser {
         errors.add("cancel must be true or false");
       }
     }
+    List<String> resultPaths = readResultPaths(root.get("resultPaths"), errors);
+    String parentJob = null;
+    JsonNode parentNode = root.get("parentJob");
+    if (parentNode != null && !parentNode.isNull()) {
+      if (parentNode.isTextual() && parentNode.asText().matches("[0-9a-f]{32}")) {
+        parentJob = parentNode.asText();
+      } else {
+        errors.add("parentJob must be a job id (32 lowercase hex characters)");
+      }
+    }
     errors.addAll(validator.validateOptions(options));
     if (!errors.isEmpty()) {
       return new Result(null, List.copyOf(errors));
     }
-    return new Result(new OdmManifest(name, options, outputs, expected, cancel), List.of());
+    return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob), List.of());
   }
 
   private static List<String> sorted() {
@@ -181,6 +192,47 @@ public final class ManifestParser {
       }
     }
     return outputs;
+  }
+
+  /**
+   * {@code resultPaths}: paths relative to ODM's project, each becoming two rclone filter rules in
+   * the Workflow ({@code + /p} and {@code + /p/**}); so no {@code ..} segment, no leading
+   * {@code /}, no backslash and none of rclone's glob characters ({@code *?[]{}}), which would widen
+   * the rule beyond the path asked for.
+   */
+  public static List<String> readResultPaths(JsonNode node, List<String> errors) {
+    List<String> paths = new ArrayList<>();
+    if (node == null || node.isNull()) {
+      return paths;
+    }
+    if (!node.isArray()) {
+      errors.add("resultPaths must be a list of paths");
+      return paths;
+    }
+    for (JsonNode item : node) {
+      Optional<String> problem = resultPathProblem(item.isTextual() ? item.asText() : null);
+      if (problem.isPresent()) {
+        errors.add("resultPaths: " + item + " " + problem.get());
+      } else if (!paths.contains(item.asText())) {
+        paths.add(item.asText());
+      }
+    }
+    return paths;
+  }
+
+  /** Why a result path is refused, or empty when it is a plain relative path. */
+  public static Optional<String> resultPathProblem(String path) {
+    if (path == null || path.isBlank()) {
+      return Optional.of("is not a path");
+    }
+    if (path.startsWith("/") || path.contains("\\") || List.of(path.split("/")).contains("..")) {
+      return Optional.of("must be relative to the project, without '..' or '\\'");
+    }
+    if (path.chars().anyMatch(c -> "*?[]{}".indexOf(c) >= 0 || Character.isISOControl(c))
+        || ManifestValidator.hasTemplateTag(path)) {
+      return Optional.of("must not hold *, ?, [, ], {, } or control characters");
+    }
+    return Optional.empty();
   }
 
   private static Integer readExpected(JsonNode images, List<String> errors) {

@@ -16,13 +16,19 @@ import java.util.Map;
  * @param outputs wanted outputs ({@link #KNOWN_OUTPUTS})
  * @param expectedImages images the folder must hold before the job starts, or null
  * @param cancel {@code true} asks a running job to stop
+ * @param resultPaths extra paths relative to ODM's project uploaded with the results (NodeODM's
+ *     {@code outputs} of a task, e.g. {@code opensfm/reconstruction.json}); empty for none
+ * @param parentJob the split-merge job this one is a submodel of (set by the NodeODM API for a
+ *     task created with that job's token), or null
  */
 public record OdmManifest(
     @Nullable String name,
     Map<String, JsonNode> options,
     List<String> outputs,
     @Nullable Integer expectedImages,
-    boolean cancel) {
+    boolean cancel,
+    List<String> resultPaths,
+    @Nullable String parentJob) {
 
   /** Output names a manifest may ask for. */
   public static final List<String> KNOWN_OUTPUTS =
@@ -34,5 +40,16 @@ public record OdmManifest(
   public OdmManifest {
     options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
     outputs = List.copyOf(outputs.isEmpty() ? DEFAULT_OUTPUTS : outputs);
+    resultPaths = resultPaths == null ? List.of() : List.copyOf(resultPaths);
+  }
+
+  public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
+      @Nullable Integer expectedImages, boolean cancel) {
+    this(name, options, outputs, expectedImages, cancel, List.of(), null);
+  }
+
+  /** Whether ODM splits this job into submodels ({@code split} or {@code split-image-groups} set). */
+  public boolean splits() {
+    return options.containsKey("split") || options.containsKey("split-image-groups");
   }
 }

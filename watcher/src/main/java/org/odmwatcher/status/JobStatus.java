@@ -27,6 +27,8 @@ import java.util.List;
  * @param finishedAt when the job reached a final state
  * @param outputs result keys, relative to the folder, when succeeded
  * @param logTail last lines of the processing log, on failure
+ * @param submodels a split-merge job's submodel tasks (the child Workflows its ODM sent to the
+ *     NodeODM API), as their own statuses last said; absent for other jobs
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobStatus(
@@ -47,9 +49,31 @@ public record JobStatus(
     Instant updatedAt,
     @Nullable Instant finishedAt,
     @Nullable List<String> outputs,
-    @Nullable List<String> logTail) {
+    @Nullable List<String> logTail,
+    @Nullable List<Submodel> submodels) {
 
   public static final int SCHEMA_VERSION = 1;
+
+  /**
+   * One submodel of a split-merge job.
+   *
+   * @param folder the submodel task's folder (an API task, {@code <api prefix><uuid>/})
+   * @param jobId the submodel's own job id
+   * @param state its state
+   * @param progress its progress in percent, when known
+   */
+  public record Submodel(String folder, String jobId, JobState state, @Nullable Integer progress) {}
+
+  /** This status with {@code value} in its submodels (replacing the one of the same folder). */
+  public JobStatus withSubmodel(Submodel value) {
+    List<Submodel> list = new java.util.ArrayList<>(submodels == null ? List.of() : submodels);
+    list.removeIf(s -> s.folder().equals(value.folder()));
+    list.add(value);
+    list.sort(java.util.Comparator.comparing(Submodel::folder));
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
+        expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
+        logTail, List.copyOf(list));
+  }
 
   /** Where the work runs: an Argo Workflow's namespace and name. */
   public record WorkflowRef(String namespace, String name) {}
@@ -59,43 +83,43 @@ public record JobStatus(
       String jobId, String manifestETag, @Nullable String name, JobState state, String message, Instant now) {
     return new JobStatus(
         SCHEMA_VERSION, jobId, manifestETag, name, state, message, null, null, null, null, null,
-        null, null, now, now, state.isFinal() ? now : null, null, null);
+        null, null, now, now, state.isFinal() ? now : null, null, null, null);
   }
 
   public JobStatus withErrors(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, List.copyOf(value),
         images, expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
-        outputs, logTail);
+        outputs, logTail, submodels);
   }
 
   public JobStatus withImages(@Nullable Integer found, @Nullable Integer expected) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, found,
         expected, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail);
+        logTail, submodels);
   }
 
   public JobStatus withWorkflow(WorkflowRef value, String engineName) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, value, stage, progress, engineName, createdAt, updatedAt, finishedAt,
-        outputs, logTail);
+        outputs, logTail, submodels);
   }
 
   public JobStatus withProgress(@Nullable String stageName, @Nullable Integer percent) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stageName, percent, engine, createdAt, updatedAt, finishedAt,
-        outputs, logTail);
+        outputs, logTail, submodels);
   }
 
   public JobStatus withOutputs(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
-        List.copyOf(value), logTail);
+        List.copyOf(value), logTail, submodels);
   }
 
   public JobStatus withLogTail(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        List.copyOf(value));
+        List.copyOf(value), submodels);
   }
 
   /** This status moved to {@code next} at {@code now} (finishedAt set when it becomes final). */
@@ -103,13 +127,13 @@ public record JobStatus(
     return new JobStatus(schemaVersion, jobId, manifestETag, name, next, why, errors, images,
         expectedImages, workflow, stage, next == JobState.SUCCEEDED ? Integer.valueOf(100) : progress,
         engine, createdAt, now, next.isFinal() ? (finishedAt != null ? finishedAt : now) : null,
-        outputs, logTail);
+        outputs, logTail, submodels);
   }
 
   /** The same status re-stamped as written at {@code now}, keeping when the job was created. */
   JobStatus stamped(Instant created, Instant now) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, created, now, finishedAt, outputs,
-        logTail);
+        logTail, submodels);
   }
 }

@@ -11,6 +11,7 @@ import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.config.S3Config;
+import org.odmwatcher.config.SplitMergeConfig;
 
 /**
  * Argo Workflows as the executor ({@code watcher.executor=argo}, the default). Kubernetes is found
@@ -38,8 +39,13 @@ public class ArgoFactory {
   }
 
   @Singleton
-  WorkflowRenderer workflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments) {
-    return new WorkflowRenderer(argo, s3, odmArguments);
+  WorkflowRenderer workflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments, SplitMergeConfig splitMerge) {
+    return new WorkflowRenderer(argo, s3, odmArguments, splitMerge);
+  }
+
+  @Singleton
+  ChildWorkflows childWorkflows(KubernetesClient kubernetes, ArgoConfig argo, SplitMergeConfig splitMerge) {
+    return new ChildWorkflows(kubernetes, argo, splitMerge);
   }
 
   @Singleton

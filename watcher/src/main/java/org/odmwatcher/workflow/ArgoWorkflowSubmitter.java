@@ -95,6 +95,18 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
               .withLabel(WorkflowLabels.JOB_ID, jobId.value())
               .list()
               .getItems();
+      // A split-merge job's submodels run as Workflows of their own: stopping the parent alone
+      // would leave them running (ODM's LRE cleanup, opendm/remote.py cleanup_remote_tasks, only
+      // runs when ODM exits on its own), so they are stopped with it.
+      List<GenericKubernetesResource> children =
+          kubernetes
+              .genericKubernetesResources(WORKFLOWS)
+              .inNamespace(argo.namespace())
+              .withLabel(WorkflowLabels.PARENT_JOB, jobId.value())
+              .list()
+              .getItems();
+      found = new java.util.ArrayList<>(found);
+      found.addAll(children);
       for (GenericKubernetesResource wf : found) {
         // spec.shutdown=Stop, not Terminate: Argo's ShutdownStrategy.ShouldExecute(isOnExitPod)
         // (pkg/apis/workflow/v1alpha1/workflow_types.go) is false for every pod under Terminate,

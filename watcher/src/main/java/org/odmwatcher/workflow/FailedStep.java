@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 public record FailedStep(String step, String reason) {
   /** The main DAG's tasks in pipeline order (manifests/base/workflowtemplate-odm-process.yaml). */
-  static final List<String> TASKS = List.of("workspace", "download", "process", "upload");
+  static final List<String> TASKS = List.of("workspace", "download", "seed", "process", "upload");
 
   private static final Pattern NAME = Pattern.compile("([a-z0-9-]+)(?:\\((\\d+)\\))?");
 

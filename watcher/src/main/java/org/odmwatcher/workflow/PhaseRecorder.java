@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.List;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobState;
+import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 
@@ -65,6 +66,17 @@ public final class PhaseRecorder {
           }
           return outputs == null ? next : next.withOutputs(outputs);
         });
+  }
+
+  /**
+   * Records a submodel's phase in its split-merge parent's {@code status.json} (the parent's own
+   * state is left as it is; a finished parent's status is not touched any more).
+   */
+  public void recordSubmodel(String parentBucket, String parentFolder, String parentJob, String childFolder,
+      String childJob, WorkflowPhase phase) throws TransientFailureException {
+    statusWriter.advance(parentBucket, parentFolder, parentJob,
+        current -> current.state().isFinal() ? current
+            : current.withSubmodel(new JobStatus.Submodel(childFolder, childJob, phase.state(), phase.progress())));
   }
 
   private List<String> resultKeys(String bucket, String folder, String resultsPrefix) throws TransientFailureException {

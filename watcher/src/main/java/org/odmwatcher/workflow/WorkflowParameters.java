@@ -35,6 +35,13 @@ public final class WorkflowParameters {
   /** Size of the workspace volume, e.g. {@code 50Gi}. */
   public static final String WORKSPACE_SIZE = "workspace-size";
 
+  /**
+   * Extra paths relative to ODM's project to upload with the results, as a JSON array of strings
+   * (NodeODM's task {@code outputs}, e.g. {@code ["opensfm/reconstruction.json","odm_dem"]}); the
+   * {@code seed} step turns them into rclone filter rules for the upload.
+   */
+  public static final String RESULT_PATHS = "result-paths";
+
   /** Every parameter, in the order they are rendered. */
   public static final List<String> ALL =
       List.of(
@@ -50,7 +57,8 @@ public final class WorkflowParameters {
           RESULTS_PREFIX,
           MEMORY,
           CPU,
-          WORKSPACE_SIZE);
+          WORKSPACE_SIZE,
+          RESULT_PATHS);
 
   private WorkflowParameters() {}
 }

@@ -19,7 +19,7 @@ public record WorkflowPhase(JobState state, String message, @Nullable String sta
   private static final Pattern PROGRESS = Pattern.compile("(\\d+)/(\\d+)");
   /** The attempt suffix Argo gives a retried step's pod nodes: {@code process(1)}. */
   private static final Pattern ATTEMPT = Pattern.compile("\\((\\d+)\\)$");
-  private static final java.util.List<String> STEPS = java.util.List.of("download", "process", "upload");
+  private static final java.util.List<String> STEPS = java.util.List.of("download", "seed", "process", "upload");
 
   /** Empty when the Workflow has no phase yet (just created) or one this version does not know. */
   @SuppressWarnings("unchecked")
@@ -53,7 +53,7 @@ public record WorkflowPhase(JobState state, String message, @Nullable String sta
   }
 
   /**
-   * The stage and job percentage of the running step: download and upload are one stage each
+   * The stage and job percentage of the running step: download, seed and upload are one stage each
    * (local mode's percentages); during {@code process}, ODM's percentage as Argo reports it for the
    * step's newest pod node ({@code process(N)}; argo-workflows pkg/apis/workflow/v1alpha1
    * progress.go: "N/M", the executor's report of the progress file), mapped through ODM's stage
@@ -65,6 +65,8 @@ public record WorkflowPhase(JobState state, String message, @Nullable String sta
     }
     return switch (step) {
       case "download" -> new OdmStages.Position(OdmStages.DOWNLOAD, OdmStages.DOWNLOAD_PERCENT);
+      // a split-merge submodel's seed.zip being unpacked: still before ODM, so download's percentage
+      case "seed" -> new OdmStages.Position("seed", OdmStages.DOWNLOAD_PERCENT);
       case "upload" -> new OdmStages.Position(OdmStages.UPLOAD, OdmStages.UPLOAD_PERCENT);
       default -> OdmStages.ofOdmPercent(odmPercent(status)).orElse(null);
     };

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.config.S3Config;
+import org.odmwatcher.config.SplitMergeConfig;
 
 /**
  * Renders the Workflow for a {@link JobSpec}: loads {@code workflow/workflow.yaml} from the
@@ -28,8 +29,16 @@ public final class WorkflowRenderer {
   private final S3Config s3;
   private final OdmArguments odmArguments;
   private final GenericKubernetesResource skeleton;
+  private final SplitMergeConfig splitMerge;
+  private final SplitMergeToken tokens;
 
   public WorkflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments) {
+    this(argo, s3, odmArguments, SplitMergeConfig.off());
+  }
+
+  public WorkflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments, SplitMergeConfig splitMerge) {
+    this.splitMerge = splitMerge;
+    this.tokens = splitMerge.enabled() ? new SplitMergeToken(splitMerge.tokenSecret()) : null;
     this.argo = argo;
     this.s3 = s3;
     this.odmArguments = odmArguments;
@@ -53,6 +62,12 @@ public final class WorkflowRenderer {
     labels.put(WorkflowLabels.JOB_ID, job.jobId().value());
     labels.put(WorkflowLabels.BUCKET_HASH, JobId.shortHash(job.bucket()));
     labels.put(WorkflowLabels.PREFIX_HASH, JobId.shortHash(job.bucket() + "/" + job.folder()));
+    if (job.manifest().parentJob() != null) {
+      labels.put(WorkflowLabels.PARENT_JOB, job.manifest().parentJob());
+    }
+    if (distributes(job)) {
+      labels.put(WorkflowLabels.SPLIT_MERGE, "true");
+    }
     meta.setLabels(labels);
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(WorkflowLabels.BUCKET, job.bucket());
@@ -67,17 +82,63 @@ public final class WorkflowRenderer {
     Map<String, Object> spec = (Map<String, Object>) wf.getAdditionalProperties().get("spec");
     spec.put("workflowTemplateRef", Map.of("name", argo.workflowTemplate()));
     spec.put("arguments", Map.of("parameters", parameters(job)));
+    if (distributes(job)) {
+      // Every pod of the job carries the label too (Argo merges the Workflow's podMetadata into the
+      // template's, workflow/util/merge.go JoinWorkflowSpec, and copies its labels onto each pod,
+      // workflow/controller/workflowpod.go): the NetworkPolicy lets those pods reach our API, and
+      // KEDA's kubernetes-workload trigger keeps the watcher up while one runs.
+      spec.put("podMetadata", Map.of("labels", Map.of(WorkflowLabels.SPLIT_MERGE, "true")));
+    }
     return wf;
+  }
+
+  /**
+   * Whether this job's ODM sends its submodels to our API: split-merge is configured, the manifest
+   * splits, and the job is not itself a submodel (ODM's get_submodel_argv, opendm/osfm.py, drops
+   * {@code split} and {@code sm-cluster} from a submodel's options anyway).
+   */
+  public boolean distributes(JobSpec job) {
+    return tokens != null && job.manifest().splits() && job.manifest().parentJob() == null;
+  }
+
+  /**
+   * {@code --sm-cluster} for a distributing job: the API's in-cluster URL with the job's own token
+   * at {@code /} (pyODM Node.from_url, pyodm/api.py, keeps only host, port and {@code ?token=}).
+   */
+  public List<String> clusterArguments(JobSpec job) {
+    if (!distributes(job)) {
+      return List.of();
+    }
+    String base = splitMerge.clusterUrl().endsWith("/") ? splitMerge.clusterUrl() : splitMerge.clusterUrl() + "/";
+    return List.of("--sm-cluster", base + "?token=" + tokens.mint(job.jobId()));
+  }
+
+  /**
+   * CPU and memory of the ODM step. A distributing job's pod runs one submodel at a time itself
+   * (LocalRemoteExecutor's local worker, opendm/remote.py) plus alignment and merge, so it is sized
+   * for {@code split} images; its workspace holds the whole project, so that follows every image.
+   * Every other job (submodels included) is sized from its own images.
+   */
+  public ResourceSizing sizing(JobSpec job) {
+    ResourceSizing whole = ResourceSizing.forImages(job.images().size(), job.imageBytes());
+    if (!distributes(job) || !job.manifest().options().containsKey("split")) {
+      return whole;
+    }
+    int split = job.manifest().options().get("split").asInt(job.images().size());
+    ResourceSizing submodel = ResourceSizing.forImages(Math.max(1, Math.min(split, job.images().size())));
+    return new ResourceSizing(submodel.memory(), submodel.cpu(), whole.workspace());
   }
 
   /** The parameters as name → value, in {@link WorkflowParameters#ALL}'s order. */
   public Map<String, String> parameterValues(JobSpec job) {
-    ResourceSizing size = ResourceSizing.forImages(job.images().size(), job.imageBytes());
+    ResourceSizing size = sizing(job);
     Map<String, String> values = new LinkedHashMap<>();
     values.put(WorkflowParameters.BUCKET, job.bucket());
     values.put(WorkflowParameters.PREFIX, job.folder());
     values.put(WorkflowParameters.JOB_ID, job.jobId().value());
-    values.put(WorkflowParameters.ODM_ARGS, toJson(odmArguments.render(job.manifest())));
+    List<String> odmArgs = new ArrayList<>(odmArguments.render(job.manifest()));
+    odmArgs.addAll(clusterArguments(job));
+    values.put(WorkflowParameters.ODM_ARGS, toJson(odmArgs));
     values.put(WorkflowParameters.OUTPUTS, toJson(job.manifest().outputs()));
     values.put(WorkflowParameters.IMAGE_COUNT, Integer.toString(job.images().size()));
     values.put(WorkflowParameters.S3_ENDPOINT, s3.hasEndpoint() ? s3.endpoint() : "");
@@ -87,6 +148,7 @@ public final class WorkflowRenderer {
     values.put(WorkflowParameters.MEMORY, size.memory());
     values.put(WorkflowParameters.CPU, size.cpu());
     values.put(WorkflowParameters.WORKSPACE_SIZE, size.workspace());
+    values.put(WorkflowParameters.RESULT_PATHS, toJson(job.manifest().resultPaths()));
     return values;
   }
 

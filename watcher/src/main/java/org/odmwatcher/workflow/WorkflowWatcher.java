@@ -187,6 +187,21 @@ public final class WorkflowWatcher implements AutoCloseable {
       return;
     }
     recorder.record(bucket, folder, jobId, phase.get(), logTail(wf, phase.get()));
+    String parentJob = labels.get(WorkflowLabels.PARENT_JOB);
+    SharedIndexInformer<GenericKubernetesResource> current = informer;
+    if (parentJob != null && current != null) {
+      // A split-merge submodel: its parent (a Workflow this informer holds too) lists it.
+      Optional<GenericKubernetesResource> parent = current.getStore().list().stream()
+          .filter(w -> w.getMetadata().getLabels() != null && parentJob.equals(w.getMetadata().getLabels().get(WorkflowLabels.JOB_ID)))
+          .findFirst();
+      Map<String, String> parentAnnotations =
+          parent.map(w -> w.getMetadata().getAnnotations()).orElse(Map.of());
+      if (parentAnnotations != null && parentAnnotations.get(WorkflowLabels.BUCKET) != null
+          && parentAnnotations.get(WorkflowLabels.PREFIX) != null) {
+        recorder.recordSubmodel(parentAnnotations.get(WorkflowLabels.BUCKET), parentAnnotations.get(WorkflowLabels.PREFIX),
+            parentJob, folder, jobId, phase.get());
+      }
+    }
   }
 
   /**

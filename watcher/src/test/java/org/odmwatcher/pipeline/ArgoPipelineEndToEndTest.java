@@ -70,15 +70,15 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
               "results/odm.log")
           .doesNotContain("opensfm", "odm_texturing", "odm_georeferencing");
       Map<String, Object> status = argo.awaitPhase(name, "Succeeded");
-      // 5 one-step pods (workspace, download, upload, record-status, release-workspace) + ODM's 100/100
-      assertThat(status.get("progress")).isEqualTo("105/105");
+      // 6 one-step pods (workspace, download, seed, upload, record-status, release-workspace) + ODM's 100/100
+      assertThat(status.get("progress")).isEqualTo("106/106");
       assertThat(status.get("finishedAt")).isNotNull();
       // The exit handler's release-workspace deleted the volume.
       assertThat(world.volumeClaims()).doesNotContain(name + "-workspace");
       // Each pod's executor reported its result, as Argo >= 3.4's does.
       var results = world.kubernetes.genericKubernetesResources(org.odmwatcher.testing.argo.PodRunner.TASK_RESULTS)
           .inNamespace(world.namespace).withLabel("workflows.argoproj.io/workflow", name).list().getItems();
-      assertThat(results).hasSize(6).allSatisfy(r -> assertThat(r.getMetadata().getLabels())
+      assertThat(results).hasSize(7).allSatisfy(r -> assertThat(r.getMetadata().getLabels())
           .containsEntry("workflows.argoproj.io/report-outputs-completed", "true"));
     }
   }
@@ -223,13 +223,13 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
       java.nio.file.Files.writeString(argo.progressFile(name, "process(0)"), "10/100\n42/100\n");
       Map<String, Object> reporting = argo.awaitStatus(name,
           s -> findNode(s, "process(0)").map(n -> "42/100".equals(n.get("progress"))).orElse(false));
-      // workflow/progress/updater.go: the pods' N/M summed (workspace 1/1, download 1/1, process 42/100)
-      assertThat(reporting.get("progress")).isEqualTo("44/102");
+      // workflow/progress/updater.go: the pods' N/M summed (workspace 1/1, download 1/1, seed 1/1, process 42/100)
+      assertThat(reporting.get("progress")).isEqualTo("45/103");
 
       argo.resumeOdm(folder);
       Map<String, Object> done = argo.awaitPhase(name, "Succeeded");
       assertThat(node(done, "process(0)").get("progress")).isEqualTo("100/100");
-      assertThat(done.get("progress")).isEqualTo("105/105");
+      assertThat(done.get("progress")).isEqualTo("106/106");
     }
   }
 

@@ -21,6 +21,8 @@ import java.util.List;
  * @param generation how many times the task was (re)started; part of the manifest's bytes so a
  *     restart is a new manifest version, hence a new job
  * @param notifiedJobId the job whose end was already delivered to the webhook
+ * @param parentJob the split-merge job whose ODM created this task (its {@code sm-cluster} token),
+ *     or null for a task of an ordinary API client
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -33,20 +35,29 @@ public record TaskRecord(
     boolean skipPostProcessing,
     long dateCreated,
     int generation,
-    @Nullable String notifiedJobId) {
+    @Nullable String notifiedJobId,
+    @Nullable String parentJob) {
+
+  @com.fasterxml.jackson.annotation.JsonCreator
+  public TaskRecord {}
+
+  public TaskRecord(String uuid, String name, JsonNode options, @Nullable String webhook, List<String> outputs,
+      boolean skipPostProcessing, long dateCreated, int generation, @Nullable String notifiedJobId) {
+    this(uuid, name, options, webhook, outputs, skipPostProcessing, dateCreated, generation, notifiedJobId, null);
+  }
 
   public TaskRecord withOptions(JsonNode value) {
     return new TaskRecord(uuid, name, value, webhook, outputs, skipPostProcessing, dateCreated,
-        generation, notifiedJobId);
+        generation, notifiedJobId, parentJob);
   }
 
   public TaskRecord restarted(long now) {
     return new TaskRecord(uuid, name, options, webhook, outputs, skipPostProcessing, now,
-        generation + 1, null);
+        generation + 1, null, parentJob);
   }
 
   public TaskRecord notified(String jobId) {
     return new TaskRecord(uuid, name, options, webhook, outputs, skipPostProcessing, dateCreated,
-        generation, jobId);
+        generation, jobId, parentJob);
   }
 }

@@ -396,13 +396,13 @@ public final class PodRunner {
     String source = args.get(1);
     String destination = args.get(2);
     List<String> includes = new ArrayList<>();
-    String filterFrom = null;
+    List<String> filterFrom = new ArrayList<>();
     Integer maxDepth = null;
     boolean ignoreCase = false;
     for (int i = 3; i < args.size(); i++) {
       switch (args.get(i)) {
         case "--include" -> includes.add(args.get(++i));
-        case "--filter-from" -> filterFrom = args.get(++i);
+        case "--filter-from" -> filterFrom.add(args.get(++i));
         case "--max-depth" -> maxDepth = Integer.parseInt(args.get(++i));
         case "--ignore-case" -> ignoreCase = true;
         case "--transfers", "--checkers", "--retries", "--low-level-retries", "--stats" -> i++;
@@ -412,8 +412,10 @@ public final class PodRunner {
     }
     final Integer depth = maxDepth;
     RcloneFilter filter = RcloneFilter.include(includes, ignoreCase);
-    if (filterFrom != null) {
-      for (String line : Files.readAllLines(local(pod, filterFrom))) {
+    // rclone fs/filter/filter.go NewFilter: each --filter-from file's rules in the order the flags
+    // were given, appended to one list (first match wins); a missing file is an error.
+    for (String file : filterFrom) {
+      for (String line : Files.readAllLines(local(pod, file))) {
         filter.addFilterLine(line, ignoreCase);
       }
     }

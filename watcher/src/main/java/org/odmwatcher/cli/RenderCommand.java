@@ -1,0 +1,200 @@
+package org.odmwatcher.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.odmwatcher.config.ArgoConfig;
+import org.odmwatcher.config.S3Config;
+import org.odmwatcher.config.SplitMergeConfig;
+import org.odmwatcher.manifest.FolderImages;
+import org.odmwatcher.manifest.ManifestParser;
+import org.odmwatcher.manifest.ManifestValidator;
+import org.odmwatcher.manifest.OdmManifest;
+import org.odmwatcher.manifest.OptionCatalogue;
+import org.odmwatcher.workflow.JobId;
+import org.odmwatcher.workflow.JobSpec;
+import org.odmwatcher.workflow.OdmArguments;
+import org.odmwatcher.workflow.SplitMergeToken;
+import org.odmwatcher.workflow.WorkflowParameters;
+import org.odmwatcher.workflow.WorkflowRenderer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * {@code render s3://bucket/folder/ [--images N]}: the Workflows the watcher would submit for a
+ * folder, as YAML, without submitting anything. For a manifest that splits (with split-merge on),
+ * also the child Workflows ODM's submodels would become: which submodels ODM forms is its own
+ * decision (OpenSfM's k-means on GPS plus {@code split-overlap}), so they are shown as one
+ * reconstruction and one toolchain child of about {@code split} images each, and a count.
+ */
+@Command(name = "render", mixinStandardHelpOptions = true,
+    description = "Prints the Workflows the watcher would submit for s3://bucket/folder/ (nothing is submitted).")
+public final class RenderCommand implements Callable<Integer> {
+  /** Stands in for the per-job token, which only the running watcher mints (with its secret). */
+  static final String TOKEN_PLACEHOLDER = "PER-JOB-TOKEN";
+  private static final String RENDER_SECRET = "render-only-secret-never-used-for-real-tokens";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** remote.py (ODM 3.6.0) ReconstructionTask / ToolchainTask outputs: what each child returns. */
+  static final List<String> RECONSTRUCTION_OUTPUTS =
+      List.of("opensfm/matches", "opensfm/features", "opensfm/reconstruction.json", "opensfm/tracks.csv", "cameras.json");
+  static final List<String> TOOLCHAIN_OUTPUTS =
+      List.of("odm_orthophoto/cutline.gpkg", "odm_orthophoto/odm_orthophoto_cut.tif",
+          "odm_orthophoto/odm_orthophoto_feathered.tif", "odm_dem", "odm_report", "odm_georeferencing");
+
+  /** opendm/osfm.py get_submodel_argv: options a submodel never gets, and those it always gets. */
+  private static final Set<String> SUBMODEL_DROPS =
+      Set.of("split", "split-overlap", "rerun-from", "rerun", "gcp", "end-with", "sm-cluster", "rerun-all", "pc-csv",
+          "pc-las", "pc-ept", "tiles", "cog");
+  private static final List<String> SUBMODEL_ADDS = List.of("orthophoto-cutline", "dem-euclidean-map", "skip-3dmodel", "skip-report");
+
+  @Parameters(index = "0", description = "The folder: s3://bucket/folder/")
+  String target;
+
+  @Option(names = "--images", description = "Pretend the folder holds N images (no listing; sizes are estimated per image)")
+  Integer images;
+
+  @Option(names = "--manifest", description = "Read odm.json from this file instead of the folder")
+  Path manifestFile;
+
+  @Option(names = "--namespace", defaultValue = "odm", description = "Namespace of the Workflows. Default: ${DEFAULT-VALUE}")
+  String namespace;
+
+  @Option(names = "--split-merge-url", defaultValue = "http://odm-watcher.odm.svc:8080",
+      description = "watcher.split-merge.cluster-url; empty: split-merge off. Default: ${DEFAULT-VALUE}")
+  String clusterUrl;
+
+  @Option(names = "--max-children-per-job", defaultValue = "4",
+      description = "watcher.split-merge.max-children-per-job. Default: ${DEFAULT-VALUE}")
+  int maxChildrenPerJob;
+
+  @Mixin S3Options s3Options;
+
+  @Override
+  public Integer call() throws Exception {
+    S3Options.Location location = S3Options.Location.parse(target);
+    byte[] manifest;
+    List<String> keys = new ArrayList<>();
+    long bytes = -1;
+    S3Client s3 = manifestFile != null && images != null ? null : s3Options.client();
+    try {
+      manifest = manifestFile != null ? Files.readAllBytes(manifestFile)
+          : s3.getObjectAsBytes(b -> b.bucket(location.bucket()).key(location.prefix() + "odm.json")).asByteArray();
+      if (images != null) {
+        for (int i = 1; i <= images; i++) {
+          keys.add(location.prefix() + String.format("IMG_%05d.JPG", i));
+        }
+      } else {
+        bytes = 0;
+        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(location.bucket()).prefix(location.prefix()).delimiter("/")).contents()) {
+          if (FolderImages.isImage(object.key())) {
+            keys.add(object.key());
+            bytes += object.size();
+          }
+        }
+      }
+    } finally {
+      if (s3 != null) {
+        s3.close();
+      }
+    }
+    S3Config s3Config = new S3Config(s3Options.endpoint, s3Options.region, s3Options.endpoint != null && !s3Options.endpoint.isBlank(),
+        null, null, "auto");
+    return render(location, manifest, keys, bytes, namespace, s3Config, clusterUrl, maxChildrenPerJob, System.out, System.err);
+  }
+
+  /** Renders and prints; 0, or 1 when the manifest is invalid (the reasons go to {@code err}). */
+  static int render(S3Options.Location location, byte[] manifestBytes, List<String> imageKeys, long imageBytes,
+      String namespace, S3Config s3, String clusterUrl, int maxChildrenPerJob, PrintStream out, PrintStream err) {
+    OptionCatalogue catalogue = OptionCatalogue.load(JSON);
+    ManifestParser parser = new ManifestParser(JSON, new ManifestValidator(catalogue));
+    ManifestParser.Result parsed = parser.parse(manifestBytes);
+    if (!parsed.errors().isEmpty()) {
+      err.println("odm.json is invalid; the watcher would record state 'invalid' with:");
+      parsed.errors().forEach(e -> err.println("  " + e));
+      return 1;
+    }
+    SplitMergeConfig splitMerge = clusterUrl == null || clusterUrl.isBlank() ? SplitMergeConfig.off()
+        : new SplitMergeConfig(clusterUrl, RENDER_SECRET, maxChildrenPerJob, Math.max(16, maxChildrenPerJob));
+    WorkflowRenderer renderer = new WorkflowRenderer(new ArgoConfig(namespace, "odm-process", null, true, Duration.ofMinutes(5)), s3,
+        new OdmArguments(catalogue), splitMerge);
+    OdmManifest manifest = parsed.manifest();
+    JobId jobId = JobId.derive(location.bucket(), location.prefix(), "rendered");
+    JobSpec parent = new JobSpec(location.bucket(), location.prefix(), jobId, "rendered", manifest, imageKeys,
+        location.prefix() + "results/", imageBytes);
+    String token = splitMerge.enabled() ? new SplitMergeToken(RENDER_SECRET).mint(jobId) : null;
+
+    List<String> summary = new ArrayList<>();
+    List<GenericKubernetesResource> workflows = new ArrayList<>();
+    GenericKubernetesResource parentWorkflow = renderer.render(parent);
+    workflows.add(parentWorkflow);
+    summary.add(line("job", parent, renderer));
+    if (renderer.distributes(parent)) {
+      int split = Math.max(1, manifest.options().get("split") == null ? imageKeys.size()
+          : manifest.options().get("split").asInt(imageKeys.size()));
+      int submodels = Math.max(1, (imageKeys.size() + split - 1) / split);
+      int perSubmodel = Math.min(split, imageKeys.size());
+      for (String kind : List.of("reconstruction", "toolchain")) {
+        JobSpec child = child(parent, manifest, perSubmodel, kind, location);
+        workflows.add(renderer.render(child));
+        summary.add(line(kind + " child (x" + submodels + ", <= " + maxChildrenPerJob + " at once)", child, renderer));
+      }
+      summary.add("ODM forms the submodels itself (split " + split + ", split-overlap adds neighbours): ~" + submodels
+          + " of ~" + perSubmodel + " images; each becomes a reconstruction child, then a toolchain child.");
+    }
+    out.println("# Workflows the watcher would submit for " + location + " (nothing was submitted)");
+    summary.forEach(s -> out.println("#   " + s));
+    if (token != null) {
+      out.println("#   " + TOKEN_PLACEHOLDER + " stands for the job's token, which the running watcher mints.");
+    }
+    for (GenericKubernetesResource wf : workflows) {
+      String yaml = Serialization.asYaml(wf);
+      out.print(token == null ? yaml : yaml.replace(token, TOKEN_PLACEHOLDER));
+    }
+    return 0;
+  }
+
+  /** A child as the watcher submits it for one of ODM's tasks of {@code kind}. */
+  private static JobSpec child(JobSpec parent, OdmManifest manifest, int images, String kind, S3Options.Location location) {
+    Map<String, JsonNode> options = new LinkedHashMap<>();
+    manifest.options().forEach((name, value) -> {
+      if (!SUBMODEL_DROPS.contains(name)) {
+        options.put(name, value);
+      }
+    });
+    SUBMODEL_ADDS.forEach(name -> options.putIfAbsent(name, BooleanNode.TRUE));
+    List<String> paths = kind.equals("reconstruction") ? RECONSTRUCTION_OUTPUTS : TOOLCHAIN_OUTPUTS;
+    OdmManifest submodel = new OdmManifest(kind + " of a submodel", options, manifest.outputs(), null, false, paths,
+        parent.jobId().value());
+    String folder = "api-tasks/" + kind + "-submodel/";
+    List<String> keys = new ArrayList<>();
+    for (int i = 1; i <= images; i++) {
+      keys.add(folder + String.format("IMG_%05d.JPG", i));
+    }
+    return new JobSpec(location.bucket(), folder, JobId.derive(location.bucket(), folder, kind), kind, submodel, keys,
+        folder + "results/", parent.imageBytes() < 0 || parent.images().isEmpty() ? -1
+            : parent.imageBytes() / parent.images().size() * images);
+  }
+
+  private static String line(String what, JobSpec job, WorkflowRenderer renderer) {
+    Map<String, String> values = renderer.parameterValues(job);
+    return what + ": " + job.images().size() + " images, memory " + values.get(WorkflowParameters.MEMORY) + ", cpu "
+        + values.get(WorkflowParameters.CPU) + ", workspace " + values.get(WorkflowParameters.WORKSPACE_SIZE);
+  }
+}

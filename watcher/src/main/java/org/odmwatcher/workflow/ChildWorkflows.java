@@ -1,0 +1,58 @@
+package org.odmwatcher.workflow;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.odmwatcher.config.ArgoConfig;
+import org.odmwatcher.config.SplitMergeConfig;
+import org.odmwatcher.retry.TransientFailureException;
+
+/**
+ * The submodel Workflows of split-merge jobs (label {@link WorkflowLabels#PARENT_JOB}): whether one
+ * more may start under the caps of {@link SplitMergeConfig}. A Workflow counts while it has not
+ * finished (no phase yet, Pending or Running): Argo's own parallelism may hold it Pending, and it
+ * still takes a slot, so a task is QUEUED only above our cap.
+ */
+public final class ChildWorkflows {
+  private static final Set<String> DONE = Set.of("Succeeded", "Failed", "Error");
+  private final KubernetesClient kubernetes;
+  private final ArgoConfig argo;
+  private final SplitMergeConfig config;
+
+  public ChildWorkflows(KubernetesClient kubernetes, ArgoConfig argo, SplitMergeConfig config) {
+    this.kubernetes = kubernetes;
+    this.argo = argo;
+    this.config = config;
+  }
+
+  /** Whether a new child of {@code parentJob} may be submitted now. */
+  public boolean hasRoom(String parentJob) throws TransientFailureException {
+    List<GenericKubernetesResource> active = active();
+    long ofJob = active.stream().filter(w -> parentJob.equals(labels(w).get(WorkflowLabels.PARENT_JOB))).count();
+    return ofJob < config.maxChildrenPerJob() && active.size() < config.maxChildren();
+  }
+
+  private List<GenericKubernetesResource> active() throws TransientFailureException {
+    try {
+      return kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace(argo.namespace())
+          .withLabel(WorkflowLabels.PARENT_JOB).list().getItems().stream()
+          .filter(w -> !DONE.contains(phase(w)))
+          .toList();
+    } catch (KubernetesClientException e) {
+      throw new TransientFailureException("cannot list submodel Workflows: " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, String> labels(GenericKubernetesResource w) {
+    return w.getMetadata().getLabels() == null ? Map.of() : w.getMetadata().getLabels();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String phase(GenericKubernetesResource w) {
+    Object status = w.getAdditionalProperties().get("status");
+    return status instanceof Map<?, ?> s && s.get("phase") != null ? String.valueOf(s.get("phase")) : "";
+  }
+}

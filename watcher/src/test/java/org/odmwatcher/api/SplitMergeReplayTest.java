@@ -1,0 +1,436 @@
+package org.odmwatcher.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.test.support.TestPropertyProvider;
+import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.odmwatcher.pipeline.ManifestHandler;
+import org.odmwatcher.testing.PipelineFixture;
+import org.odmwatcher.testing.argo.TestArgo;
+import org.odmwatcher.workflow.JobId;
+import org.odmwatcher.workflow.SplitMergeToken;
+import org.odmwatcher.workflow.WorkflowLabels;
+
+/**
+ * ODM's split-merge client against the watcher: the exact HTTP calls ODM 3.6.0's
+ * LocalRemoteExecutor (opendm/remote.py) makes through pyODM (pyodm/api.py) for each submodel,
+ * replayed over real HTTP with the URL and token the watcher put in the parent's
+ * {@code --sm-cluster}, while the strict test Argo runs every Workflow (parent and children) with
+ * the stand-in ODM.
+ *
+ * <p>What is replayed, per task (remote.py Task.execute_remote_task, lines 328-429): pyODM's
+ * Node.from_url keeps host, port and {@code ?token=} only, so every route is at {@code /};
+ * Node.info ({@code GET /info}, version at least 1.4.0 for the chunked upload); Node.create_task:
+ * {@code POST /task/new/init} (multipart: {@code options} = options_to_json of
+ * get_submodel_args_dict, {@code skipPostProcessing=true}, {@code outputs} = json.dumps of the
+ * list), one {@code POST /task/new/upload/<uuid>} per file (field {@code images}, the file's base
+ * name: the images, {@code geo.txt}, {@code seed.zip} built as Task.create_seed_payload builds
+ * it), {@code POST /task/new/commit/<uuid>}; then Task.info: RUNNING/COMPLETED starts monitoring,
+ * QUEUED is "node full" (NodeTaskLimitReachedException: the task is removed and sent again later);
+ * Task.wait_for_completion polls info; Task.download_assets gets {@code all.zip}; Task.remove.
+ */
+@MicronautTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SplitMergeReplayTest implements TestPropertyProvider {
+  private static final String SECRET = "split-merge-test-secret-0123456789";
+  private static final String API_TOKEN = "api-token-for-admins";
+  private static final List<String> RECONSTRUCTION_OUTPUTS =
+      List.of("opensfm/matches", "opensfm/features", "opensfm/reconstruction.json", "opensfm/tracks.csv", "cameras.json");
+  private static final List<String> TOOLCHAIN_OUTPUTS =
+      List.of("odm_orthophoto/cutline.gpkg", "odm_orthophoto/odm_orthophoto_cut.tif",
+          "odm_orthophoto/odm_orthophoto_feathered.tif", "odm_dem", "odm_report", "odm_georeferencing");
+
+  private final PipelineFixture world = new PipelineFixture("splitmerge", "sm");
+  private final ObjectMapper json = new ObjectMapper();
+
+  @Inject EmbeddedServer server;
+  @Inject ManifestHandler pipeline;
+
+  @Override
+  public Map<String, String> getProperties() {
+    Map<String, String> p = new LinkedHashMap<>(world.apiProperties());
+    p.put("watcher.api.allow-anonymous", "false");
+    p.put("watcher.api.token", API_TOKEN);
+    p.put("watcher.api.poll-interval", "200ms");
+    p.put("watcher.split-merge.cluster-url", "http://odm-watcher.sm.svc:8080");
+    p.put("watcher.split-merge.token-secret", SECRET);
+    p.put("watcher.split-merge.max-children-per-job", "2");
+    return p;
+  }
+
+  @AfterAll
+  void close() {
+    world.close();
+  }
+
+  /** One submodel of the parent project: its name and image count. */
+  private record Submodel(String name, int images) {}
+
+  @Test
+  void odmsSplitMergeClientRunsEverySubmodelAsAChildWorkflowOfItsJob() throws Exception {
+    // The parent: a user's folder whose manifest splits; the watcher submits it with --sm-cluster.
+    String parentFolder = "farm/large/";
+    world.uploadImages(parentFolder, 9);
+    world.putManifest(parentFolder,
+        "{\"options\": {\"split\": 3, \"split-overlap\": 50, \"sm-no-align\": true, \"dsm\": true}}");
+    try (TestArgo argo = world.startArgo()) {
+      argo.hold(parentFolder, "process"); // the parent's ODM runs for as long as its submodels do
+      pipeline.handleFolder(world.bucket, parentFolder);
+      String parentJob = world.status(parentFolder).orElseThrow().path("jobId").asText();
+      GenericKubernetesResource parent = world.workflowsFor(parentJob).get(0);
+      assertThat(parent.getMetadata().getLabels()).containsEntry(WorkflowLabels.SPLIT_MERGE, "true");
+      List<String> odmArgs = odmArgs(parent);
+      int flag = odmArgs.indexOf("--sm-cluster");
+      assertThat(flag).as(odmArgs.toString()).isNotNegative();
+      URI cluster = URI.create(odmArgs.get(flag + 1));
+      // pyODM Node.from_url: host and port of the in-cluster Service; the token is the job's own.
+      assertThat(cluster.getHost()).isEqualTo("odm-watcher.sm.svc");
+      assertThat(cluster.getPort()).isEqualTo(8080);
+      String token = URLDecoder.decode(cluster.getQuery().substring("token=".length()), StandardCharsets.UTF_8);
+      assertThat(token).startsWith("sm-" + parentJob + "-");
+      // The parent's pod runs one submodel itself (3 images) and holds the whole project.
+      assertThat(parameter(parent, "memory")).isEqualTo("4Gi");
+      argo.awaitStatus(parent.getMetadata().getName(), s -> "Running".equals(s.get("phase")));
+
+      NodeOdmClient odm = new NodeOdmClient(server.getURI(), token); // the same host:port, as the pod reaches it
+      JsonNode info = odm.get("/info");
+      assertThat(info.path("version").asText()).as(info.toString()).matches("2\\.\\d+\\.\\d+"); // >= 1.4.0: chunked upload
+
+      List<Submodel> submodels = List.of(new Submodel("submodel_0000", 3), new Submodel("submodel_0001", 45),
+          new Submodel("submodel_0002", 4));
+      Map<String, Object> options = new LinkedHashMap<>();
+      // get_submodel_args_dict (opendm/osfm.py): the parent's set options without split,
+      // split-overlap and sm-cluster, plus the four it always adds; booleans stay true.
+      options.put("sm-no-align", true);
+      options.put("dsm", true);
+      options.put("orthophoto-cutline", true);
+      options.put("dem-euclidean-map", true);
+      options.put("skip-3dmodel", true);
+      options.put("skip-report", true);
+
+      // ---- reconstruction tasks; the cap is two children of this job at a time ----
+      argo.hold(null, "process");
+      String first = createTask(odm, submodels.get(0), options, reconstructionSeed(), RECONSTRUCTION_OUTPUTS);
+      String second = createTask(odm, submodels.get(1), options, reconstructionSeed(), RECONSTRUCTION_OUTPUTS);
+      assertThat(code(odm, first)).isEqualTo(20); // RUNNING as soon as the child Workflow is accepted
+      assertThat(code(odm, second)).isEqualTo(20);
+      String third = createTask(odm, submodels.get(2), options, reconstructionSeed(), RECONSTRUCTION_OUTPUTS);
+      assertThat(code(odm, third)).isEqualTo(10); // QUEUED: above our cap, no Workflow for it
+      assertThat(childWorkflows(parentJob)).hasSize(2);
+      // NodeTaskLimitReachedException: LRE removes the task and sends it again once one finished.
+      assertThat(odm.postForm("/task/remove", Map.of("uuid", third)).path("success").asBoolean()).isTrue();
+      assertThat(objects("api-tasks/" + third + "/")).isEmpty();
+
+      argo.release(null, "process");
+      Map<String, byte[]> firstZip = completeAndDownload(odm, first);
+      assertExactly(firstZip, RECONSTRUCTION_OUTPUTS);
+      assertThat(firstZip.keySet()).contains("opensfm/features/DJI_0001.JPG.features.npz", "opensfm/matches/DJI_0003.JPG_matches.pkl.gz");
+      assertExactly(completeAndDownload(odm, second), RECONSTRUCTION_OUTPUTS);
+      third = sendUntilAccepted(odm, submodels.get(2), options, reconstructionSeed(), RECONSTRUCTION_OUTPUTS);
+      assertExactly(completeAndDownload(odm, third), RECONSTRUCTION_OUTPUTS);
+
+      List<String> reconstructionTasks = List.of(first, second, third);
+      for (int i = 0; i < 3; i++) {
+        assertChild(argo, parentJob, reconstructionTasks.get(i), submodels.get(i));
+        assertThat(workspaceFile(argo, reconstructionTasks.get(i), "opensfm/split_merge_stop_at_reconstruction.txt")).exists();
+        // Task.remove after download: the task's folder is gone.
+        assertThat(odm.postForm("/task/remove", Map.of("uuid", reconstructionTasks.get(i))).path("success").asBoolean()).isTrue();
+        assertThat(objects("api-tasks/" + reconstructionTasks.get(i) + "/")).isEmpty();
+      }
+
+      // The parent's status.json lists its submodels, each with its state and progress.
+      for (String uuid : reconstructionTasks) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          for (JsonNode submodel : world.status(parentFolder).orElseThrow().path("submodels")) {
+            if (submodel.path("folder").asText().equals("api-tasks/" + uuid + "/")) {
+              return submodel.path("state").asText().equals("succeeded") && submodel.path("progress").asInt() == 100
+                  && submodel.path("jobId").asText().matches("[0-9a-f]{32}");
+            }
+          }
+          return false;
+        });
+      }
+      assertThat(world.status(parentFolder).orElseThrow().path("state").asText()).isEqualTo("running");
+
+      // ---- toolchain tasks ----
+      List<String> toolchainTasks = new ArrayList<>();
+      for (Submodel submodel : submodels) {
+        toolchainTasks.add(sendUntilAccepted(odm, submodel, options, toolchainSeed(), TOOLCHAIN_OUTPUTS));
+      }
+      for (int i = 0; i < 3; i++) {
+        assertExactly(completeAndDownload(odm, toolchainTasks.get(i)), TOOLCHAIN_OUTPUTS);
+        assertChild(argo, parentJob, toolchainTasks.get(i), submodels.get(i));
+        assertThat(workspaceFile(argo, toolchainTasks.get(i), "opensfm/features/empty")).exists();
+        assertThat(odm.postForm("/task/remove", Map.of("uuid", toolchainTasks.get(i))).path("success").asBoolean()).isTrue();
+      }
+
+      // ---- the job's token reaches only the job's tasks ----
+      NodeOdmClient admin = new NodeOdmClient(server.getURI(), API_TOKEN);
+      String stranger = admin.postMultipart("/task/new/init", Map.of(), Map.of(), List.of()).path("uuid").asText();
+      assertThat(odm.get("/task/" + stranger + "/info").path("error").asText()).isEqualTo(stranger + " not found");
+      assertThat(odm.postForm("/task/remove", Map.of("uuid", stranger)).path("success").asBoolean()).isFalse();
+      assertThat(odm.get("/task/list").path("error").asText()).startsWith("Invalid authentication token");
+      NodeOdmClient otherJob = new NodeOdmClient(server.getURI(), new SplitMergeToken(SECRET).mint(new JobId("0".repeat(32))));
+      argo.hold(null, "process");
+      String mine = sendUntilAccepted(odm, submodels.get(0), options, toolchainSeed(), TOOLCHAIN_OUTPUTS);
+      assertThat(otherJob.get("/task/" + mine + "/info").path("error").asText()).isEqualTo(mine + " not found");
+      NodeOdmClient forged = new NodeOdmClient(server.getURI(), token.substring(0, token.length() - 1) + (token.endsWith("0") ? "1" : "0"));
+      assertThat(forged.get("/info").path("error").asText()).startsWith("Invalid authentication token");
+
+      // ---- cancelling the parent cancels every child ----
+      String running = createTask(odm, submodels.get(1), options, toolchainSeed(), TOOLCHAIN_OUTPUTS);
+      assertThat(code(odm, running)).isEqualTo(20);
+      world.putManifest(parentFolder,
+          "{\"options\": {\"split\": 3, \"split-overlap\": 50, \"sm-no-align\": true, \"dsm\": true}, \"cancel\": true}");
+      pipeline.handleFolder(world.bucket, parentFolder);
+      List<GenericKubernetesResource> children = childWorkflows(parentJob);
+      assertThat(children).hasSizeGreaterThanOrEqualTo(7); // 3 + 3 + the two still open
+      for (GenericKubernetesResource child : children) {
+        GenericKubernetesResource now = argo.workflow(child.getMetadata().getName());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> status = (Map<String, Object>) now.getAdditionalProperties().get("status");
+        if (!Set.of("Succeeded").contains(status.get("phase"))) {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> spec = (Map<String, Object>) now.getAdditionalProperties().get("spec");
+          assertThat(spec.get("shutdown")).as(child.getMetadata().getName()).isEqualTo("Stop");
+        }
+      }
+      for (String uuid : List.of(mine, running)) {
+        String workflow = childWorkflow(uuid).getMetadata().getName();
+        assertThat(argo.awaitStatus(workflow, s -> s.get("finishedAt") != null).get("message"))
+            .isEqualTo("Stopped with strategy 'Stop'");
+      }
+      assertThat(argo.awaitStatus(parent.getMetadata().getName(), s -> s.get("finishedAt") != null).get("message"))
+          .isEqualTo("Stopped with strategy 'Stop'");
+      argo.release(null, "process");
+      argo.release(parentFolder, "process");
+    }
+  }
+
+  @Test
+  void aManifestThatSetsSmClusterItselfIsInvalidWithTheReason() throws Exception {
+    String folder = "farm/own-cluster/";
+    world.uploadImages(folder, 2);
+    world.putManifest(folder, "{\"options\": {\"split\": 1, \"sm-cluster\": \"http://elsewhere:3000\"}}");
+    pipeline.handleFolder(world.bucket, folder);
+    JsonNode status = world.awaitState(folder, "invalid");
+    assertThat(status.path("errors").toString()).contains("option 'sm-cluster' cannot be set by a job");
+  }
+
+  // ---- what ODM sends ------------------------------------------------------------------------
+
+  /**
+   * pyODM Node.create_task (pyodm/api.py): init with the fields, each file in its own upload
+   * request, then commit; returns the uuid.
+   */
+  private String createTask(NodeOdmClient odm, Submodel submodel, Map<String, Object> options, byte[] seed,
+      List<String> outputs) throws IOException, InterruptedException {
+    List<Map<String, Object>> list = new ArrayList<>();
+    options.forEach((name, value) -> list.add(Map.of("name", name, "value", value)));
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("options", json.writeValueAsString(list));
+    fields.put("skipPostProcessing", "true");
+    fields.put("outputs", json.writeValueAsString(outputs));
+    JsonNode init = odm.postMultipart("/task/new/init", Map.of(), fields, List.of());
+    String uuid = init.path("uuid").asText();
+    assertThat(uuid).as(init.toString()).isNotEmpty();
+    for (int i = 1; i <= submodel.images(); i++) {
+      upload(odm, uuid, String.format("DJI_%04d.JPG", i), jpeg(64 + i));
+    }
+    upload(odm, uuid, "geo.txt", "EPSG:4326\nDJI_0001.JPG 10.0 45.0 100\n".getBytes(StandardCharsets.UTF_8));
+    upload(odm, uuid, "seed.zip", seed);
+    JsonNode commit = odm.postMultipart("/task/new/commit/" + uuid, Map.of(), Map.of(), List.of());
+    assertThat(commit.path("uuid").asText()).as(commit.toString()).isEqualTo(uuid);
+    return uuid;
+  }
+
+  /**
+   * LRE's answer to QUEUED (remote.py handle_result): NodeTaskLimitReachedException, so the task is
+   * removed (cleanup_remote) and sent again later, without counting a retry; here until accepted.
+   */
+  private String sendUntilAccepted(NodeOdmClient odm, Submodel submodel, Map<String, Object> options, byte[] seed,
+      List<String> outputs) {
+    java.util.concurrent.atomic.AtomicReference<String> accepted = new java.util.concurrent.atomic.AtomicReference<>();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(() -> {
+      String uuid = createTask(odm, submodel, options, seed, outputs);
+      if (code(odm, uuid) == 10) {
+        assertThat(odm.postForm("/task/remove", Map.of("uuid", uuid)).path("success").asBoolean()).isTrue();
+        return false;
+      }
+      accepted.set(uuid);
+      return true;
+    });
+    return accepted.get();
+  }
+
+  private static void upload(NodeOdmClient odm, String uuid, String name, byte[] bytes) throws IOException, InterruptedException {
+    JsonNode answer = odm.postMultipart("/task/new/upload/" + uuid, Map.of(), Map.of(),
+        List.of(new NodeOdmClient.Part("images", name, bytes)));
+    assertThat(answer.path("success").asBoolean()).as(answer.toString()).isTrue();
+  }
+
+  /** ReconstructionTask.process_remote's seed (remote.py lines 454-457). */
+  private static byte[] reconstructionSeed() throws IOException {
+    Map<String, String> files = new LinkedHashMap<>();
+    files.put("opensfm/exif/DJI_0001.JPG.exif", "{}");
+    files.put("opensfm/camera_models.json", "{\"camera\": {}}");
+    files.put("opensfm/reference_lla.json", "{\"latitude\": 45.0, \"longitude\": 10.0, \"altitude\": 0}");
+    files.put("opensfm/split_merge_stop_at_reconstruction.txt", "");
+    return zip(files);
+  }
+
+  /** ToolchainTask.process_remote's seed (remote.py lines 501-507). */
+  private static byte[] toolchainSeed() throws IOException {
+    Map<String, String> files = new LinkedHashMap<>();
+    files.put("opensfm/camera_models.json", "{\"camera\": {}}");
+    files.put("opensfm/reference_lla.json", "{\"latitude\": 45.0, \"longitude\": 10.0, \"altitude\": 0}");
+    files.put("opensfm/reconstruction.json", "[]");
+    files.put("opensfm/tracks.csv", "OPENSFM_TRACKS_VERSION_v2\n");
+    files.put("opensfm/features/empty", "");
+    files.put("opensfm/matches/empty", "");
+    files.put("opensfm/exif/empty", "");
+    return zip(files);
+  }
+
+  /** As Task.create_seed_payload writes it: entries relative to the project, deflated. */
+  static byte[] zip(Map<String, String> files) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+      for (Map.Entry<String, String> file : files.entrySet()) {
+        zip.putNextEntry(new ZipEntry(file.getKey()));
+        zip.write(file.getValue().getBytes(StandardCharsets.UTF_8));
+        zip.closeEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  // ---- what ODM reads back -------------------------------------------------------------------
+
+  private int code(NodeOdmClient odm, String uuid) throws IOException, InterruptedException {
+    JsonNode info = odm.get("/task/" + uuid + "/info");
+    assertThat(info.has("error")).as(info.toString()).isFalse();
+    return info.path("status").path("code").asInt();
+  }
+
+  /** Task.wait_for_completion (polls info until COMPLETED), then Task.download_assets' all.zip. */
+  private Map<String, byte[]> completeAndDownload(NodeOdmClient odm, String uuid) throws Exception {
+    await().atMost(Duration.ofSeconds(60)).until(() -> code(odm, uuid) == 40);
+    var response = odm.download("/task/" + uuid + "/download/all.zip", null);
+    assertThat(response.statusCode()).isEqualTo(200);
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(response.body()))) {
+      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        entries.put(e.getName(), in.readAllBytes());
+      }
+    }
+    return entries;
+  }
+
+  /** Every entry is one of the requested paths or inside one, and every requested path is there. */
+  private static void assertExactly(Map<String, byte[]> entries, List<String> outputs) {
+    assertThat(entries).isNotEmpty();
+    for (String entry : entries.keySet()) {
+      assertThat(outputs).as(entry + " was not asked for").anyMatch(o -> entry.equals(o) || entry.startsWith(o + "/"));
+    }
+    for (String output : outputs) {
+      if (output.equals("odm_report")) {
+        continue; // the stand-in ODM writes its report only in odm_report/, checked below when present
+      }
+      assertThat(entries.keySet()).as(output + " missing from all.zip").anyMatch(e -> e.equals(output) || e.startsWith(output + "/"));
+    }
+  }
+
+  /** The child Workflow: the job's label, sized from its own images, the seed step before ODM. */
+  @SuppressWarnings("unchecked")
+  private void assertChild(TestArgo argo, String parentJob, String uuid, Submodel submodel) throws IOException {
+    GenericKubernetesResource child = childWorkflow(uuid);
+    assertThat(child.getMetadata().getLabels()).containsEntry(WorkflowLabels.PARENT_JOB, parentJob)
+        .doesNotContainKey(WorkflowLabels.SPLIT_MERGE);
+    assertThat(parameter(child, "image-count")).isEqualTo(Integer.toString(submodel.images()));
+    assertThat(parameter(child, "memory")).isEqualTo(submodel.images() <= 40 ? "4Gi" : "16Gi");
+    assertThat(parameter(child, "cpu")).isEqualTo(submodel.images() <= 40 ? "2" : "4");
+    assertThat(odmArgs(child)).contains("--orthophoto-cutline", "--skip-3dmodel").doesNotContain("--sm-cluster", "--split");
+    Map<String, Object> status = argo.awaitPhase(child.getMetadata().getName(), "Succeeded");
+    Map<String, Map<String, Object>> nodes = (Map<String, Map<String, Object>>) status.get("nodes");
+    Map<String, Object> seed = node(nodes, "seed(0)");
+    Map<String, Object> process = node(nodes, "process(0)");
+    assertThat(seed.get("phase")).isEqualTo("Succeeded");
+    assertThat(String.valueOf(seed.get("finishedAt"))).isLessThanOrEqualTo(String.valueOf(process.get("startedAt")));
+    // seed.zip was unpacked into the project (and is gone from it) before ODM ran.
+    assertThat(workspaceFile(argo, uuid, "opensfm/camera_models.json")).exists();
+    assertThat(workspaceFile(argo, uuid, "seed.zip")).doesNotExist();
+  }
+
+  private static Map<String, Object> node(Map<String, Map<String, Object>> nodes, String displayName) {
+    return nodes.values().stream().filter(n -> displayName.equals(n.get("displayName"))).findFirst()
+        .orElseThrow(() -> new AssertionError("no node " + displayName + " in " + nodes.keySet()));
+  }
+
+  private Path workspaceFile(TestArgo argo, String uuid, String relative) {
+    GenericKubernetesResource child = childWorkflow(uuid);
+    return argo.workspace(child.getMetadata().getName()).resolve(parameter(child, "job-id")).resolve(relative);
+  }
+
+  private GenericKubernetesResource childWorkflow(String uuid) {
+    String jobId = world.status("api-tasks/" + uuid + "/").orElseThrow().path("jobId").asText();
+    return world.workflowsFor(jobId).get(0);
+  }
+
+  private List<GenericKubernetesResource> childWorkflows(String parentJob) {
+    return world.kubernetes.genericKubernetesResources(org.odmwatcher.workflow.ArgoWorkflowSubmitter.WORKFLOWS)
+        .inNamespace(world.namespace).withLabel(WorkflowLabels.PARENT_JOB, parentJob).list().getItems();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String parameter(GenericKubernetesResource wf, String name) {
+    Map<String, Object> spec = (Map<String, Object>) wf.getAdditionalProperties().get("spec");
+    List<Map<String, Object>> parameters = (List<Map<String, Object>>) ((Map<String, Object>) spec.get("arguments")).get("parameters");
+    return parameters.stream().filter(p -> name.equals(p.get("name"))).map(p -> String.valueOf(p.get("value"))).findFirst().orElseThrow();
+  }
+
+  private List<String> odmArgs(GenericKubernetesResource wf) throws IOException {
+    return List.of(json.readValue(parameter(wf, "odm-args"), String[].class));
+  }
+
+  private Set<String> objects(String prefix) {
+    Set<String> keys = new TreeSet<>();
+    world.s3.listObjectsV2Paginator(b -> b.bucket(world.bucket).prefix(prefix)).contents().forEach(o -> keys.add(o.key()));
+    return keys;
+  }
+
+  private static byte[] jpeg(int size) {
+    byte[] bytes = new byte[size];
+    new Random(size).nextBytes(bytes);
+    bytes[0] = (byte) 0xFF;
+    bytes[1] = (byte) 0xD8;
+    return bytes;
+  }
+}
