@@ -103,8 +103,11 @@ public final class Bench {
       parseThroughput();
     }
     if (only.contains("overhead")) {
+      if (size == FULL) {
+        perFolderOverhead(100, false); // warm-up: class loading and JIT for both sides, not recorded
+      }
       for (int n : size.overheadFolders()) {
-        perFolderOverhead(n);
+        perFolderOverhead(n, true);
       }
     }
     if (only.contains("latency")) {
@@ -153,16 +156,24 @@ public final class Bench {
   }
 
   // 2. Per-folder overhead versus the floor of the bare calls
-  private void perFolderOverhead(int n) throws Exception {
+  private void perFolderOverhead(int n, boolean record) throws Exception {
     try (PipelineFixture world = new PipelineFixture("bench-overhead", nextNamespace())) {
       List<String> folders = populate(world, "job", n);
       world.servers.resetKubernetes(); // both sides start with an empty API server
+      phase("floor N=" + n + " starts");
       Floor floor = floor(world, folders, 10);
+      phase("floor N=" + n + " ends");
       world.servers.resetKubernetes();
       sendAll(world, folders); // queued before the watcher starts, as after a mapping campaign
       try (ApplicationContext app = ApplicationContext.run(watcherProperties(world, 10))) {
         MeterRegistry metrics = app.getBean(MeterRegistry.class);
-        double seconds = drainSeconds(metrics, n);
+        phase("watcher N=" + n + " started");
+        Drain drain = drain(metrics, n);
+        phase("watcher N=" + n + " drained");
+        if (!record) {
+          return;
+        }
+        double seconds = drain.seconds();
         Timer handling = metrics.get("odm.watcher.sqs.handling").timer();
         Timer lag = metrics.get("odm.watcher.sqs.lag").tag("result", "acknowledged").timer();
         double watcherRate = n / seconds;
@@ -172,11 +183,18 @@ public final class Bench {
         figures.put(key + "floor.foldersPerSecond", round(floor.rate()));
         figures.put(key + "floor.p50ms", round(floor.p50()));
         figures.put(key + "floor.p99ms", round(floor.p99()));
+        figures.put(key + "floor.receiveCalls", floor.receives());
         figures.put(key + "watcher.foldersPerSecond", round(watcherRate));
         figures.put(key + "watcher.handlingP50ms", round(p50));
         figures.put(key + "watcher.handlingP99ms", round(p99));
         figures.put(key + "watcher.enqueuedToDoneP50ms", round(percentile(lag, 0.5)));
         figures.put(key + "watcher.enqueuedToDoneP99ms", round(percentile(lag, 0.99)));
+        io.micrometer.core.instrument.DistributionSummary received = metrics.get("odm.watcher.sqs.received").summary();
+        figures.put(key + "watcher.receiveCalls", received.count());
+        figures.put(key + "watcher.messagesPerReceive", round(received.mean()));
+        figures.put(key + "floor.cpuMsPerFolder", round(floor.cpuMsPerFolder()));
+        figures.put(key + "watcher.cpuMsPerFolder", round(drain.cpuMsPerFolder()));
+        figures.put(key + "ratio.cpu", round(drain.cpuMsPerFolder() / floor.cpuMsPerFolder()));
         figures.put(key + "ratio.time", round(floor.rate() / watcherRate));
         figures.put(key + "ratio.p50", round(p50 / floor.p50()));
         row("per-folder, N=" + n + " (10 workers)",
@@ -185,49 +203,108 @@ public final class Bench {
             String.format("%.2fx time, %.2fx p50 (goal <= 1.3x)", floor.rate() / watcherRate, p50 / floor.p50()));
         row("  queued -> done, N=" + n + " queued before start",
             String.format("p50 %.0f ms, p99 %.0f ms", percentile(lag, 0.5), percentile(lag, 0.99)), "(backlog drain, includes waiting in the queue)", "");
+        row("  CPU per folder, N=" + n + " (whole process: servers, clients, watcher)",
+            String.format("%.2f ms", drain.cpuMsPerFolder()), String.format("floor %.2f ms", floor.cpuMsPerFolder()),
+            String.format("%.2fx", drain.cpuMsPerFolder() / floor.cpuMsPerFolder()));
+        row("  ReceiveMessage calls, N=" + n, String.format("%d (%.1f messages each)", received.count(), received.mean()),
+            String.format("floor %d", floor.receives()), "");
       }
     }
   }
 
-  /** The floor: GET manifest, LIST folder, CREATE workflow, PUT status, per folder, same clients. */
+  /**
+   * The floor: the calls a folder cannot avoid, batched as well as the SDK allows, with the same
+   * clients on {@code threads} threads. Each thread takes up to ten messages with one
+   * ReceiveMessage, makes the four per-folder calls for each (GET manifest, LIST folder, CREATE
+   * Workflow, PUT status) and deletes the ten with one DeleteMessageBatch: per folder, a tenth of a
+   * receive and of a delete, and the four calls. The folders' notifications are queued before it
+   * starts, as for the watcher. Latency is the four calls' time per folder (the watcher's handling
+   * time likewise runs from receipt to the acknowledgement being queued).
+   */
   private Floor floor(PipelineFixture world, List<String> folders, int threads) throws Exception {
-    GenericKubernetesResource template = Serialization.unmarshal(
-        "{\"apiVersion\":\"argoproj.io/v1alpha1\",\"kind\":\"Workflow\",\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"floor\"}},"
-            + "\"spec\":{\"workflowTemplateRef\":{\"name\":\"odm-process\"},\"arguments\":{\"parameters\":[]}}}",
-        GenericKubernetesResource.class);
+    // The Workflow each folder needs, rendered as the watcher renders it (same labels, annotations,
+    // parameters: the API server's cost depends on them), before the clock starts.
+    ObjectMapper json = new ObjectMapper();
+    org.odmwatcher.manifest.OptionCatalogue catalogue = org.odmwatcher.manifest.OptionCatalogue.load(json);
+    org.odmwatcher.workflow.WorkflowRenderer renderer = new org.odmwatcher.workflow.WorkflowRenderer(
+        new org.odmwatcher.config.ArgoConfig("floor", "odm-process", null, true, Duration.ofMinutes(5)),
+        new org.odmwatcher.config.S3Config(world.servers.s3Endpoint(), "us-east-1", true, null, null, "auto"),
+        new org.odmwatcher.workflow.OdmArguments(catalogue));
+    org.odmwatcher.manifest.OdmManifest manifest =
+        new org.odmwatcher.manifest.ManifestParser(json, new org.odmwatcher.manifest.ManifestValidator(catalogue))
+            .parse("{}".getBytes(StandardCharsets.UTF_8)).manifest();
+    List<GenericKubernetesResource> workflows = new ArrayList<>();
+    for (String folder : folders) {
+      String eTag = "\"" + Integer.toHexString(folder.hashCode()) + "\"";
+      workflows.add(renderer.render(new org.odmwatcher.workflow.JobSpec(world.bucket, folder,
+          org.odmwatcher.workflow.JobId.derive(world.bucket, folder, eTag), eTag, manifest,
+          List.of(folder + "DJI_0001.JPG"), folder + "results/", 2)));
+    }
     byte[] status = "{\"schemaVersion\":1,\"state\":\"submitted\"}".getBytes(StandardCharsets.UTF_8);
+    Map<String, Integer> folderOfBody = new HashMap<>();
+    for (int i = 0; i < folders.size(); i++) {
+      folderOfBody.put(Notifications.objectCreated(world.bucket, folders.get(i) + "odm.json", 2, "e"), i);
+    }
+    // Its status.json goes to a bucket of its own, same keys: the watcher's folders stay as they were
+    // (S3Proxy's listings cost more with every key in the bucket).
+    String statusBucket = world.bucket + "-floor";
+    world.s3.createBucket(b -> b.bucket(statusBucket));
+    sendAll(world, folders);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     KubernetesClient kubernetes = Clients.kubernetes(world.servers); // the current (fresh) API server
-    List<Double> millis = new ArrayList<>();
+    List<Double> millis = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger receives = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicLong finished = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong finishedCpu = new java.util.concurrent.atomic.AtomicLong();
+    long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     try {
-      List<Future<Double>> results = new ArrayList<>();
-      for (int i = 0; i < folders.size(); i++) {
-        String folder = folders.get(i);
-        String name = "floor-" + Integer.toHexString(world.bucket.hashCode()) + "-" + i;
-        results.add(pool.submit(() -> {
-          long s = System.nanoTime();
-          world.s3.getObjectAsBytes(b -> b.bucket(world.bucket).key(folder + "odm.json"));
-          world.s3.listObjectsV2(b -> b.bucket(world.bucket).prefix(folder).delimiter("/"));
-          GenericKubernetesResource wf = Serialization.clone(template);
-          wf.getMetadata().setName(name);
-          kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace("floor").resource(wf).create();
-          world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "floor-status.json"), RequestBody.fromBytes(status));
-          return (System.nanoTime() - s) / 1e6;
+      List<Future<Object>> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        workers.add(pool.submit(() -> {
+          while (done.get() < folders.size()) {
+            receives.incrementAndGet();
+            List<software.amazon.awssdk.services.sqs.model.Message> messages = world.sqs.receiveMessage(b -> b.queueUrl(world.queueUrl)
+                .maxNumberOfMessages(10).waitTimeSeconds(1).visibilityTimeout(300)).messages();
+            List<software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry> acks = new ArrayList<>();
+            for (software.amazon.awssdk.services.sqs.model.Message message : messages) {
+              int i = folderOfBody.get(message.body());
+              String folder = folders.get(i);
+              long s = System.nanoTime();
+              world.s3.getObjectAsBytes(b -> b.bucket(world.bucket).key(folder + "odm.json"));
+              world.s3.listObjectsV2(b -> b.bucket(world.bucket).prefix(folder).delimiter("/"));
+              kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace("floor").resource(workflows.get(i)).create();
+              world.s3.putObject(b -> b.bucket(statusBucket).key(folder + "status.json"), RequestBody.fromBytes(status));
+              millis.add((System.nanoTime() - s) / 1e6);
+              acks.add(software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry.builder()
+                  .id(Integer.toString(acks.size())).receiptHandle(message.receiptHandle()).build());
+            }
+            if (!acks.isEmpty()) {
+              world.sqs.deleteMessageBatch(b -> b.queueUrl(world.queueUrl).entries(acks));
+              if (done.addAndGet(acks.size()) >= folders.size()) {
+                finished.set(System.nanoTime()); // not counting the other threads' last empty polls
+                finishedCpu.set(processCpuNanos());
+              }
+            }
+          }
+          return null;
         }));
       }
-      for (Future<Double> f : results) {
-        millis.add(f.get());
+      for (Future<Object> f : workers) {
+        f.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
       }
     } finally {
-      pool.shutdown();
+      pool.shutdownNow();
       kubernetes.close();
     }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    return new Floor(folders.size() / seconds, quantile(millis, 0.5), quantile(millis, 0.99));
+    double seconds = (finished.get() - t0) / 1e9;
+    return new Floor(folders.size() / seconds, quantile(millis, 0.5), quantile(millis, 0.99), receives.get(),
+        (finishedCpu.get() - cpu0) / 1e6 / folders.size());
   }
 
-  record Floor(double rate, double p50, double p99) {}
+  /** Folders per second, latency of the four calls, ReceiveMessage calls, process CPU ms per folder. */
+  record Floor(double rate, double p50, double p99, int receives, double cpuMsPerFolder) {}
 
   // 3 and 4. Event arrival -> Workflow created (long polling, idle queue); phase change -> status.json
   private void eventAndPhaseLatency() throws Exception {
@@ -419,11 +496,20 @@ public final class Bench {
    * acknowledgement to the last: (n-1) intervals, so start-up is not counted.
    */
   private static double drainSeconds(MeterRegistry metrics, int n) {
+    return drain(metrics, n).seconds();
+  }
+
+  /** Wall seconds and process CPU ms per folder of a drain (CPU over the same n-1 intervals). */
+  record Drain(double seconds, double cpuMsPerFolder) {}
+
+  private static Drain drain(MeterRegistry metrics, int n) {
     awaitCount(metrics, 1);
     long first = System.nanoTime();
+    long cpu0 = processCpuNanos();
     awaitCount(metrics, n);
     double seconds = (System.nanoTime() - first) / 1e9;
-    return n > 1 ? seconds * n / (n - 1) : seconds;
+    double cpuMs = (processCpuNanos() - cpu0) / 1e6;
+    return n > 1 ? new Drain(seconds * n / (n - 1), cpuMs / (n - 1)) : new Drain(seconds, cpuMs);
   }
 
   // ---- set-up ----
@@ -533,6 +619,16 @@ public final class Bench {
   private static List<String> jvmFlags() {
     String flags = System.getProperty("bench.jvm", "");
     return flags.isBlank() ? List.of() : List.of(flags.trim().split("\\s+"));
+  }
+
+  /** Marks a phase's boundaries on stdout, with the time, for lining up a profile (JFR) with it. */
+  private static void phase(String what) {
+    System.out.println("bench phase: " + what + " at " + Instant.now());
+  }
+
+  /** CPU time of this whole process (the watcher, the servers and the clients share it), in ns. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static long rssKb(long pid) throws IOException {
