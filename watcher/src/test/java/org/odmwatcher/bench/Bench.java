@@ -390,11 +390,16 @@ public final class Bench {
           "goal <= 1.0 s", launched() + ", Java " + Runtime.version().feature() + ", default flags " + String.join(" ", jvmFlags()));
       row("idle RSS after start-up, plain", String.format("%.0f MB; with AppCDS %.0f MB", plain.rssMb(), cds.rssMb()),
           "goal <= 150 MB", "");
-      ImageLaunch image = ImageLaunch.unpack(Path.of("target", "jib-image.tar"), Path.of("target", "bench-image"));
-      if (image == null) {
+      if (!Files.exists(Path.of("target", "jib-image.tar"))) {
         row("start-up from the image", "not measured: target/jib-image.tar missing (run package first)", "", "");
         return;
       }
+      if (javaFeature(imageJava()) < 19) {
+        row("start-up from the image", "not measured: the image's JVM options need Java 19+ (its base has 25);"
+            + " name one with -Dbench.image.java=/path/to/bin/java", "", "");
+        return;
+      }
+      ImageLaunch image = ImageLaunch.unpack(Path.of("target", "jib-image.tar"), Path.of("target", "bench-image"));
       // In a pod the JVM sizes its heap from the container's memory limit (cgroups), not the
       // machine's: the Deployment's limit (manifests/base/watcher-deployment.yaml, 768Mi).
       String memory = System.getProperty("bench.image.memory", "768m");
@@ -437,6 +442,15 @@ public final class Bench {
     }
     Path temurin25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
     return Files.isExecutable(temurin25) ? temurin25 : Path.of(System.getProperty("java.home"), "bin", "java");
+  }
+
+  private static int javaFeature(Path java) throws IOException {
+    String version = javaVersion(java);
+    try {
+      return Runtime.Version.parse(version).feature();
+    } catch (IllegalArgumentException e) {
+      return -1;
+    }
   }
 
   private static String javaVersion(Path java) throws IOException {
