@@ -177,7 +177,7 @@ class ImageTest {
   }
 
   @Test
-  void classpathAndMainClassOfTheEntrypointAreInTheLayersAndReadableByTheUser() {
+  void classpathAndMainClassOfTheEntrypointAreInTheLayersAndReadableByTheUser(@TempDir Path dir) throws IOException {
     List<String> entrypoint = strings(image.config().path("config").path("Entrypoint"));
     int cp = entrypoint.indexOf("-cp");
     assertThat(cp).as("-cp in " + entrypoint).isPositive();
@@ -187,14 +187,35 @@ class ImageTest {
     List<String> classpath = Arrays.asList(classpathFile.text().strip().split(":"));
     assertThat(classpath).as("class path of " + argFile).hasSizeGreaterThan(10);
     for (String element : classpath) {
-      assertThat(image.file(element)).as("class path element " + element).isPresent();
+      if (element.endsWith("/*")) { // the launcher's wildcard: every jar in that directory
+        String folder = element.substring(0, element.length() - 1);
+        assertThat(jarsIn(folder)).as("jars of class path element " + element).isNotEmpty();
+      } else {
+        assertThat(image.file(element)).as("class path element " + element).isPresent();
+      }
     }
 
     String mainClass = entrypoint.get(entrypoint.size() - 1);
     String classFile = mainClass.replace('.', '/') + ".class";
-    List<String> found =
-        classpath.stream().map(dir -> dir + "/" + classFile).filter(p -> image.file(p).isPresent()).toList();
-    assertThat(found).as(mainClass + " in a class path directory").isNotEmpty();
+    Path root = Files.createDirectories(dir.resolve("root"));
+    image.extractTo(root, APP_ROOT);
+    List<String> found = new ArrayList<>();
+    for (String element : classpath) {
+      List<String> jars = element.endsWith("/*") ? jarsIn(element.substring(0, element.length() - 1)) : List.of(element);
+      for (String jar : jars) {
+        Path local = root.resolve(jar.substring(1));
+        if (Files.isRegularFile(local)) {
+          try (java.util.jar.JarFile file = new java.util.jar.JarFile(local.toFile())) {
+            if (file.getEntry(classFile) != null) {
+              found.add(jar);
+            }
+          }
+        } else if (Files.isRegularFile(local.resolve(classFile))) {
+          found.add(jar);
+        }
+      }
+    }
+    assertThat(found).as(mainClass + " on the class path").isNotEmpty();
     assertThat(image.file(APP_ROOT + "/jib-main-class-file")).hasValueSatisfying(f -> assertThat(f.text().strip()).isEqualTo(mainClass));
 
     // Owned by root, run as another uid: every file of the application must be readable (directories
@@ -209,9 +230,55 @@ class ImageTest {
   }
 
   /**
+   * Start-up from the image: a class-data archive is valid only for the JVM build that wrote it,
+   * and the build machines cannot run the base image's JVM, so the image ships none. Instead its
+   * JVM options (JDK_JAVA_OPTIONS) make the base's JVM write one at its first clean exit into a
+   * volume the Deployment mounts writable, and map it at later starts (rewriting it when it no
+   * longer fits): that needs a JDK 19+ base (-XX:+AutoCreateSharedArchive, JDK-8261455) and a class
+   * path of jars only (the JVM refuses to archive from a non-empty directory).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"aws", "minio"})
+  void theImagesJvmWritesItsOwnClassDataArchiveIntoAWritableVolumeAndShipsNone(String overlay) {
+    JsonNode config = image.config().path("config");
+    Map<String, String> env = new LinkedHashMap<>();
+    config.path("Env").forEach(e -> env.put(e.asText().substring(0, e.asText().indexOf('=')), e.asText().substring(e.asText().indexOf('=') + 1)));
+    List<String> options = Arrays.asList(env.getOrDefault("JDK_JAVA_OPTIONS", "").trim().split("\\s+"));
+    assertThat(options).as("JDK_JAVA_OPTIONS").contains("-XX:+AutoCreateSharedArchive");
+    String archive = options.stream().filter(o -> o.startsWith("-XX:SharedArchiveFile=")).map(o -> o.substring(o.indexOf('=') + 1))
+        .findFirst().orElseThrow(() -> new AssertionError("no -XX:SharedArchiveFile in " + options));
+    assertThat(archive).as("archive path").startsWith("/");
+
+    List<String> writable = new ArrayList<>();
+    watcherContainer(Manifests.rendered(overlay)).path("volumeMounts").forEach(m -> {
+      if (!m.path("readOnly").asBoolean()) {
+        writable.add(m.path("mountPath").asText());
+      }
+    });
+    assertThat(writable).as("writable mounts of the watcher in overlays/" + overlay)
+        .anySatisfy(mount -> assertThat(archive).startsWith(mount.endsWith("/") ? mount : mount + "/"));
+
+    String base = config.path("Labels").path("org.odmwatcher.image.base").asText();
+    Matcher version = Pattern.compile("^(?:docker\\.io/)?(?:library/)?eclipse-temurin:(\\d+)").matcher(base);
+    assertThat(version.find()).as("the base the layers expect (label org.odmwatcher.image.base): " + base).isTrue();
+    assertThat(Integer.parseInt(version.group(1))).as("Java version of " + base + " (AutoCreateSharedArchive: 19+)").isGreaterThanOrEqualTo(19);
+
+    List<String> classpath = Arrays.asList(image.file(APP_ROOT + "/jib-classpath-file").orElseThrow().text().strip().split(":"));
+    assertThat(classpath).as("class path: jars only").allSatisfy(e -> assertThat(e).matches(".*(\\.jar|/\\*)$"));
+    assertThat(image.files().keySet()).as("class-data archives in the layers").noneMatch(p -> p.endsWith(".jsa") || p.endsWith(".aot"));
+  }
+
+  /** The jars directly in an image directory ({@code folder} ends with a slash). */
+  private static List<String> jarsIn(String folder) {
+    return image.files().keySet().stream()
+        .filter(p -> p.startsWith(folder) && p.endsWith(".jar") && p.indexOf('/', folder.length()) < 0)
+        .toList();
+  }
+
+  /**
    * Runs the record-status step's argv and environment, as the template gives them, from the
    * extracted layers (the image's "/" mapped to a temporary directory, {@code java} the JVM running
-   * this test, like the base image's Java 17). S3 points at a closed loopback port: the command must
+   * this test, Java 17, the oldest the code is compiled for; the base image has 25). S3 points at a closed loopback port: the command must
    * start, load the watcher's beans from the layers, read its settings from the template's
    * environment and fail as transient (exit 1, so the step's retryStrategy tries again).
    */

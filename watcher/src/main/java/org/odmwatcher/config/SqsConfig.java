@@ -26,7 +26,8 @@ import java.time.Duration;
  * @param backoff redelivery delay after a transient failure, grown from the receive count
  * @param batchWindow how long to wait to fill a batch: a handled message waits at most this long to
  *     be deleted with others (ten per DeleteMessageBatch), and a receive while every worker is busy
- *     waits at most this long for more workers to come free
+ *     and none waits for one waits at most this long for more workers to come free (under a
+ *     backlog, with a batch already waiting locally, the receive waits for a full batch instead)
  */
 @ConfigurationProperties(SqsConfig.PREFIX)
 @Requires(property = SqsConfig.PREFIX + ".enabled", value = "true")

@@ -104,8 +104,11 @@ public final class Bench {
       parseThroughput();
     }
     if (only.contains("overhead")) {
+      if (size == FULL) {
+        perFolderOverhead(100, false); // warm-up: class loading and JIT for both sides, not recorded
+      }
       for (int n : size.overheadFolders()) {
-        perFolderOverhead(n);
+        perFolderOverhead(n, true);
       }
     }
     if (only.contains("latency")) {
@@ -158,16 +161,24 @@ public final class Bench {
   }
 
   // 2. Per-folder overhead versus the floor of the bare calls
-  private void perFolderOverhead(int n) throws Exception {
+  private void perFolderOverhead(int n, boolean record) throws Exception {
     try (PipelineFixture world = new PipelineFixture("bench-overhead", nextNamespace())) {
       List<String> folders = populate(world, "job", n);
       world.servers.resetKubernetes(); // both sides start with an empty API server
+      phase("floor N=" + n + " starts");
       Floor floor = floor(world, folders, 10);
+      phase("floor N=" + n + " ends");
       world.servers.resetKubernetes();
       sendAll(world, folders); // queued before the watcher starts, as after a mapping campaign
       try (ApplicationContext app = ApplicationContext.run(watcherProperties(world, 10))) {
         MeterRegistry metrics = app.getBean(MeterRegistry.class);
-        double seconds = drainSeconds(metrics, n);
+        phase("watcher N=" + n + " started");
+        Drain drain = drain(metrics, n);
+        phase("watcher N=" + n + " drained");
+        if (!record) {
+          return;
+        }
+        double seconds = drain.seconds();
         Timer handling = metrics.get("odm.watcher.sqs.handling").timer();
         Timer lag = metrics.get("odm.watcher.sqs.lag").tag("result", "acknowledged").timer();
         double watcherRate = n / seconds;
@@ -177,11 +188,18 @@ public final class Bench {
         figures.put(key + "floor.foldersPerSecond", round(floor.rate()));
         figures.put(key + "floor.p50ms", round(floor.p50()));
         figures.put(key + "floor.p99ms", round(floor.p99()));
+        figures.put(key + "floor.receiveCalls", floor.receives());
         figures.put(key + "watcher.foldersPerSecond", round(watcherRate));
         figures.put(key + "watcher.handlingP50ms", round(p50));
         figures.put(key + "watcher.handlingP99ms", round(p99));
         figures.put(key + "watcher.enqueuedToDoneP50ms", round(percentile(lag, 0.5)));
         figures.put(key + "watcher.enqueuedToDoneP99ms", round(percentile(lag, 0.99)));
+        io.micrometer.core.instrument.DistributionSummary received = metrics.get("odm.watcher.sqs.received").summary();
+        figures.put(key + "watcher.receiveCalls", received.count());
+        figures.put(key + "watcher.messagesPerReceive", round(received.mean()));
+        figures.put(key + "floor.cpuMsPerFolder", round(floor.cpuMsPerFolder()));
+        figures.put(key + "watcher.cpuMsPerFolder", round(drain.cpuMsPerFolder()));
+        figures.put(key + "ratio.cpu", round(drain.cpuMsPerFolder() / floor.cpuMsPerFolder()));
         figures.put(key + "ratio.time", round(floor.rate() / watcherRate));
         figures.put(key + "ratio.p50", round(p50 / floor.p50()));
         row("per-folder, N=" + n + " (10 workers)",
@@ -190,49 +208,108 @@ public final class Bench {
             String.format("%.2fx time, %.2fx p50 (goal <= 1.3x)", floor.rate() / watcherRate, p50 / floor.p50()));
         row("  queued -> done, N=" + n + " queued before start",
             String.format("p50 %.0f ms, p99 %.0f ms", percentile(lag, 0.5), percentile(lag, 0.99)), "(backlog drain, includes waiting in the queue)", "");
+        row("  CPU per folder, N=" + n + " (whole process: servers, clients, watcher)",
+            String.format("%.2f ms", drain.cpuMsPerFolder()), String.format("floor %.2f ms", floor.cpuMsPerFolder()),
+            String.format("%.2fx", drain.cpuMsPerFolder() / floor.cpuMsPerFolder()));
+        row("  ReceiveMessage calls, N=" + n, String.format("%d (%.1f messages each)", received.count(), received.mean()),
+            String.format("floor %d", floor.receives()), "");
       }
     }
   }
 
-  /** The floor: GET manifest, LIST folder, CREATE workflow, PUT status, per folder, same clients. */
+  /**
+   * The floor: the calls a folder cannot avoid, batched as well as the SDK allows, with the same
+   * clients on {@code threads} threads. Each thread takes up to ten messages with one
+   * ReceiveMessage, makes the four per-folder calls for each (GET manifest, LIST folder, CREATE
+   * Workflow, PUT status) and deletes the ten with one DeleteMessageBatch: per folder, a tenth of a
+   * receive and of a delete, and the four calls. The folders' notifications are queued before it
+   * starts, as for the watcher. Latency is the four calls' time per folder (the watcher's handling
+   * time likewise runs from receipt to the acknowledgement being queued).
+   */
   private Floor floor(PipelineFixture world, List<String> folders, int threads) throws Exception {
-    GenericKubernetesResource template = Serialization.unmarshal(
-        "{\"apiVersion\":\"argoproj.io/v1alpha1\",\"kind\":\"Workflow\",\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"floor\"}},"
-            + "\"spec\":{\"workflowTemplateRef\":{\"name\":\"odm-process\"},\"arguments\":{\"parameters\":[]}}}",
-        GenericKubernetesResource.class);
+    // The Workflow each folder needs, rendered as the watcher renders it (same labels, annotations,
+    // parameters: the API server's cost depends on them), before the clock starts.
+    ObjectMapper json = new ObjectMapper();
+    org.odmwatcher.manifest.OptionCatalogue catalogue = org.odmwatcher.manifest.OptionCatalogue.load(json);
+    org.odmwatcher.workflow.WorkflowRenderer renderer = new org.odmwatcher.workflow.WorkflowRenderer(
+        new org.odmwatcher.config.ArgoConfig("floor", "odm-process", null, true, Duration.ofMinutes(5)),
+        new org.odmwatcher.config.S3Config(world.servers.s3Endpoint(), "us-east-1", true, null, null, "auto"),
+        new org.odmwatcher.workflow.OdmArguments(catalogue));
+    org.odmwatcher.manifest.OdmManifest manifest =
+        new org.odmwatcher.manifest.ManifestParser(json, new org.odmwatcher.manifest.ManifestValidator(catalogue))
+            .parse("{}".getBytes(StandardCharsets.UTF_8)).manifest();
+    List<GenericKubernetesResource> workflows = new ArrayList<>();
+    for (String folder : folders) {
+      String eTag = "\"" + Integer.toHexString(folder.hashCode()) + "\"";
+      workflows.add(renderer.render(new org.odmwatcher.workflow.JobSpec(world.bucket, folder,
+          org.odmwatcher.workflow.JobId.derive(world.bucket, folder, eTag), eTag, manifest,
+          List.of(folder + "DJI_0001.JPG"), folder + "results/", 2)));
+    }
     byte[] status = "{\"schemaVersion\":1,\"state\":\"submitted\"}".getBytes(StandardCharsets.UTF_8);
+    Map<String, Integer> folderOfBody = new HashMap<>();
+    for (int i = 0; i < folders.size(); i++) {
+      folderOfBody.put(Notifications.objectCreated(world.bucket, folders.get(i) + "odm.json", 2, "e"), i);
+    }
+    // Its status.json goes to a bucket of its own, same keys: the watcher's folders stay as they were
+    // (S3Proxy's listings cost more with every key in the bucket).
+    String statusBucket = world.bucket + "-floor";
+    world.s3.createBucket(b -> b.bucket(statusBucket));
+    sendAll(world, folders);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     KubernetesClient kubernetes = Clients.kubernetes(world.servers); // the current (fresh) API server
-    List<Double> millis = new ArrayList<>();
+    List<Double> millis = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger receives = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicLong finished = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong finishedCpu = new java.util.concurrent.atomic.AtomicLong();
+    long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     try {
-      List<Future<Double>> results = new ArrayList<>();
-      for (int i = 0; i < folders.size(); i++) {
-        String folder = folders.get(i);
-        String name = "floor-" + Integer.toHexString(world.bucket.hashCode()) + "-" + i;
-        results.add(pool.submit(() -> {
-          long s = System.nanoTime();
-          world.s3.getObjectAsBytes(b -> b.bucket(world.bucket).key(folder + "odm.json"));
-          world.s3.listObjectsV2(b -> b.bucket(world.bucket).prefix(folder).delimiter("/"));
-          GenericKubernetesResource wf = Serialization.clone(template);
-          wf.getMetadata().setName(name);
-          kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace("floor").resource(wf).create();
-          world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "floor-status.json"), RequestBody.fromBytes(status));
-          return (System.nanoTime() - s) / 1e6;
+      List<Future<Object>> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        workers.add(pool.submit(() -> {
+          while (done.get() < folders.size()) {
+            receives.incrementAndGet();
+            List<software.amazon.awssdk.services.sqs.model.Message> messages = world.sqs.receiveMessage(b -> b.queueUrl(world.queueUrl)
+                .maxNumberOfMessages(10).waitTimeSeconds(1).visibilityTimeout(300)).messages();
+            List<software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry> acks = new ArrayList<>();
+            for (software.amazon.awssdk.services.sqs.model.Message message : messages) {
+              int i = folderOfBody.get(message.body());
+              String folder = folders.get(i);
+              long s = System.nanoTime();
+              world.s3.getObjectAsBytes(b -> b.bucket(world.bucket).key(folder + "odm.json"));
+              world.s3.listObjectsV2(b -> b.bucket(world.bucket).prefix(folder).delimiter("/"));
+              kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace("floor").resource(workflows.get(i)).create();
+              world.s3.putObject(b -> b.bucket(statusBucket).key(folder + "status.json"), RequestBody.fromBytes(status));
+              millis.add((System.nanoTime() - s) / 1e6);
+              acks.add(software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry.builder()
+                  .id(Integer.toString(acks.size())).receiptHandle(message.receiptHandle()).build());
+            }
+            if (!acks.isEmpty()) {
+              world.sqs.deleteMessageBatch(b -> b.queueUrl(world.queueUrl).entries(acks));
+              if (done.addAndGet(acks.size()) >= folders.size()) {
+                finished.set(System.nanoTime()); // not counting the other threads' last empty polls
+                finishedCpu.set(processCpuNanos());
+              }
+            }
+          }
+          return null;
         }));
       }
-      for (Future<Double> f : results) {
-        millis.add(f.get());
+      for (Future<Object> f : workers) {
+        f.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
       }
     } finally {
-      pool.shutdown();
+      pool.shutdownNow();
       kubernetes.close();
     }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    return new Floor(folders.size() / seconds, quantile(millis, 0.5), quantile(millis, 0.99));
+    double seconds = (finished.get() - t0) / 1e9;
+    return new Floor(folders.size() / seconds, quantile(millis, 0.5), quantile(millis, 0.99), receives.get(),
+        (finishedCpu.get() - cpu0) / 1e6 / folders.size());
   }
 
-  record Floor(double rate, double p50, double p99) {}
+  /** Folders per second, latency of the four calls, ReceiveMessage calls, process CPU ms per folder. */
+  record Floor(double rate, double p50, double p99, int receives, double cpuMsPerFolder) {}
 
   // 3 and 4. Event arrival -> Workflow created (long polling, idle queue); phase change -> status.json
   private void eventAndPhaseLatency() throws Exception {
@@ -345,27 +422,200 @@ public final class Bench {
     }
   }
 
-  // 5. Start-up to first poll, and idle RSS, of a separate watcher JVM: as it is, and with a
-  //    class-data-sharing archive made by a training start (the Jib image does not ship one yet).
+  // 5. Start-up to first poll, and idle RSS, of a separate watcher JVM, two ways:
+  //    - plain: the fat jar on this JVM, default flags, as is and with a class-data-sharing archive
+  //      made by a training start;
+  //    - the image's way: the Jib tar's layers unpacked into a temporary root and its entrypoint and
+  //      environment run as the image runs them (same class path layout, same flags), with this
+  //      machine's JVM of the base image's version (-Dbench.image.java). A new pod has no
+  //      class-data archive yet: its JVM writes one at exit into the volume the flags name; a
+  //      restart with that volume starts from it. Both are measured.
   private void startup() throws Exception {
     try (PipelineFixture world = new PipelineFixture("bench-startup", nextNamespace())) {
       Path archive = Path.of("target", "bench-cds.jsa").toAbsolutePath();
       Files.deleteIfExists(archive);
-      Launch plain = launch(world, List.of());
-      launch(world, List.of("-XX:ArchiveClassesAtExit=" + archive)); // training run
-      Launch cds = Files.exists(archive) ? launch(world, List.of("-XX:SharedArchiveFile=" + archive)) : new Launch(-1, -1);
+      Launch plain = launch(world, javaCommand(), watcherClasspath(), jvmFlags(), Map.of(), null);
+      launch(world, javaCommand(), watcherClasspath(), plus(jvmFlags(), "-XX:ArchiveClassesAtExit=" + archive), Map.of(), null); // training
+      Launch cds = Files.exists(archive)
+          ? launch(world, javaCommand(), watcherClasspath(), plus(jvmFlags(), "-XX:SharedArchiveFile=" + archive), Map.of(), null)
+          : new Launch(-1, -1);
       figures.put("startup.toFirstPollMs", round(plain.startMs()));
       figures.put("startup.idleRssMb", round(plain.rssMb()));
       figures.put("startup.cds.toFirstPollMs", round(cds.startMs()));
       figures.put("startup.cds.idleRssMb", round(cds.rssMb()));
-      row("start-up: JVM start -> first poll", String.format("%.0f ms; with AppCDS %.0f ms", plain.startMs(), cds.startMs()),
-          "goal < 1.5 s", launched());
-      row("idle RSS after start-up", String.format("%.0f MB; with AppCDS %.0f MB", plain.rssMb(), cds.rssMb()),
-          "goal < 200 MB", "default JVM flags " + String.join(" ", jvmFlags()));
+      row("start-up: JVM start -> first poll, plain", String.format("%.0f ms; with AppCDS %.0f ms", plain.startMs(), cds.startMs()),
+          "goal <= 1.0 s", launched() + ", Java " + Runtime.version().feature() + ", default flags " + String.join(" ", jvmFlags()));
+      row("idle RSS after start-up, plain", String.format("%.0f MB (anonymous %.0f); with AppCDS %.0f MB (anonymous %.0f)",
+          plain.rssMb(), plain.anonMb(), cds.rssMb(), cds.anonMb()), "goal <= 150 MB", "");
+      if (!Files.exists(Path.of("target", "jib-image.tar"))) {
+        row("start-up from the image", "not measured: target/jib-image.tar missing (run package first)", "", "");
+        return;
+      }
+      if (javaFeature(imageJava()) < 19) {
+        row("start-up from the image", "not measured: the image's JVM options need Java 19+ (its base has 25);"
+            + " name one with -Dbench.image.java=/path/to/bin/java", "", "");
+        return;
+      }
+      ImageLaunch image = ImageLaunch.unpack(Path.of("target", "jib-image.tar"), Path.of("target", "bench-image"));
+      // In a pod the JVM sizes its heap from the container's memory limit (cgroups), not the
+      // machine's: the Deployment's limit (manifests/base/watcher-deployment.yaml, 768Mi).
+      String memory = System.getProperty("bench.image.memory", "768m");
+      List<String> java = List.of(imageJava().toString(), "-XX:MaxRAM=" + memory);
+      Launch fresh = launch(world, java, List.of(), image.jvmArgs(), image.environment(), image.workingDirectory());
+      boolean archived = image.archive().map(Files::exists).orElse(false);
+      Launch again = archived
+          ? launch(world, java, List.of(), image.jvmArgs(), image.environment(), image.workingDirectory())
+          : new Launch(-1, -1);
+      Path imageJava = imageJava();
+      String jvm = javaVersion(imageJava);
+      figures.put("startup.image.java", jvm);
+      figures.put("startup.image.newPod.toFirstPollMs", round(fresh.startMs()));
+      figures.put("startup.image.newPod.idleRssMb", round(fresh.rssMb()));
+      figures.put("startup.image.restart.toFirstPollMs", round(again.startMs()));
+      figures.put("startup.image.restart.idleRssMb", round(again.rssMb()));
+      figures.put("startup.image.archiveBytes", archived ? Files.size(image.archive().get()) : 0);
+      row("start-up: JVM start -> first poll, the image's way", String.format("new pod %.0f ms; with its archive (restart) %.0f ms", fresh.startMs(), again.startMs()),
+          "goal <= 1.0 s", "Java " + jvm + ", memory limit " + memory + ", JDK_JAVA_OPTIONS of the image");
+      figures.put("startup.image.newPod.idleAnonMb", round(fresh.anonMb()));
+      figures.put("startup.image.restart.idleAnonMb", round(again.anonMb()));
+      row("idle RSS after start-up, the image's way", String.format("new pod %.0f MB (anonymous %.0f); with its archive %.0f MB (anonymous %.0f)",
+          fresh.rssMb(), fresh.anonMb(), again.rssMb(), again.anonMb()), "goal <= 150 MB", "");
     }
   }
 
-  record Launch(double startMs, double rssMb) {}
+  private static List<String> plus(List<String> flags, String flag) {
+    List<String> all = new ArrayList<>(flags);
+    all.add(flag);
+    return all;
+  }
+
+  private static List<String> javaCommand() {
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  /** The JVM for the image's way: -Dbench.image.java, else the Temurin 25 JDK here, else this one. */
+  private static Path imageJava() {
+    String chosen = System.getProperty("bench.image.java", "");
+    if (!chosen.isBlank()) {
+      return Path.of(chosen);
+    }
+    Path temurin25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+    return Files.isExecutable(temurin25) ? temurin25 : Path.of(System.getProperty("java.home"), "bin", "java");
+  }
+
+  private static int javaFeature(Path java) throws IOException {
+    String version = javaVersion(java);
+    try {
+      return Runtime.Version.parse(version).feature();
+    } catch (IllegalArgumentException e) {
+      return -1;
+    }
+  }
+
+  private static String javaVersion(Path java) throws IOException {
+    Path release = java.getParent().getParent().resolve("release");
+    if (Files.exists(release)) {
+      for (String line : Files.readAllLines(release)) {
+        if (line.startsWith("JAVA_RUNTIME_VERSION=")) {
+          return line.substring(line.indexOf('=') + 1).replace("\"", "");
+        }
+      }
+    }
+    return "?";
+  }
+
+  /**
+   * The image's entrypoint and environment, with its absolute paths (the class path argument file,
+   * a class-data archive) moved under the root its layers were unpacked into.
+   */
+  record ImageLaunch(List<String> jvmArgs, Map<String, String> environment, Path workingDirectory, java.util.Optional<Path> archive) {
+    static ImageLaunch unpack(Path tar, Path into) throws Exception {
+      if (!Files.exists(tar)) {
+        return null;
+      }
+      into = into.toAbsolutePath();
+      deleteRecursively(into);
+      Path blobs = Files.createDirectories(into.resolve("blobs"));
+      Path root = Files.createDirectories(into.resolve("root"));
+      run("tar", "-xf", tar.toAbsolutePath().toString(), "-C", blobs.toString());
+      com.fasterxml.jackson.databind.JsonNode manifest = new ObjectMapper().readTree(blobs.resolve("manifest.json").toFile()).get(0);
+      for (com.fasterxml.jackson.databind.JsonNode layer : manifest.path("Layers")) {
+        // keeps the layers' file times (Jib's fixed 1970-01-01T00:00:01Z), which a class-data archive checks
+        run("tar", "-xzf", blobs.resolve(layer.asText()).toString(), "-C", root.toString());
+      }
+      com.fasterxml.jackson.databind.JsonNode config =
+          new ObjectMapper().readTree(blobs.resolve(manifest.path("Config").asText()).toFile()).path("config");
+      Files.createDirectories(root.resolve("tmp")); // the writable volume the Deployment mounts
+      List<String> args = new ArrayList<>();
+      List<String> entrypoint = new ArrayList<>();
+      config.path("Entrypoint").forEach(a -> entrypoint.add(a.asText()));
+      for (String a : entrypoint.subList(1, entrypoint.size())) { // [0] is "java"
+        args.add(inRoot(a, root, into));
+      }
+      Map<String, String> env = new LinkedHashMap<>();
+      java.util.Optional<Path> archive = java.util.Optional.empty();
+      for (com.fasterxml.jackson.databind.JsonNode e : config.path("Env")) {
+        String text = e.asText();
+        String name = text.substring(0, text.indexOf('='));
+        String value = text.substring(text.indexOf('=') + 1);
+        if (name.equals("JDK_JAVA_OPTIONS")) {
+          List<String> options = new ArrayList<>();
+          for (String option : value.trim().split("\\s+")) {
+            options.add(inRoot(option, root, into));
+            if (option.startsWith("-XX:SharedArchiveFile=")) {
+              archive = java.util.Optional.of(root.resolve(option.substring(option.indexOf("=/") + 2)));
+            }
+          }
+          value = String.join(" ", options);
+        }
+        if (!name.equals("PATH") && !name.equals("JAVA_HOME")) {
+          env.put(name, value);
+        }
+      }
+      return new ImageLaunch(args, env, root.resolve(config.path("WorkingDir").asText("/").substring(1)), archive);
+    }
+
+    /** An {@code @argfile} or {@code -X...=/path} of the image, under root. */
+    private static String inRoot(String part, Path root, Path scratch) throws IOException {
+      if (part.startsWith("@/")) {
+        String mapped = Arrays.stream(Files.readString(root.resolve(part.substring(2))).strip().split(":"))
+            .map(p -> root.resolve(p.substring(1)).toString())
+            .collect(java.util.stream.Collectors.joining(":"));
+        Path argFile = scratch.resolve("classpath.txt");
+        Files.writeString(argFile, mapped);
+        return "@" + argFile.toAbsolutePath();
+      }
+      int at = part.indexOf("=/");
+      if (part.startsWith("-") && at > 0) {
+        return part.substring(0, at + 1) + root.toAbsolutePath().resolve(part.substring(at + 2));
+      }
+      return part;
+    }
+
+    private static void run(String... command) throws Exception {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (p.waitFor() != 0) {
+        throw new IllegalStateException("failed: " + String.join(" ", command));
+      }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+      if (Files.exists(dir)) {
+        try (var paths = Files.walk(dir)) {
+          for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.delete(path);
+          }
+        }
+      }
+    }
+  }
+
+  /** Start-up time, VmRSS and its anonymous part (RssAnon: not the mapped jars and archive). */
+  record Launch(double startMs, double rssMb, double anonMb) {
+    Launch(double startMs, double rssMb) {
+      this(startMs, rssMb, -1);
+    }
+  }
 
   /** The fat jar when it is built (as in production), else the test class path. */
   private static List<String> watcherClasspath() {
@@ -379,26 +629,46 @@ public final class Bench {
     return Files.exists(Path.of("target", "odm-watcher.jar")) ? "fat jar" : "test class path";
   }
 
-  private Launch launch(PipelineFixture world, List<String> extraFlags) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    command.addAll(watcherClasspath());
-    command.addAll(jvmFlags());
-    command.addAll(extraFlags);
+  /**
+   * Starts a watcher JVM: {@code java}, then {@code classpath} and {@code flags} (for the image, its
+   * entrypoint's arguments, main class last), the bench's settings as -D properties before the main
+   * class, {@code environment} added to this process's.
+   */
+  private Launch launch(PipelineFixture world, List<String> java, List<String> classpath, List<String> flags,
+      Map<String, String> environment, Path workingDirectory) throws Exception {
+    List<String> command = new ArrayList<>(java);
+    command.addAll(classpath);
+    command.addAll(flags);
+    String mainClass = "org.odmwatcher.Application";
+    command.remove(mainClass);
     watcherProperties(world, 10).forEach((k, v) -> command.add("-D" + k + "=" + v));
     command.add("-Dmicronaut.server.port=-1");
-    command.add("org.odmwatcher.Application");
+    command.add(mainClass);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    if (workingDirectory != null) {
+      builder.directory(workingDirectory.toFile());
+    }
     long t0 = System.nanoTime();
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process process = builder.start();
     try {
       double startMs = -1;
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       long deadline = System.nanoTime() + PATIENCE.toNanos();
       String line;
+      java.util.Deque<String> last = new java.util.ArrayDeque<>();
       while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
         if (line.contains("polling " + world.queueUrl)) {
           startMs = (System.nanoTime() - t0) / 1e6;
           break;
         }
+        last.addLast(line);
+        if (last.size() > 20) {
+          last.removeFirst();
+        }
+      }
+      if (startMs < 0) {
+        throw new IllegalStateException("the watcher did not start polling: " + String.join(" ", command) + "\n" + String.join("\n", last));
       }
       // keep draining its output so it never blocks on a full pipe; ends when the process does
       Thread drain = new Thread(() -> {
@@ -413,7 +683,7 @@ public final class Bench {
       drain.setDaemon(true);
       drain.start();
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(5)); // idle after start-up
-      return new Launch(startMs, rssKb(process.pid()) / 1024.0);
+      return new Launch(startMs, rssKb(process.pid(), "VmRSS:") / 1024.0, rssKb(process.pid(), "RssAnon:") / 1024.0);
     } finally {
       process.destroy(); // SIGTERM: a clean exit, which is also when a training run writes its archive
       process.waitFor(30, TimeUnit.SECONDS);
@@ -476,11 +746,20 @@ public final class Bench {
    * acknowledgement to the last: (n-1) intervals, so start-up is not counted.
    */
   private static double drainSeconds(MeterRegistry metrics, int n) {
+    return drain(metrics, n).seconds();
+  }
+
+  /** Wall seconds and process CPU ms per folder of a drain (CPU over the same n-1 intervals). */
+  record Drain(double seconds, double cpuMsPerFolder) {}
+
+  private static Drain drain(MeterRegistry metrics, int n) {
     awaitCount(metrics, 1);
     long first = System.nanoTime();
+    long cpu0 = processCpuNanos();
     awaitCount(metrics, n);
     double seconds = (System.nanoTime() - first) / 1e9;
-    return n > 1 ? seconds * n / (n - 1) : seconds;
+    double cpuMs = (processCpuNanos() - cpu0) / 1e6;
+    return n > 1 ? new Drain(seconds * n / (n - 1), cpuMs / (n - 1)) : new Drain(seconds, cpuMs);
   }
 
   // ---- set-up ----
@@ -592,9 +871,19 @@ public final class Bench {
     return flags.isBlank() ? List.of() : List.of(flags.trim().split("\\s+"));
   }
 
-  private static long rssKb(long pid) throws IOException {
+  /** Marks a phase's boundaries on stdout, with the time, for lining up a profile (JFR) with it. */
+  private static void phase(String what) {
+    System.out.println("bench phase: " + what + " at " + Instant.now());
+  }
+
+  /** CPU time of this whole process (the watcher, the servers and the clients share it), in ns. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static long rssKb(long pid, String field) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-      if (line.startsWith("VmRSS:")) {
+      if (line.startsWith(field)) {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));
       }
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.odmwatcher.config.SqsConfig;
@@ -20,9 +21,14 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /**
- * Long-polls the queue and hands each message to a bounded pool of workers. It only receives as
- * many messages as it has free workers, so nothing waits hidden in a local buffer. Shutdown stops
- * polling, lets in-flight messages finish for a grace period and makes the rest visible again.
+ * Long-polls the queue and hands each message to a bounded pool of workers. Besides the messages
+ * being handled, at most one batch ({@code min(maxMessages, concurrency)}) waits locally for a
+ * worker: under a backlog the next receive is made while the workers are busy and asks for a full
+ * batch, so a backlog costs one ReceiveMessage per ten messages (not one per freed worker), and a
+ * waiting message is started within about one handling time, well inside its visibility timeout.
+ * With no backlog a receive asks for whatever is free and returns as soon as a message arrives.
+ * Shutdown stops polling, lets in-flight messages finish for a grace period (messages not yet
+ * started are released at once) and makes the rest visible again.
  */
 public final class SqsPoller implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SqsPoller.class);
@@ -32,12 +38,16 @@ public final class SqsPoller implements AutoCloseable {
   private final SqsConfig config;
   private final SqsMessageHandler handler;
   private final Semaphore free;
+  private final int batch;
+  /** Messages received and not yet started by a worker. */
+  private final AtomicInteger waiting = new AtomicInteger();
   private final ExecutorService workers;
   private final Map<String, Message> inFlight = new ConcurrentHashMap<>();
   private final AtomicInteger threadCount = new AtomicInteger();
   private final Timer acknowledged;
   private final Timer retried;
   private final Timer handling;
+  private final DistributionSummary received;
   private final SqsAcknowledger acknowledger;
   private volatile boolean running;
   private Thread pollThread;
@@ -58,8 +68,13 @@ public final class SqsPoller implements AutoCloseable {
             .description("time from a message being received to it being settled (handled and acknowledged or retried)")
             .publishPercentiles(0.5, 0.95, 0.99)
             .register(metrics);
+    this.received =
+        DistributionSummary.builder("odm.watcher.sqs.received")
+            .description("messages per ReceiveMessage call (its count is the number of calls; 10 is SQS's most)")
+            .register(metrics);
     this.acknowledger = new SqsAcknowledger(sqs, config.queueUrl(), config.batchWindow(), acknowledged);
-    this.free = new Semaphore(config.concurrency());
+    this.batch = Math.min(config.maxMessages(), config.concurrency());
+    this.free = new Semaphore(config.concurrency() + batch);
     this.workers =
         Executors.newFixedThreadPool(
             config.concurrency(),
@@ -89,8 +104,9 @@ public final class SqsPoller implements AutoCloseable {
       try {
         free.acquire();
         wanted = 1;
-        wanted += gatherUpTo(config.maxMessages() - 1);
+        wanted += gatherUpTo(batch - 1);
         List<Message> messages = receive(wanted);
+        received.record(messages.size());
         free.release(wanted - messages.size());
         wanted = 0;
         failures = 0;
@@ -101,6 +117,7 @@ public final class SqsPoller implements AutoCloseable {
             continue;
           }
           inFlight.put(message.messageId(), message);
+          waiting.incrementAndGet();
           workers.execute(() -> process(message));
         }
       } catch (InterruptedException e) {
@@ -123,12 +140,19 @@ public final class SqsPoller implements AutoCloseable {
   }
 
   /**
-   * Takes up to {@code max} more free workers: those free now, and those freed within the batch
-   * window. When every worker is busy, workers free up one at a time; without this short wait each
-   * receive would fetch a single message, one SQS call per message.
+   * Takes up to {@code max} more free places: while messages wait locally for a worker (a backlog),
+   * as many as it takes to fill a batch, for as long as some still wait (the workers stay busy
+   * meanwhile); otherwise those free now, and those freed within the batch window. Workers free up
+   * one at a time; without this each receive would fetch a single message, one SQS call per
+   * message.
    */
   private int gatherUpTo(int max) throws InterruptedException {
     int got = 0;
+    while (got < max && running && waiting.get() > 0) {
+      if (free.tryAcquire(5, TimeUnit.MILLISECONDS)) {
+        got++;
+      }
+    }
     while (got < max && free.tryAcquire()) {
       got++;
     }
@@ -156,6 +180,15 @@ public final class SqsPoller implements AutoCloseable {
   }
 
   private void process(Message message) {
+    waiting.decrementAndGet();
+    if (!running) {
+      // received, never started: visible again now, not after the visibility timeout
+      if (inFlight.remove(message.messageId()) != null) {
+        release(message);
+      }
+      free.release();
+      return;
+    }
     long start = System.nanoTime();
     try {
       int receiveCount = receiveCount(message);
