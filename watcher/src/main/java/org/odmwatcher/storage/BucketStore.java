@@ -59,16 +59,7 @@ public final class BucketStore {
       throws TransientFailureException {
     try (ResponseInputStream<GetObjectResponse> in =
         s3.getObject(b -> b.bucket(bucket).key(key))) {
-      GetObjectResponse meta = in.response();
-      long size = meta.contentLength() == null ? -1 : meta.contentLength();
-      byte[] bytes = readAtMost(in, maxBytes + 1);
-      boolean truncated = bytes.length > maxBytes;
-      if (truncated) {
-        in.abort();
-        bytes = java.util.Arrays.copyOf(bytes, (int) maxBytes);
-      }
-      return Optional.of(
-          new Blob(bytes, unquote(meta.eTag()), meta.versionId(), size, truncated));
+      return Optional.of(blob(in, maxBytes));
     } catch (NoSuchKeyException e) {
       return Optional.empty();
     } catch (S3Exception e) {
@@ -104,15 +95,7 @@ public final class BucketStore {
     }
     try (ResponseInputStream<GetObjectResponse> in =
         s3.getObject(b -> b.bucket(bucket).key(key).ifNoneMatch("\"" + eTag + "\""))) {
-      GetObjectResponse meta = in.response();
-      long size = meta.contentLength() == null ? -1 : meta.contentLength();
-      byte[] bytes = readAtMost(in, maxBytes + 1);
-      boolean truncated = bytes.length > maxBytes;
-      if (truncated) {
-        in.abort();
-        bytes = java.util.Arrays.copyOf(bytes, (int) maxBytes);
-      }
-      return new Revalidated.Changed(new Blob(bytes, unquote(meta.eTag()), meta.versionId(), size, truncated));
+      return new Revalidated.Changed(blob(in, maxBytes));
     } catch (NoSuchKeyException e) {
       return new Revalidated.Gone();
     } catch (S3Exception e) {
@@ -371,6 +354,19 @@ public final class BucketStore {
       throw transientFailure("delete", bucket, prefix, e);
     }
     return entries.size();
+  }
+
+  /** The object an answer holds, read up to {@code maxBytes} (the rest left unread: aborted). */
+  private static Blob blob(ResponseInputStream<GetObjectResponse> in, long maxBytes) throws IOException {
+    GetObjectResponse meta = in.response();
+    long size = meta.contentLength() == null ? -1 : meta.contentLength();
+    byte[] bytes = readAtMost(in, maxBytes + 1);
+    boolean truncated = bytes.length > maxBytes;
+    if (truncated) {
+      in.abort();
+      bytes = java.util.Arrays.copyOf(bytes, (int) maxBytes);
+    }
+    return new Blob(bytes, unquote(meta.eTag()), meta.versionId(), size, truncated);
   }
 
   private static byte[] readAtMost(InputStream in, long limit) throws IOException {
