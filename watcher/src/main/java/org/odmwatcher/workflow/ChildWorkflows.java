@@ -22,6 +22,8 @@ public final class ChildWorkflows {
   private final ArgoConfig argo;
   private final SplitMergeConfig config;
 
+  private static final String COMPLETED = "workflows.argoproj.io/completed";
+
   public ChildWorkflows(KubernetesClient kubernetes, ArgoConfig argo, SplitMergeConfig config) {
     this.kubernetes = kubernetes;
     this.argo = argo;
@@ -38,7 +40,11 @@ public final class ChildWorkflows {
   private List<GenericKubernetesResource> active() throws TransientFailureException {
     try {
       return kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace(argo.namespace())
-          .withLabel(WorkflowLabels.PARENT_JOB).list().getItems().stream()
+          .withLabel(WorkflowLabels.PARENT_JOB)
+          // finished children stay out server-side: the controller labels a Workflow completed=true
+          // when it ends (argo-workflows workflow/common LabelKeyCompleted, operator.go); the phase
+          // filter below covers the moment before that label lands
+          .withLabelNotIn(COMPLETED, "true").list().getItems().stream()
           .filter(w -> !DONE.contains(phase(w)))
           .toList();
     } catch (KubernetesClientException e) {

@@ -43,6 +43,8 @@ public final class WorkflowWatcher implements AutoCloseable {
   private record Written(JobStateAndMessage what, long at) {}
 
   private record JobStateAndMessage(org.odmwatcher.status.JobState state, String message) {}
+  private static final String JOB_INDEX = "job-id";
+
   private volatile SharedIndexInformer<GenericKubernetesResource> informer;
   private volatile boolean running;
 
@@ -104,6 +106,12 @@ public final class WorkflowWatcher implements AutoCloseable {
             written.remove(wf.getMetadata().getName());
           }
         });
+    // A split-merge submodel finds its parent by job id on every event: an index, not a scan of
+    // every Workflow the informer holds.
+    created.addIndexers(Map.of(JOB_INDEX, wf -> {
+      String job = wf.getMetadata().getLabels() == null ? null : wf.getMetadata().getLabels().get(WorkflowLabels.JOB_ID);
+      return job == null ? java.util.List.of() : java.util.List.of(job);
+    }));
     informer = created;
     created
         .start()
@@ -191,9 +199,7 @@ public final class WorkflowWatcher implements AutoCloseable {
     SharedIndexInformer<GenericKubernetesResource> current = informer;
     if (parentJob != null && current != null) {
       // A split-merge submodel: its parent (a Workflow this informer holds too) lists it.
-      Optional<GenericKubernetesResource> parent = current.getStore().list().stream()
-          .filter(w -> w.getMetadata().getLabels() != null && parentJob.equals(w.getMetadata().getLabels().get(WorkflowLabels.JOB_ID)))
-          .findFirst();
+      Optional<GenericKubernetesResource> parent = current.getIndexer().byIndex(JOB_INDEX, parentJob).stream().findFirst();
       Map<String, String> parentAnnotations =
           parent.map(w -> w.getMetadata().getAnnotations()).orElse(Map.of());
       if (parentAnnotations != null && parentAnnotations.get(WorkflowLabels.BUCKET) != null

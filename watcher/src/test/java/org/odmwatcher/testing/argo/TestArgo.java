@@ -278,6 +278,14 @@ public final class TestArgo implements AutoCloseable {
       }
       if (run.done || run.operate(wf)) {
         wf.getAdditionalProperties().put("status", run.status());
+        if (run.done) {
+          // operator.go markWorkflowPhase: a completed Workflow is labelled
+          // workflows.argoproj.io/completed=true (common.LabelKeyCompleted), in the same update
+          Map<String, String> labels = new java.util.LinkedHashMap<>(
+              wf.getMetadata().getLabels() == null ? Map.of() : wf.getMetadata().getLabels());
+          labels.put("workflows.argoproj.io/completed", "true");
+          wf.getMetadata().setLabels(labels);
+        }
         try {
           controller.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace(namespace).resource(wf).update();
           run.persisted = run.done;
