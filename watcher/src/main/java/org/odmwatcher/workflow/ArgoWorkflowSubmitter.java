@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.net.HttpURLConnection;
+import java.util.ArrayList;
 import java.util.List;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.retry.TransientFailureException;
@@ -105,7 +106,7 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
               .withLabel(WorkflowLabels.PARENT_JOB, jobId.value())
               .list()
               .getItems();
-      found = new java.util.ArrayList<>(found);
+      found = new ArrayList<>(found);
       found.addAll(children);
       for (GenericKubernetesResource wf : found) {
         // spec.shutdown=Stop, not Terminate: Argo's ShutdownStrategy.ShouldExecute(isOnExitPod)
