@@ -27,6 +27,15 @@ import java.util.List;
  * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html).
  * An operation not in these lists maps to {@code s3:<Operation>} / {@code sqs:<Operation>}, which
  * no policy of ours grants, so a new kind of call fails loudly until it is mapped here.
+ *
+ * <p>An object written with an ACL (a canned {@code x-amz-acl} header on PutObject,
+ * CreateMultipartUpload or CopyObject, recorded as {@code acl}) also needs {@code s3:PutObjectAcl}
+ * on it: the AWS CLI's documentation of {@code s3 cp --acl} says so since aws/aws-cli#1582 (after
+ * #813: {@code --acl public-read} refused with only {@code s3:PutObject} allowed), and S3's own
+ * re-implementations check it the same way (scality/cloudserver#745). Our policies grant no
+ * {@code s3:PutObjectAcl}, so a client that starts sending an ACL fails the contract, as it would
+ * fail on a bucket whose ACLs are disabled (S3 Object Ownership "bucket owner enforced", the
+ * default since April 2023: AccessControlListNotSupported for any ACL but the owner's full control).
  */
 record AwsCall(JsonNode raw) {
   /** An IAM action on a resource ARN. */
@@ -64,14 +73,21 @@ record AwsCall(JsonNode raw) {
       String bucketArn = "arn:aws:s3:::" + bucket;
       switch (operation()) {
         case "GetObject", "HeadObject" -> out.add(new Access(version ? "s3:GetObjectVersion" : "s3:GetObject", object));
-        case "PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload" ->
-            out.add(new Access("s3:PutObject", object));
+        case "PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload" -> {
+          out.add(new Access("s3:PutObject", object));
+          if (text("acl") != null) {
+            out.add(new Access("s3:PutObjectAcl", object));
+          }
+        }
         case "AbortMultipartUpload" -> out.add(new Access("s3:AbortMultipartUpload", object));
         case "ListParts" -> out.add(new Access("s3:ListMultipartUploadParts", object));
         case "DeleteObject" -> out.add(new Access(version ? "s3:DeleteObjectVersion" : "s3:DeleteObject", object));
         case "DeleteObjects" -> raw.path("keys").forEach(k -> out.add(new Access("s3:DeleteObject", bucketArn + "/" + k.asText())));
         case "CopyObject" -> {
           out.add(new Access("s3:PutObject", "arn:aws:s3:::" + text("destinationBucket") + "/" + text("destinationKey")));
+          if (text("acl") != null) {
+            out.add(new Access("s3:PutObjectAcl", "arn:aws:s3:::" + text("destinationBucket") + "/" + text("destinationKey")));
+          }
           out.add(new Access("s3:GetObject", "arn:aws:s3:::" + text("sourceBucket") + "/" + text("sourceKey")));
         }
         case "ListObjects", "ListObjectsV2", "HeadBucket" -> out.add(new Access("s3:ListBucket", bucketArn));

@@ -95,6 +95,34 @@ class IamContractTest {
             "WATCHER S3 CreateMultipartUpload", "WORKFLOW S3 PutObject", "WORKFLOW S3 GetObject");
   }
 
+  /**
+   * The step test (WorkflowStepsIT, failsafe) runs the template's rclone steps with a real rclone,
+   * whose requests are recorded from its own log (testing/contract/RcloneDump): the download's
+   * listing and reads, the upload's listing of the results prefix, its checks and writes.
+   */
+  @Test
+  void theStepTestRecordedTheWorkflowPodsOwnRcloneCalls() {
+    Set<String> seen = new TreeSet<>();
+    for (AwsCall c : recorded()) {
+      if ("rclone".equals(c.raw().path("client").asText())) {
+        seen.add(c.principal() + " " + c.operation());
+      }
+    }
+    assertThat(seen)
+        .as("rclone's calls in the step test: run `mvn verify` (failsafe) before the manifests module")
+        .contains("WORKFLOW ListObjectsV2", "WORKFLOW GetObject", "WORKFLOW HeadObject", "WORKFLOW PutObject");
+  }
+
+  @Test
+  void aStepThatWritesResultsWithAnAclIsRefusedByTheWorkflowPodsPolicy() throws IOException {
+    AwsCall put = new AwsCall(JSON.readTree("""
+        {"principal": "WORKFLOW", "service": "S3", "operation": "PutObject", "bucket": "drone-uploads",
+         "key": "farm/flight 3/results/odm.log", "acl": "private", "client": "rclone"}"""));
+    assertThat(violations(List.of(put), c -> shipped(c.principal(), c.bucket()))).containsExactly(
+        "S3 PutObject s3://drone-uploads/farm/flight 3/results/odm.log by WORKFLOW needs s3:PutObjectAcl on"
+            + " arn:aws:s3:::drone-uploads/farm/flight 3/results/odm.log: not allowed by iam-workflow-pods-policy.json");
+  }
+
   /** A fuzzed event may name a bucket with JSON's own escapes in it; the policy still fills and evaluates. */
   @Test
   void aBucketNameWithJsonEscapesFillsThePolicyAsData() {
@@ -152,7 +180,8 @@ class IamContractTest {
   }
 
   /**
-   * What the Workflow pods' steps send, until the suite records them from the test Argo: rclone
+   * What the Workflow pods' steps send that the step test's small files do not show (its real
+   * rclone's calls are recorded, see {@link #theStepTestRecordedTheWorkflowPodsOwnRcloneCalls}): rclone
    * 1.68 ({@code backend/s3/s3.go}) lists with ListObjectsV2 (the source folder, and the target
    * folder {@code copy} compares against), reads with GetObject/HeadObject, writes with PutObject
    * or, for large files, CreateMultipartUpload/UploadPart/CompleteMultipartUpload, aborting a broken
@@ -220,6 +249,8 @@ class IamContractTest {
         .isEqualTo("[s3:GetObjectVersion on arn:aws:s3:::b/k]");
     assertThat(call("{\"service\":\"S3\",\"operation\":\"ListObjectsV2\",\"bucket\":\"b\"}"))
         .isEqualTo("[s3:ListBucket on arn:aws:s3:::b]");
+    assertThat(call("{\"service\":\"S3\",\"operation\":\"PutObject\",\"bucket\":\"b\",\"key\":\"k\",\"acl\":\"private\"}"))
+        .isEqualTo("[s3:PutObject on arn:aws:s3:::b/k, s3:PutObjectAcl on arn:aws:s3:::b/k]");
     assertThat(call("{\"service\":\"S3\",\"operation\":\"UploadPart\",\"bucket\":\"b\",\"key\":\"k\"}"))
         .isEqualTo("[s3:PutObject on arn:aws:s3:::b/k]");
     assertThat(call("{\"service\":\"S3\",\"operation\":\"DeleteObjects\",\"bucket\":\"b\",\"keys\":[\"x\",\"y\"]}"))

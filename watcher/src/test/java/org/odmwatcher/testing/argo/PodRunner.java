@@ -245,7 +245,13 @@ public final class PodRunner {
       if (programs != null) {
         List<String> argv = new ArrayList<>(List.of(programs.rclone().toString()));
         argv.addAll(args);
-        return program(pod, container, argv, env);
+        // rclone logs each request it sends (only logging changes), so its S3 calls join the
+        // IAM contract's recordings as the SDK clients' do.
+        Map<String, String> dumping = new LinkedHashMap<>(env);
+        dumping.putAll(org.odmwatcher.testing.contract.RcloneDump.ENV);
+        Outcome outcome = program(pod, container, argv, dumping);
+        org.odmwatcher.testing.contract.RcloneDump.record(podLog(pod.nodeId()), asPinnedRclone(container, env));
+        return outcome;
       }
       return rclone(pod, args, env);
     }
@@ -276,6 +282,42 @@ public final class PodRunner {
       return code == 0 ? Outcome.SUCCEEDED : Outcome.exitCode(containerName(container), code);
     }
     throw new IllegalArgumentException("container command not emulated: " + command);
+  }
+
+  /** The first rclone that sends no {@code X-Amz-Acl} header when none is configured (RcloneDump.record). */
+  private static final Runtime.Version RCLONE_WITHOUT_DEFAULT_ACL = Runtime.Version.parse("1.61");
+  private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)+)");
+
+  /**
+   * Whether this machine's rclone adds an ACL header that the container's own rclone (the image
+   * tag the template pins) would not: the binary here is older than 1.61, the pinned one is not,
+   * and the container configures no ACL.
+   */
+  private boolean asPinnedRclone(Map<String, Object> container, Map<String, String> env) throws IOException, InterruptedException {
+    Runtime.Version pinned = version(String.valueOf(container.get("image")).replaceFirst("^.*:", ""));
+    return !env.containsKey("RCLONE_CONFIG_S3_ACL") && pinned.compareToIgnoreOptional(RCLONE_WITHOUT_DEFAULT_ACL) >= 0
+        && rcloneVersion().compareToIgnoreOptional(RCLONE_WITHOUT_DEFAULT_ACL) < 0;
+  }
+
+  private Runtime.Version installedRclone;
+
+  /** {@code rclone version}'s first line: "rclone v1.60.1-DEV". */
+  private synchronized Runtime.Version rcloneVersion() throws IOException, InterruptedException {
+    if (installedRclone == null) {
+      Process process = new ProcessBuilder(programs.rclone().toString(), "version").redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      process.waitFor();
+      installedRclone = version(output.lines().findFirst().orElse(""));
+    }
+    return installedRclone;
+  }
+
+  private static Runtime.Version version(String text) {
+    java.util.regex.Matcher m = VERSION.matcher(text);
+    if (!m.find()) {
+      throw new IllegalStateException("no version in: " + text);
+    }
+    return Runtime.Version.parse(m.group(1));
   }
 
   /**
@@ -345,7 +387,12 @@ public final class PodRunner {
       Files.createDirectories(dir);
       mounts.put(String.valueOf(mount.get("mountPath")), dir);
     }
-    ProcessBuilder builder = new ProcessBuilder(argv.stream().map(a -> mounted(a, mounts)).toList()).redirectErrorStream(true);
+    // The programs standing in for the image's own files are paths on this machine, never in a
+    // volume (a checkout under /tmp must not have its jar taken for the pod's /tmp emptyDir).
+    java.util.Set<String> hostPaths = java.util.Set.of(programs.rclone().toString(), programs.watcherJar().toString(),
+        Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    ProcessBuilder builder = new ProcessBuilder(argv.stream().map(a -> hostPaths.contains(a) ? a : mounted(a, mounts)).toList())
+        .redirectErrorStream(true);
     builder.environment().clear();
     builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
     String image = String.valueOf(container.get("image")).replaceFirst(":[^:/]*$", "");

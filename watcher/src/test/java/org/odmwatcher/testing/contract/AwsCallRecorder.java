@@ -77,6 +77,7 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
     call.put("bucket", field(request, "Bucket").orElse(null));
     call.put("key", field(request, "Key").orElse(null));
     call.put("versionId", field(request, "VersionId").orElse(null));
+    call.put("acl", field(request, "ACL").orElse(null));
     call.put("destinationBucket", field(request, "DestinationBucket").orElse(null));
     call.put("destinationKey", field(request, "DestinationKey").orElse(null));
     call.put("sourceBucket", field(request, "SourceBucket").orElse(null));
