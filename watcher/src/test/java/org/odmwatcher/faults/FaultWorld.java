@@ -94,7 +94,8 @@ final class FaultWorld implements AutoCloseable {
     p.put("watcher.s3.path-style", "true");
     p.put("watcher.s3.access-key", Principal.WATCHER.accessKey());
     p.put("watcher.s3.secret-key", Principal.WATCHER.secretKey());
-    p.put("watcher.argo.master-url", servers.kubernetesUrl());
+    // The watcher's service account token, as in production: its calls join the RBAC contract.
+    p.put("watcher.argo.kubeconfig", Clients.kubeconfig(servers, Principal.WATCHER).toString());
     p.put("watcher.argo.namespace", namespace);
     p.put("watcher.manifest.recheck-interval", "1s");
     p.put("aws.region", "us-east-1");

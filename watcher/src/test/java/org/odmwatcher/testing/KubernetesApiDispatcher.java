@@ -27,6 +27,11 @@ import org.odmwatcher.testing.contract.CallLog;
  *       errors/errors.go}) as {@code <Kind>.<group> "<name>" is invalid: metadata.annotations: Too
  *       long: must have at most 262144 bytes}. Custom resources such as Workflows get the same
  *       ObjectMeta validation (apiextensions-apiserver {@code customResourceStrategy.Validate});
+ *   <li>a list whose {@code labelSelector} has set-based requirements ({@code k in (a,b)}, {@code
+ *       k notin (a,b)}), which the mock's {@code KubernetesAttributesExtractor} ignores (it logs
+ *       "Ignoring unsupported label requirement" and answers as if they were absent), gets them
+ *       applied to its items as kube-apiserver applies them ({@link SetBasedSelector}); a watch
+ *       with one is refused with 400, so no test silently sees more events than a cluster sends;
  *   <li>{@code GET .../pods/<pod>/log} serves the log of a pod the test Argo runs (registered in
  *       {@link #podLogs}: the container runtime's CRI log file) as the kubelet does, else answers
  *       404 {@code pods "<pod>" not found} (see {@link PodLogs}).
@@ -54,6 +59,15 @@ final class KubernetesApiDispatcher extends KubernetesCrudDispatcher {
       if (refused != null) {
         return refused;
       }
+    }
+    SetBasedSelector selector = method.equals("GET") ? SetBasedSelector.of(request.getPath()) : null;
+    if (selector != null) {
+      if (request.getPath().matches(".*[?&]watch=(true|1)(&.*)?$")) {
+        return new MockResponse().setResponseCode(400).setHeader("Content-Type", "application/json").setBody(
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":400,\"reason\":\"BadRequest\","
+                + "\"message\":\"test mock: a watch with a set-based label selector is not emulated\"}");
+      }
+      return selector.filter(super.dispatch(request));
     }
     return super.dispatch(request);
   }
