@@ -10,6 +10,8 @@
 #   does (opendm/types.py): "Running <stage> stage" ... "Finished <stage> stage";
 # - progress: ODM's Broadcaster (opendm/progress.py): UDP datagrams "PGUP/<pid>/<project>/<float>"
 #   to 127.0.0.1:6367, with the values ODM's stages send (stages/odm_app.py, ODM_Stage.update_progress);
+# - dataset: the images are chosen as stages/dataset.py chooses them (context.py supported_extensions,
+#   valid_filename's _mask rule), listed in img_list.txt; none ends the run as ODM ends it (ExitException);
 # - files: placeholder files, each starting with the PLACEHOLDER line, where ODM writes its products
 #   (opendm/types.py ODM_Tree), for the products the options ask for;
 # - exit codes: 0; 2 for a bad command line (argparse); 1 for a missing project folder (run.py) or an
@@ -212,7 +214,68 @@ def send_update(project_name, global_progress):
         warning("Failed to broadcast progress update on UDP port %s (%s)" % (6367, str(e)))
 
 
+# ---- the dataset: opendm/context.py, stages/dataset.py ------------------------------------------
+
+# opendm/context.py:43, verbatim. The watcher's FolderImages.IMAGE_EXTENSIONS and the template's
+# download include hold the same list (ImageExtensionsAgreeTest reads this line).
+supported_extensions = {'.jpg','.jpeg','.png', '.tif', '.tiff', '.bmp', '.raw', '.dng', '.nef', '.jxl'}
+
+
+def valid_filename(filename, supported_extensions):
+    """stages/dataset.py ODMLoadDatasetStage.process valid_filename, verbatim: an image has a supported
+    extension in any case and a stem not ending with _mask (case-sensitive)."""
+    (pathfn, ext) = os.path.splitext(filename)
+    return ext.lower() in supported_extensions and pathfn[-5:] != "_mask"
+
+
+def get_images(in_dir):
+    """stages/dataset.py get_images: the images and the rest (sorted here; ODM keeps listdir's order)."""
+    valid, rejects = [], []
+    for f in sorted(os.listdir(in_dir)):
+        if valid_filename(f, supported_extensions):
+            valid.append(f)
+        else:
+            rejects.append(f)
+    return valid, rejects
+
+
+def load_dataset(project_root):
+    """ODMLoadDatasetStage.process on a fresh project (no images.json yet; this stand-in has no images
+    database, so it lists the folder every run): ExitException without images; img_list.txt
+    (tree.dataset_list) gets the images' names; images.json is written. The masks among the rejects
+    (a _mask stem, a supported extension) stay in images/ for ODM's mask lookup, which this stand-in
+    does not emulate; video frames (supported_video_extensions) are not extracted."""
+    images_dir = os.path.join(project_root, "images")
+    if not os.path.exists(images_dir):
+        raise ExitException("There are no images in %s! Make sure that your project path and dataset name is correct. The current is set to: %s"
+                            % (images_dir, os.path.dirname(project_root)))
+    files, rejects = get_images(images_dir)
+    if not files:
+        raise ExitException("Not enough supported images in %s" % images_dir)
+    info("Loading %s images" % len(files))
+    with open(os.path.join(project_root, "img_list.txt"), "w") as dataset_list:
+        for f in files:
+            dataset_list.write(f + "\n")
+    write(project_root, "images.json")
+    info("Found %s usable images" % len(files))
+    return files
+
+
+def dataset_images(project_root):
+    """The images of img_list.txt (the dataset stage's choice), as later stages read them."""
+    path = os.path.join(project_root, "img_list.txt")
+    if not os.path.isfile(path):
+        return []
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
 # ---- the pipeline: stages/odm_app.py, opendm/types.py ODM_Stage ------------------------------------
+
+class ExitException(Exception):
+    """opendm/system.py ExitException: ODM gives up with a message (odm_app.py ODMApp.execute logs it
+    as an error and exits 1)."""
+
 
 class SubprocessException(Exception):
     """opendm/system.py SubprocessException: a tool ODM ran exited non-zero."""
@@ -291,8 +354,7 @@ def run_stage(stage, args, project_root):
         write(project_root, "cameras.json")
         if stops_at_reconstruction(project_root):
             # OpenSfM's products a reconstruction task returns (remote.py ReconstructionTask outputs).
-            images = os.path.join(project_root, "images")
-            for image in sorted(os.listdir(images)) if os.path.isdir(images) else []:
+            for image in dataset_images(project_root):
                 write(project_root, "opensfm/features/%s.features.npz" % image, 64)
                 write(project_root, "opensfm/matches/%s_matches.pkl.gz" % image, 64)
             write(project_root, "opensfm/tracks.csv")
@@ -323,9 +385,7 @@ def run_stage(stage, args, project_root):
     elif stage.name == "odm_postprocess" and getattr(args, "3d_tiles"):
         write(project_root, "3d_tiles/tileset.json")
     elif stage.name == "dataset":
-        images = os.path.join(project_root, "images")
-        info("%d images found in %s" % (len(os.listdir(images)) if os.path.isdir(images) else 0, images))
-        write(project_root, "images.json")
+        load_dataset(project_root)
 
 
 def write(project_root, relative, size=0):
@@ -383,6 +443,9 @@ def execute(args, project_root):
         else:
             error("The program exited with a strange error code. Please report it at https://community.opendronemap.org")
         return code
+    except ExitException as e:
+        error(str(e))
+        sys.exit(1)
 
 
 def now():

@@ -29,8 +29,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 /**
- * Uploads a flight's folder the way the watcher wants it: images (and side files) in parallel,
- * skipping those already there with the same size (so an interrupted upload resumes), and {@code
+ * Uploads a flight's folder the way the watcher wants it: images (with their masks and the side
+ * files) in parallel, skipping those already there with the same size (so an interrupted upload
+ * resumes), and {@code
  * odm.json} last — it is the commit marker that starts the job. Without an {@code odm.json} in the
  * folder one is generated from {@code --option name=value}. The manifest is validated before
  * anything is uploaded.
@@ -64,11 +65,11 @@ public final class FolderUpload {
     List<Path> files;
     try (Stream<Path> list = Files.list(folder)) {
       files = list.filter(Files::isRegularFile)
-          .filter(p -> FolderImages.isImage(p.toString()) || FolderImages.SIDE_FILES.contains(p.getFileName().toString()))
+          .filter(p -> FolderImages.isImageOrMask(p.toString()) || FolderImages.SIDE_FILES.contains(p.getFileName().toString()))
           .sorted().toList();
     }
     if (files.stream().noneMatch(p -> FolderImages.isImage(p.toString()))) {
-      throw new IllegalArgumentException("no images (" + String.join(", ", FolderImages.IMAGE_EXTENSIONS) + ") in " + folder);
+      throw new IllegalArgumentException("no images (" + FolderImages.describeExtensions() + ") in " + folder);
     }
     Map<String, Long> present = existing(target);
     List<Path> todo = new ArrayList<>();

@@ -105,6 +105,8 @@ public final class RenderCommand implements Callable<Integer> {
         for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(location.bucket()).prefix(location.prefix()).delimiter("/")).contents()) {
           if (FolderImages.isImage(object.key())) {
             keys.add(object.key());
+          }
+          if (FolderImages.isImageOrMask(object.key())) { // as FolderImages.of: the images folder's bytes
             bytes += object.size();
           }
         }

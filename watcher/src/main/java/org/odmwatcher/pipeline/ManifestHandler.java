@@ -148,8 +148,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     if (images.images().isEmpty()) {
       return invalid(bucket, folder, jobId, manifestBlob.eTag(),
           List.of("no images in s3://" + bucket + "/" + folder
-              + " (looked for " + String.join(", ", FolderImages.IMAGE_EXTENSIONS.stream().sorted().toList())
-              + " directly in the folder)"));
+              + " (looked for " + FolderImages.describeExtensions() + ", directly in the folder)"));
     }
     List<String> overLimits = images.overLimits(maxImages, maxImageBytes);
     if (!overLimits.isEmpty()) {

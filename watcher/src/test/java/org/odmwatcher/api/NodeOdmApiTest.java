@@ -156,7 +156,7 @@ class NodeOdmApiTest implements TestPropertyProvider {
     // WebODM's console: ODM's log as the Workflow uploaded it (results/odm.log), line by line.
     JsonNode log = node.get("/task/" + uuid + "/output");
     assertThat(log.get(0).asText()).startsWith("[INFO]    Initializing ODM (stand-in)");
-    assertThat(log.toString()).contains("8 images found", "Running opensfm stage");
+    assertThat(log.toString()).contains("Loading 8 images", "Running opensfm stage");
     assertThat(completed.path("output").size()).isEqualTo(log.size() - 1);
     assertThat(node.get("/task/" + uuid + "/output?line=-1").toString()).isEqualTo("[\"[INFO]    ODM app finished - stand-in\"]");
 
@@ -360,7 +360,7 @@ class NodeOdmApiTest implements TestPropertyProvider {
       await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/task/" + uuid + "/output").toString().contains("Running opensfm stage"));
       JsonNode running = node.get("/task/" + uuid + "/output");
       // The pod's log: the process program's own lines ("running: [...]") and ODM's.
-      assertThat(running.toString()).contains("running: [", "Initializing ODM (stand-in)", "2 images found")
+      assertThat(running.toString()).contains("running: [", "Initializing ODM (stand-in)", "Loading 2 images")
           .doesNotContain("ODM app finished");
       assertThat(node.get("/task/" + uuid + "/info").path("status").path("code").asInt()).isEqualTo(20);
       // NodeODM's ?line=: from that line on; negative, the last lines.

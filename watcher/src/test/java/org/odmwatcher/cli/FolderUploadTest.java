@@ -57,6 +57,7 @@ class FolderUploadTest {
   @Test
   void odmJsonIsUploadedAfterEveryImage() throws Exception {
     Path dir = folder(12);
+    s3.puts.clear(); // the PUTs of this upload only, whichever test ran before
     upload().upload(dir, new S3Options.Location(fixture.bucket, "order/"), Map.of("dsm", "true", "orthophoto-resolution", "2.5"));
 
     assertThat(s3.puts).hasSize(14).last().isEqualTo("order/odm.json");
@@ -82,6 +83,32 @@ class FolderUploadTest {
     assertThat(s3.puts).containsExactlyInAnyOrder("resume/IMG_0003.JPG", "resume/IMG_0004.JPG", "resume/IMG_0005.JPG",
         "resume/IMG_0006.JPG", "resume/gcp_list.txt", "resume/odm.json");
     assertThat(s3.puts.get(s3.puts.size() - 1)).isEqualTo("resume/odm.json");
+  }
+
+  @Test
+  void everyImageOdmTakesAndTheMasksAreUploaded() throws Exception {
+    Path dir = Files.createTempDirectory("flight");
+    for (String name : List.of("IMG_0001.JXL", "IMG_0002.nef", "IMG_0001_mask.png", "clip.mp4")) {
+      Files.write(dir.resolve(name), new byte[] {1, 2, 3});
+    }
+    s3.puts.clear();
+
+    upload().upload(dir, new S3Options.Location(fixture.bucket, "kinds/"), Map.of());
+
+    assertThat(s3.puts).containsExactlyInAnyOrder("kinds/IMG_0001.JXL", "kinds/IMG_0002.nef", "kinds/IMG_0001_mask.png",
+        "kinds/odm.json");
+  }
+
+  @Test
+  void aFolderOfMasksAloneHasNoImagesAndTheErrorListsWhatCounts() throws Exception {
+    Path dir = Files.createTempDirectory("flight");
+    Files.write(dir.resolve("IMG_0001_mask.png"), new byte[] {1});
+    s3.puts.clear();
+
+    assertThatThrownBy(() -> upload().upload(dir, new S3Options.Location(fixture.bucket, "masks/"), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no images (bmp, dng, jpeg, jpg, jxl, nef, png, raw, tif, tiff in any case");
+    assertThat(s3.puts).isEmpty();
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,38 @@ class LocalExecutorTest {
         JsonNode failed = world.awaitState(folder, "failed", Duration.ofSeconds(30));
         assertThat(failed.path("message").asText()).as(name).contains(name).contains("cannot be a file name");
       }
+    }
+  }
+
+  /**
+   * Local mode counts images as ODM does and hands ODM the masks too: the native engine runs a
+   * wrapper that lists ODM's images folder, then the stand-in ODM (src/test/resources/argo/odm/run.py,
+   * ODM 3.6.0's dataset stage rules) in the same process.
+   */
+  @Test
+  void theImagesOfEveryOdmTypeAndTheirMasksReachOdmAndOnlyTheImagesAreCounted() throws Exception {
+    Path data = Files.createTempDirectory("odm-local-kinds");
+    Path standIn = Path.of(LocalExecutorTest.class.getResource("/argo/odm/run.py").toURI());
+    Path wrapper = data.resolve("list-then-odm.py");
+    Files.writeString(wrapper, String.join("\n",
+        "import os, runpy, sys",
+        "images = os.path.join(sys.argv[2], sys.argv[3], 'images')",
+        "print('images folder: ' + ' '.join(sorted(os.listdir(images))), flush=True)",
+        "sys.argv[0] = " + new ObjectMapper().writeValueAsString(standIn.toString()), // a JSON string is a Python literal
+        "runpy.run_path(sys.argv[0], run_name='__main__')", ""));
+    try (LocalWorld world = LocalWorld.start(data.resolve("odm-data"), "native",
+        Map.of("watcher.local.run-py", wrapper.toString()))) {
+      String folder = "flights/kinds/";
+      for (String name : List.of("DJI_0001.JPG", "DJI_0001_mask.png", "IMG_0002.JXL", "IMG_0003.nef", "notes.txt")) {
+        world.put(folder + name, "bytes of " + name);
+      }
+      world.put(folder + "odm.json", "{}");
+
+      JsonNode done = world.awaitState(folder, "succeeded", Duration.ofSeconds(60));
+      assertThat(done.path("images").asInt()).isEqualTo(3);
+      assertThat(world.text(folder + "results/odm.log"))
+          .contains("images folder: DJI_0001.JPG DJI_0001_mask.png IMG_0002.JXL IMG_0003.nef\n")
+          .contains("[INFO]    Loading 3 images");
     }
   }
 

@@ -18,6 +18,7 @@ import org.odmwatcher.testing.PipelineFixture;
 import org.odmwatcher.workflow.ArgoWorkflowSubmitter;
 import org.odmwatcher.workflow.WorkflowLabels;
 import org.odmwatcher.workflow.WorkflowParameters;
+import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * The whole product path against real servers: S3 notifications in ElasticMQ, objects in S3Proxy,
@@ -130,6 +131,8 @@ class SqsPipelineEndToEndTest implements TestPropertyProvider {
         (folder, manifest) -> {
           if (!folder.equals("no-images/")) {
             world.uploadImages(folder, 2);
+          } else { // a mask is not an image (ODM's stages/dataset.py)
+            world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "DJI_0001_mask.png"), RequestBody.fromBytes(new byte[] {1}));
           }
           world.putManifest(folder, manifest);
           world.notifyCreated(folder + "odm.json");
@@ -142,7 +145,8 @@ class SqsPipelineEndToEndTest implements TestPropertyProvider {
         .contains("feature-quality")
         .contains("option 'dsm' must be true or false");
     assertThat(world.awaitState("not-json/", "invalid").path("errors").get(0).asText()).contains("not valid JSON");
-    assertThat(world.awaitState("no-images/", "invalid").path("errors").get(0).asText()).contains("no images");
+    assertThat(world.awaitState("no-images/", "invalid").path("errors").get(0).asText())
+        .contains("no images", "looked for bmp, dng, jpeg, jpg, jxl, nef, png, raw, tif, tiff in any case");
     assertThat(world.awaitState("too-big/", "invalid").path("errors").get(0).asText()).contains("larger than the limit");
     await().atMost(Duration.ofSeconds(10)).until(() -> world.depth(world.queueUrl) == 0);
     for (String folder : cases.keySet()) {

@@ -67,8 +67,12 @@ class WorkflowStepsIT implements TestPropertyProvider {
   @Test
   void eachStepOfTheTemplateRunsItsRealProgramAndTheFolderEndsSucceededWithExactlyTheWantedResults() throws Exception {
     Map<String, byte[]> images = new TreeMap<>(Map.of(
-        "DJI_0001.JPG", image(1), "DJI_0002.jpg", image(2), "Überflug 3.tif", image(3)));
+        "DJI_0001.JPG", image(1), "DJI_0002.jpg", image(2), "Überflug 3.tif", image(3), "IMG_0004.JXL", image(4)));
     images.forEach((name, bytes) -> put(FOLDER + name, bytes));
+    // ODM's mask of DJI_0001.JPG (stages/dataset.py): downloaded with the images, not one of them.
+    Map<String, byte[]> inImagesFolder = new TreeMap<>(images);
+    inImagesFolder.put("DJI_0001_mask.png", image(5));
+    put(FOLDER + "DJI_0001_mask.png", image(5));
     put(FOLDER + "gcp_list.txt", GCP);
     put(FOLDER + "geo.txt", GEO);
     put(FOLDER + "notes.txt", "not for ODM".getBytes(StandardCharsets.UTF_8));
@@ -91,8 +95,8 @@ class WorkflowStepsIT implements TestPropertyProvider {
       Path project = argo.workspace(name).resolve(jobId);
       assertThat(project.resolve("gcp_list.txt")).hasBinaryContent(GCP);
       assertThat(project.resolve("geo.txt")).hasBinaryContent(GEO);
-      assertThat(files(project.resolve("images"))).containsExactlyElementsOf(images.keySet());
-      images.forEach((file, bytes) -> assertThat(project.resolve("images").resolve(file)).hasBinaryContent(bytes));
+      assertThat(files(project.resolve("images"))).containsExactlyElementsOf(inImagesFolder.keySet());
+      inImagesFolder.forEach((file, bytes) -> assertThat(project.resolve("images").resolve(file)).hasBinaryContent(bytes));
       assertThat(project.resolve("results")).doesNotExist();
       assertThat(project.resolve("extra")).doesNotExist();
       assertThat(project.resolve("notes.txt")).doesNotExist();
@@ -101,9 +105,12 @@ class WorkflowStepsIT implements TestPropertyProvider {
       // process: ODM's command line took the manifest's options; ODM's log is plain text.
       String odmLog = Files.readString(project.resolve("odm.log"), StandardCharsets.UTF_8);
       assertThat(odmLog).contains("[INFO]    dsm: True", "[INFO]    orthophoto_resolution: 5.0",
-          "[INFO]    feature_quality: medium", "[INFO]    name: " + jobId, "3 images found",
+          "[INFO]    feature_quality: medium", "[INFO]    name: " + jobId,
+          "[INFO]    Loading 4 images", "[INFO]    Found 4 usable images",
           "[INFO]    Running odm_postprocess stage", "[INFO]    ODM app finished").doesNotContain("\u001b[");
       assertThat(argo.podLog(name, "process(0)")).startsWith("running: [\"python3\"");
+      assertThat(Files.readAllLines(project.resolve("img_list.txt"), StandardCharsets.UTF_8))
+          .containsExactlyElementsOf(images.keySet()); // ODM's dataset list: the mask is not an image
 
       // upload: exactly the wanted outputs (and ODM's logs) under the results prefix.
       assertThat(keysUnder(FOLDER + "results/")).containsExactlyInAnyOrder(
@@ -118,6 +125,7 @@ class WorkflowStepsIT implements TestPropertyProvider {
       JsonNode done = world.status(FOLDER).orElseThrow();
       assertThat(done.path("state").asText()).isEqualTo("succeeded");
       assertThat(done.path("jobId").asText()).isEqualTo(jobId);
+      assertThat(done.path("images").asInt()).as("images counted as ODM counts them").isEqualTo(images.size());
       List<String> outputs = new java.util.ArrayList<>();
       done.path("outputs").forEach(o -> outputs.add(o.asText()));
       assertThat(outputs).containsExactlyInAnyOrder("results/odm.log", "results/log.json", "results/images.json",

@@ -234,7 +234,8 @@ final class LocalRun implements Runnable {
 
   private void download(Path project) throws TransientFailureException, IOException {
     FolderImages folder = FolderImages.of(store.listFolder(spec.bucket(), spec.folder()));
-    for (String key : folder.images()) {
+    // The masks go with the images: ODM pairs DJI_0001_mask.png with DJI_0001.JPG (stages/dataset.py).
+    for (String key : Stream.concat(folder.images().stream(), folder.masks().stream()).toList()) {
       if (cancelReason != null || shutdown) {
         return;
       }

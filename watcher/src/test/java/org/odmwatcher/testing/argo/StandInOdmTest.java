@@ -121,6 +121,40 @@ class StandInOdmTest {
   }
 
   @Test
+  void theDatasetStageTakesTheImagesOdmTakesAndLeavesMasksAndOtherFilesOut() throws Exception {
+    Path images = root.resolve("job/images");
+    for (String name : List.of("IMG.JPG", "a.JXL", "b.nef", "x_mask.png", "x_mask2.png", "x_MASK.png",
+        "DJI_0001_mask.JPG", ".jpg", "notes.txt", "clip.mp4")) {
+      Files.write(images.resolve(name), new byte[] {1});
+    }
+
+    Run run = run(Map.of(), "--end-with", "dataset");
+
+    assertThat(run.exit()).as(run.output()).isZero();
+    // stages/dataset.py valid_filename: a supported extension in any case, no "_mask" stem (case-sensitive).
+    List<String> chosen = List.of("DJI_0001.JPG", "IMG.JPG", "a.JXL", "b.nef", "x_MASK.png", "x_mask2.png");
+    assertThat(Files.readAllLines(root.resolve("job/img_list.txt"))).containsExactlyInAnyOrderElementsOf(chosen);
+    assertThat(run.output()).contains("[INFO]    Loading 6 images", "[INFO]    Found 6 usable images");
+  }
+
+  @Test
+  void aProjectWithoutImagesEndsAsOdmEndsIt() throws Exception {
+    Files.delete(root.resolve("job/images/DJI_0001.JPG"));
+    Files.write(root.resolve("job/images/DJI_0001_mask.JPG"), new byte[] {1}); // a mask alone is no image
+
+    Run masksOnly = run(Map.of());
+    assertThat(masksOnly.exit()).isEqualTo(1);
+    assertThat(masksOnly.output()).contains("[ERROR]   Not enough supported images in " + root.resolve("job/images"))
+        .doesNotContain("Finished dataset stage", "ODM app finished");
+
+    Files.delete(root.resolve("job/images/DJI_0001_mask.JPG"));
+    Files.delete(root.resolve("job/images"));
+    Run noFolder = run(Map.of());
+    assertThat(noFolder.exit()).isEqualTo(1);
+    assertThat(noFolder.output()).contains("[ERROR]   There are no images in " + root.resolve("job/images") + "!");
+  }
+
+  @Test
   void aMissingProjectFolderEndsWithExitCode1() throws Exception {
     Files.delete(root.resolve("job/images/DJI_0001.JPG"));
     Files.delete(root.resolve("job/images"));
