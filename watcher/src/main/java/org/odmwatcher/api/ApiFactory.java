@@ -19,7 +19,6 @@ import org.odmwatcher.status.StatusCodec;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.ProcessPodLog;
-import org.odmwatcher.workflow.ChildWorkflows;
 
 /** Wires the NodeODM-compatible API when {@code watcher.api.enabled=true}. */
 @Factory
@@ -36,8 +35,7 @@ public class ApiFactory {
       OptionCatalogue catalogue,
       ObjectMapper json,
       Clock clock,
-      @Nullable ProcessPodLog console,
-      @Nullable ChildWorkflows children) {
+      @Nullable ProcessPodLog console) {
     ResultsArchive archive = new ResultsArchive(store, manifest.resultsFolder());
     TaskView view = new TaskView(store, api.bucket(), api.prefix(), manifest.statusName(), archive, new StatusCodec(),
         json, api.viewExpiry());
@@ -59,8 +57,7 @@ public class ApiFactory {
         api.maxConcurrentUploads(),
         json,
         clock,
-        console,
-        children);
+        console);
   }
 
   @Singleton

@@ -82,6 +82,12 @@ public final class ApiTaskWatcher {
       return false;
     }
     JobStatus job = status.get();
+    if (job.state() == JobState.WAITING) {
+      // waiting for images or for a split-merge slot: the pipeline looks again (after a restart
+      // nothing else would, for a slot frees without any new object in the task's folder)
+      tasks.resubmitIfStuck(uuid);
+      return false;
+    }
     if (!job.state().isFinal()) {
       return false;
     }

@@ -27,7 +27,6 @@ import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
-import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.ProcessPodLog;
 import org.slf4j.Logger;
@@ -91,7 +90,6 @@ public final class ApiTasks {
   private final Clock clock;
   private final Set<String> reservedNames;
   private final java.util.concurrent.Semaphore uploads;
-  private final @Nullable ChildWorkflows children;
 
   public ApiTasks(
       String bucket,
@@ -110,10 +108,8 @@ public final class ApiTasks {
       int maxConcurrentUploads,
       ObjectMapper json,
       Clock clock,
-      @Nullable ProcessPodLog console,
-      @Nullable ChildWorkflows children) {
+      @Nullable ProcessPodLog console) {
     this.console = console;
-    this.children = children;
     this.uploads = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.bucket = bucket;
     this.prefix = prefix;
@@ -478,22 +474,16 @@ public final class ApiTasks {
 
   // ---- for the watcher ----------------------------------------------------------------------
 
-  /** Runs the pipeline again for a committed task the pipeline has not recorded (a failed submit). */
+  /**
+   * Runs the pipeline again for a committed task it has not recorded (a failed submit) or holds
+   * waiting (for images, or above the split-merge caps: the pipeline checks them).
+   */
   void resubmitIfStuck(String uuid) throws TransientFailureException {
     if (pipeline != null
-        && statusWriter.read(bucket, folder(uuid)).isEmpty()
+        && statusWriter.read(bucket, folder(uuid)).map(s -> s.state() == JobState.WAITING).orElse(true)
         && store.size(bucket, folder(uuid) + manifestName).isPresent()) {
-      Optional<TaskRecord> task = readTask(uuid);
-      if (task.isPresent() && !hasRoom(task.get())) {
-        return; // still above the split-merge caps: stays QUEUED
-      }
       pipeline.handleFolder(bucket, folder(uuid));
     }
-  }
-
-  /** Whether a split-merge submodel may start now (always, for any other task). */
-  private boolean hasRoom(TaskRecord task) throws TransientFailureException {
-    return task.parentJob() == null || children == null || children.hasRoom(task.parentJob());
   }
 
   /**
@@ -626,10 +616,6 @@ public final class ApiTasks {
     view.forget(task.uuid());
     if (pipeline == null) {
       return; // no executor in this process: the bucket notification reaches one that has it
-    }
-    if (!cancel && !hasRoom(task)) {
-      LOG.info("API task {} (submodel of job {}) waits: the split-merge caps are reached", task.uuid(), task.parentJob());
-      return; // QUEUED; the API watcher submits it once there is room
     }
     try {
       pipeline.handleFolder(bucket, folder);

@@ -1,5 +1,6 @@
 package org.odmwatcher.pipeline;
 
+import io.micronaut.core.annotation.Nullable;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.JobRejectedException;
 import org.odmwatcher.workflow.JobSpec;
+import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobSubmitter;
 import org.odmwatcher.workflow.OdmArguments;
 import org.slf4j.Logger;
@@ -47,6 +49,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
   private final Clock clock;
   private final int maxImages;
   private final long maxImageBytes;
+  private final @Nullable ChildWorkflows children;
 
   public ManifestHandler(
       ObjectFilter ownWrites,
@@ -61,7 +64,9 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       WaitingFolders waiting,
       Clock clock,
       int maxImages,
-      long maxImageBytes) {
+      long maxImageBytes,
+      @Nullable ChildWorkflows children) {
+    this.children = children;
     this.maxImages = maxImages;
     this.maxImageBytes = maxImageBytes;
     this.ownWrites = ownWrites;
@@ -164,6 +169,20 @@ public final class ManifestHandler implements ObjectCreatedHandler {
               .withImages(found, expected));
       return Outcome.WAITING;
     }
+    if (manifest.parentJob() != null && children != null && !started(bucket, folder, jobId)
+        && !children.hasRoom(manifest.parentJob())) {
+      // A split-merge submodel above the caps waits, whichever way its manifest arrived (the
+      // NodeODM API, or a notification of the API's bucket): re-checked with the waiting folders
+      // and by the API's poller; ODM's remote.py reads the task as QUEUED meanwhile.
+      waiting.add(bucket, folder);
+      statusWriter.record(bucket, folder,
+          JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.WAITING,
+                  "waiting for a split-merge slot: job " + manifest.parentJob()
+                      + " runs its most submodels at once (watcher.split-merge.max-children-per-job, max-children)",
+                  clock.instant())
+              .withImages(found, expected));
+      return Outcome.WAITING;
+    }
     waiting.remove(bucket, folder);
 
     JobSpec spec = new JobSpec(bucket, folder, jobId, manifestBlob.eTag(), manifest, images.images(), folder + resultsFolder,
@@ -184,6 +203,13 @@ public final class ManifestHandler implements ObjectCreatedHandler {
             .withImages(found, expected)
             .withWorkflow(submission.workflow(), submission.engine()));
     return submission.created() ? Outcome.SUBMITTED : Outcome.ALREADY_SUBMITTED;
+  }
+
+  /** Whether this manifest version's job was submitted before (its status is past waiting). */
+  private boolean started(String bucket, String folder, JobId jobId) throws TransientFailureException {
+    return statusWriter.read(bucket, folder)
+        .filter(status -> jobId.value().equals(status.jobId()) && status.state() != JobState.WAITING)
+        .isPresent();
   }
 
   private Outcome invalid(String bucket, String folder, JobId jobId, String eTag, List<String> errors)

@@ -2,6 +2,7 @@ package org.odmwatcher.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micronaut.context.annotation.Factory;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -15,6 +16,7 @@ import org.odmwatcher.manifest.OptionCatalogue;
 import org.odmwatcher.status.StatusCodec;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobSubmitter;
 import org.odmwatcher.workflow.OdmArguments;
 import org.odmwatcher.workflow.PhaseRecorder;
@@ -69,7 +71,8 @@ public class PipelineFactory {
       JobSubmitter submitter,
       StatusWriter statusWriter,
       WaitingFolders waiting,
-      Clock clock) {
+      Clock clock,
+      @Nullable ChildWorkflows children) {
     return new ManifestHandler(
         new OwnWritesFilter(manifest.statusName(), manifest.resultsFolder()),
         new ManifestKeyFilter(manifest.name()),
@@ -83,6 +86,7 @@ public class PipelineFactory {
         waiting,
         clock,
         manifest.maxImages(),
-        manifest.maxTotalBytes());
+        manifest.maxTotalBytes(),
+        children);
   }
 }

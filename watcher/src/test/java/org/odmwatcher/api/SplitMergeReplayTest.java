@@ -144,6 +144,12 @@ class SplitMergeReplayTest implements TestPropertyProvider {
       String third = createTask(odm, submodels.get(2), options, reconstructionSeed(), RECONSTRUCTION_OUTPUTS);
       assertThat(code(odm, third)).isEqualTo(10); // QUEUED: above our cap, no Workflow for it
       assertThat(childWorkflows(parentJob)).hasSize(2);
+      // The same manifest arriving as a bucket notification (the API's bucket is also watched)
+      // meets the same cap in the pipeline: it waits, with the reason.
+      assertThat(pipeline.handleFolder(world.bucket, "api-tasks/" + third + "/")).isEqualTo(org.odmwatcher.event.ObjectCreatedHandler.Outcome.WAITING);
+      assertThat(childWorkflows(parentJob)).hasSize(2);
+      assertThat(world.status("api-tasks/" + third + "/").orElseThrow().path("message").asText())
+          .startsWith("waiting for a split-merge slot: job " + parentJob);
       // NodeTaskLimitReachedException: LRE removes the task and sends it again once one finished.
       assertThat(odm.postForm("/task/remove", Map.of("uuid", third)).path("success").asBoolean()).isTrue();
       assertThat(objects("api-tasks/" + third + "/")).isEmpty();

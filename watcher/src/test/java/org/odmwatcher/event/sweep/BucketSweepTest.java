@@ -54,7 +54,7 @@ class BucketSweepTest {
     ManifestHandler real = new ManifestHandler(
         new OwnWritesFilter("status.json", "results/"), new ManifestKeyFilter("odm.json"), "odm.json", 1 << 20,
         "results/", store, new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json))),
-        submitter, statusWriter, new WaitingFolders(), Clock.systemUTC(), Integer.MAX_VALUE, Long.MAX_VALUE);
+        submitter, statusWriter, new WaitingFolders(), Clock.systemUTC(), Integer.MAX_VALUE, Long.MAX_VALUE, null);
     ObjectCreatedHandler recording = object -> {
       offered.add(object.key());
       return real.handle(object);
