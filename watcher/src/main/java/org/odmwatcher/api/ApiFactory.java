@@ -18,7 +18,7 @@ import org.odmwatcher.retry.RetryPolicy;
 import org.odmwatcher.status.StatusCodec;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
-import org.odmwatcher.workflow.ProcessPodLog;
+import org.odmwatcher.workflow.JobConsole;
 
 /** Wires the NodeODM-compatible API when {@code watcher.api.enabled=true}. */
 @Factory
@@ -35,7 +35,7 @@ public class ApiFactory {
       OptionCatalogue catalogue,
       ObjectMapper json,
       Clock clock,
-      @Nullable ProcessPodLog console) {
+      @Nullable JobConsole console) {
     ResultsArchive archive = new ResultsArchive(store, manifest.resultsFolder());
     TaskView view = new TaskView(store, api.bucket(), api.prefix(), manifest.statusName(), archive, new StatusCodec(),
         json, api.viewExpiry());

@@ -28,7 +28,7 @@ import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.JobId;
-import org.odmwatcher.workflow.ProcessPodLog;
+import org.odmwatcher.workflow.JobConsole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +51,8 @@ public final class ApiTasks {
   private static final int MAX_LOG_BYTES = 8 << 20;
   /** The ODM log's one name: the process step writes it, the upload step sends it to the results. */
   private static final String ODM_LOG = "odm.log";
-  /** The running ODM's console (Argo jobs); null in local mode. */
-  private final @Nullable ProcessPodLog console;
+  /** ODM's console as the engine holds it (Argo: the process pod's log; local: ODM's log file). */
+  private final @Nullable JobConsole console;
   private static final String JSON = "application/json";
 
   /** Individual assets beside {@code all.zip}: name → path inside the results. */
@@ -108,7 +108,7 @@ public final class ApiTasks {
       int maxConcurrentUploads,
       ObjectMapper json,
       Clock clock,
-      @Nullable ProcessPodLog console) {
+      @Nullable JobConsole console) {
     this.console = console;
     this.uploads = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.bucket = bucket;
@@ -333,24 +333,22 @@ public final class ApiTasks {
   }
 
   /**
-   * Log lines: while an Argo job runs, its {@code process} pod's log (ODM's console, through the
-   * Kubernetes API); once it ended, the job's {@code odm.log} among the results when the workflow
-   * uploaded one, else the pod's log while Argo keeps the pod (a failed one), else the status's log
-   * tail, else its one-line message. {@code line} as NodeODM: from that line, or the last {@code
+   * Log lines: while a job runs, ODM's console as its engine holds it ({@link JobConsole}: an Argo
+   * job's {@code process} pod log through the Kubernetes API, a local job's log file); once it
+   * ended, the job's {@code odm.log} among the results when the workflow uploaded one, else the
+   * pod's log while Argo keeps the pod (a failed one), else the status's log tail, else its
+   * one-line message. {@code line} as NodeODM: from that line, or the last {@code
    * -line} lines when negative.
    */
   private List<String> output(TaskRecord task, Optional<JobStatus> status, @Nullable String line)
       throws TransientFailureException {
     List<String> lines;
-    Optional<JobStatus.WorkflowRef> argoJob = console == null
-        ? Optional.empty()
-        : status.filter(s -> "argo".equals(s.engine()) && s.workflow() != null).map(JobStatus::workflow);
-    Optional<List<String>> running = argoJob.isPresent() && !status.get().state().isFinal()
-        ? podLog(argoJob.get()) : Optional.empty();
+    boolean runningNow = status.isPresent() && !status.get().state().isFinal();
+    Optional<List<String>> running = runningNow ? console(status.get()) : Optional.empty();
     Optional<BucketStore.Blob> log = running.isPresent()
         ? Optional.empty() : store.get(bucket, folder(task.uuid()) + resultsFolder + ODM_LOG, MAX_LOG_BYTES);
-    Optional<List<String>> kept = running.isPresent() || log.isPresent() || argoJob.isEmpty()
-        ? Optional.empty() : podLog(argoJob.get());
+    Optional<List<String>> kept = running.isPresent() || log.isPresent() || runningNow || status.isEmpty()
+        ? Optional.empty() : console(status.get());
     if (running.isPresent()) {
       lines = running.get();
     } else if (kept.isPresent()) {
@@ -379,10 +377,13 @@ public final class ApiTasks {
     return from >= lines.size() ? List.of() : List.copyOf(lines.subList(from, lines.size()));
   }
 
-  /** The process pod's log; empty when it cannot be read now (the status's log tail serves then). */
-  private Optional<List<String>> podLog(JobStatus.WorkflowRef workflow) {
+  /** The engine's console of the job; empty when it holds none or cannot be read now (the log tail serves then). */
+  private Optional<List<String>> console(JobStatus status) {
+    if (console == null) {
+      return Optional.empty();
+    }
     try {
-      return console.lines(workflow.name());
+      return console.lines(status);
     } catch (TransientFailureException e) {
       return Optional.empty();
     }

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.odmwatcher.retry.TransientFailureException;
+import org.odmwatcher.status.JobStatus;
 
 /**
  * ODM's console while its job runs: the log of the Workflow's {@code process} pod, read through
@@ -22,7 +23,7 @@ import org.odmwatcher.retry.TransientFailureException;
  * the job ends). Whole logs are kept for {@link org.odmwatcher.config.ArgoConfig#logCache()} so
  * that clients polling the NodeODM API's task output do not each read the pod's log again.
  */
-public final class ProcessPodLog {
+public final class ProcessPodLog implements JobConsole {
   /** The container Argo names a template's container (workflow/common/common.go MainContainerName). */
   static final String MAIN = "main";
   /** Argo's annotation that picks the pod name format (workflow/common/common.go AnnotationKeyPodNameVersion). */
@@ -42,6 +43,12 @@ public final class ProcessPodLog {
         .maximumWeight(64L << 20)
         .<String, List<String>>weigher((k, lines) -> lines.stream().mapToInt(l -> l.length() + 16).sum())
         .build();
+  }
+
+  /** The console of an Argo job's Workflow ({@link #lines(String)}); empty for another engine's job. */
+  @Override
+  public Optional<List<String>> lines(JobStatus status) throws TransientFailureException {
+    return "argo".equals(status.engine()) && status.workflow() != null ? lines(status.workflow().name()) : Optional.empty();
   }
 
   /**

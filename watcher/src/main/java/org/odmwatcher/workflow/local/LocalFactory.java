@@ -9,6 +9,7 @@ import org.odmwatcher.config.LocalConfig;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.JobConsole;
 import org.odmwatcher.workflow.JobSubmitter;
 import org.odmwatcher.workflow.OdmArguments;
 
@@ -18,7 +19,7 @@ import org.odmwatcher.workflow.OdmArguments;
 public class LocalFactory {
 
   @Singleton
-  @Bean(typed = {JobSubmitter.class, LocalJobSubmitter.class}, preDestroy = "close")
+  @Bean(typed = {JobSubmitter.class, JobConsole.class, LocalJobSubmitter.class}, preDestroy = "close")
   LocalJobSubmitter localJobSubmitter(LocalConfig config, OdmArguments odmArguments, BucketStore store,
       StatusWriter statusWriter, ManifestConfig manifest, Clock clock) {
     return new LocalJobSubmitter(config, odmArguments, store, statusWriter, manifest.name(), manifest.maxSize(), clock);

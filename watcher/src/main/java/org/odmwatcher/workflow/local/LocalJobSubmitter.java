@@ -2,6 +2,7 @@ package org.odmwatcher.workflow.local;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,7 @@ import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.JobSpec;
+import org.odmwatcher.workflow.JobConsole;
 import org.odmwatcher.workflow.JobSubmitter;
 import org.odmwatcher.workflow.OdmArguments;
 import org.slf4j.Logger;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * again. On shutdown running jobs are stopped without recording anything, so the next start
  * runs them again.
  */
-public final class LocalJobSubmitter implements JobSubmitter, AutoCloseable {
+public final class LocalJobSubmitter implements JobSubmitter, JobConsole, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalJobSubmitter.class);
 
   private final LocalConfig config;
@@ -91,6 +93,16 @@ public final class LocalJobSubmitter implements JobSubmitter, AutoCloseable {
     if (run != null) {
       run.cancel("canceled by " + manifestName);
     }
+  }
+
+  /**
+   * ODM's console of a job this process runs now (its log file, as it grows), so that the NodeODM
+   * API's task output shows ODM's lines while it runs, as NodeODM does; empty for any other job.
+   */
+  @Override
+  public Optional<List<String>> lines(JobStatus status) {
+    LocalRun run = runs.get(status.jobId());
+    return run == null ? Optional.empty() : run.console();
   }
 
   /** The ODM process of a running job (diagnostics, tests). */

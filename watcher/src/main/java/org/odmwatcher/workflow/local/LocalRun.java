@@ -102,6 +102,40 @@ final class LocalRun implements Runnable {
   }
 
   /** The ODM process, while it runs (for tests and diagnostics). */
+  /** The most of ODM's log {@link #console()} reads: its last 8 MiB, as the API's read of odm.log. */
+  static final int MAX_CONSOLE_BYTES = 8 << 20;
+
+  /**
+   * ODM's console so far: the log file this run writes its output to, line by line (the last
+   * {@link #MAX_CONSOLE_BYTES} of it); empty before ODM starts and once the run has cleaned up.
+   */
+  Optional<List<String>> console() {
+    Path log = jobDir.resolve("odm.log");
+    try (java.nio.channels.SeekableByteChannel in = Files.newByteChannel(log)) {
+      long size = in.size();
+      long from = Math.max(0, size - MAX_CONSOLE_BYTES);
+      in.position(from);
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int) (size - from));
+      while (bytes.hasRemaining() && in.read(bytes) > 0) {
+        // read what the file held when opened; ODM may write more meanwhile
+      }
+      List<String> lines = new ArrayList<>(List.of(new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8)
+          .split("\r?\n", -1)));
+      if (from > 0 && !lines.isEmpty()) {
+        lines.remove(0); // a line cut by the limit
+      }
+      if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+        lines.remove(lines.size() - 1); // the newline that ends the last line, or a line ODM is writing
+      }
+      return Optional.of(lines);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      LOG.debug("cannot read {}: {}", log, e.toString());
+      return Optional.empty();
+    }
+  }
+
   Optional<ProcessHandle> processHandle() {
     Process p = process;
     return p == null ? Optional.empty() : Optional.of(p.toHandle());
