@@ -26,8 +26,9 @@ class LocalConsoleTest {
         "watcher.local.status-interval", "100ms",
         "watcher.local.manifest-check", "300ms",
         "watcher.local.test-pace", "100ms");
+    // local mode's embedded S3 knows no IAM: the key the IAM contract lists as nobody's (local-test)
     try (LocalMode mode = LocalMode.start(
-        new LocalMode.Settings(data, "127.0.0.1", 0, "console-test", "console-test-secret", "odm", "test", "500ms", props))) {
+        new LocalMode.Settings(data, "127.0.0.1", 0, "local-test", "local-test-secret", "odm", "test", "500ms", props))) {
       NodeOdmClient node = new NodeOdmClient(URI.create(mode.httpUrl()), "");
       JsonNode created = node.postMultipart("/task/new", Map.of(), Map.of("name", "console", "options", "[]"),
           List.of(new NodeOdmClient.Part("images", "1.jpg", jpeg()), new NodeOdmClient.Part("images", "2.jpg", jpeg())));
