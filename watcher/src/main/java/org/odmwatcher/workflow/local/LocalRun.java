@@ -4,8 +4,11 @@ import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -111,11 +114,11 @@ final class LocalRun implements Runnable {
    */
   Optional<List<String>> console() {
     Path log = jobDir.resolve("odm.log");
-    try (java.nio.channels.SeekableByteChannel in = Files.newByteChannel(log)) {
+    try (SeekableByteChannel in = Files.newByteChannel(log)) {
       long size = in.size();
       long from = Math.max(0, size - MAX_CONSOLE_BYTES);
       in.position(from);
-      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int) (size - from));
+      ByteBuffer bytes = ByteBuffer.allocate((int) (size - from));
       while (bytes.hasRemaining() && in.read(bytes) > 0) {
         // read what the file held when opened; ODM may write more meanwhile
       }
@@ -128,7 +131,7 @@ final class LocalRun implements Runnable {
         lines.remove(lines.size() - 1); // the newline that ends the last line, or a line ODM is writing
       }
       return Optional.of(lines);
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
       LOG.debug("cannot read {}: {}", log, e.toString());

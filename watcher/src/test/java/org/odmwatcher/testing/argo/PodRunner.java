@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.odmwatcher.cli.JobFinishedCommand;
 import org.odmwatcher.testing.Principal;
@@ -286,7 +289,7 @@ public final class PodRunner {
 
   /** The first rclone that sends no {@code X-Amz-Acl} header when none is configured (RcloneDump.record). */
   private static final Runtime.Version RCLONE_WITHOUT_DEFAULT_ACL = Runtime.Version.parse("1.61");
-  private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)+)");
+  private static final Pattern VERSION = Pattern.compile("(\\d+(?:\\.\\d+)+)");
 
   /**
    * Whether this machine's rclone adds an ACL header that the container's own rclone (the image
@@ -313,7 +316,7 @@ public final class PodRunner {
   }
 
   private static Runtime.Version version(String text) {
-    java.util.regex.Matcher m = VERSION.matcher(text);
+    Matcher m = VERSION.matcher(text);
     if (!m.find()) {
       throw new IllegalStateException("no version in: " + text);
     }
@@ -389,7 +392,7 @@ public final class PodRunner {
     }
     // The programs standing in for the image's own files are paths on this machine, never in a
     // volume (a checkout under /tmp must not have its jar taken for the pod's /tmp emptyDir).
-    java.util.Set<String> hostPaths = java.util.Set.of(programs.rclone().toString(), programs.watcherJar().toString(),
+    Set<String> hostPaths = Set.of(programs.rclone().toString(), programs.watcherJar().toString(),
         Path.of(System.getProperty("java.home"), "bin", "java").toString());
     ProcessBuilder builder = new ProcessBuilder(argv.stream().map(a -> hostPaths.contains(a) ? a : mounted(a, mounts)).toList())
         .redirectErrorStream(true);

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.odmwatcher.testing.Principal;
@@ -48,11 +49,11 @@ public final class RcloneDump {
    * (AWS SDK for Go v2, which rclone 1.61+ uses, names the operation in it). Any other parameter is
    * a subresource ({@code ?acl}, {@code ?tagging}, {@code ?policy}, …), an operation of its own.
    */
-  private static final java.util.Set<String> BUCKET_PARAMETERS = java.util.Set.of("delimiter", "encoding-type",
+  private static final Set<String> BUCKET_PARAMETERS = Set.of("delimiter", "encoding-type",
       "list-type", "max-keys", "prefix", "continuation-token", "start-after", "fetch-owner", "marker", "versions",
       "key-marker", "version-id-marker", "upload-id-marker", "max-uploads", "uploads", "location", "delete", "x-id");
-  private static final java.util.Set<String> OBJECT_PARAMETERS =
-      java.util.Set.of("uploadId", "partNumber", "versionId", "uploads", "max-parts", "part-number-marker", "x-id");
+  private static final Set<String> OBJECT_PARAMETERS =
+      Set.of("uploadId", "partNumber", "versionId", "uploads", "max-parts", "part-number-marker", "x-id");
 
   private static final Pattern REQUEST = Pattern.compile("HTTP REQUEST \\(req (0x[0-9a-f]+)\\)");
   private static final Pattern RESPONSE = Pattern.compile("HTTP RESPONSE \\(req (0x[0-9a-f]+)\\)");
