@@ -83,9 +83,7 @@ public final class ApiTaskWatcher {
     }
     JobStatus job = status.get();
     if (job.state() == JobState.WAITING) {
-      // waiting for images or for a split-merge slot: the pipeline looks again (after a restart
-      // nothing else would, for a slot frees without any new object in the task's folder)
-      tasks.resubmitIfStuck(uuid);
+      tasks.recheckWhileWaiting(uuid);
       return false;
     }
     if (!job.state().isFinal()) {

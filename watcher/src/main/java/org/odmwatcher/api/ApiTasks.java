@@ -475,15 +475,23 @@ public final class ApiTasks {
 
   // ---- for the watcher ----------------------------------------------------------------------
 
-  /**
-   * Runs the pipeline again for a committed task it has not recorded (a failed submit) or holds
-   * waiting (for images, or above the split-merge caps: the pipeline checks them).
-   */
+  /** Runs the pipeline again for a committed task the pipeline has not recorded (a failed submit). */
   void resubmitIfStuck(String uuid) throws TransientFailureException {
     if (pipeline != null
-        && statusWriter.read(bucket, folder(uuid)).map(s -> s.state() == JobState.WAITING).orElse(true)
+        && statusWriter.read(bucket, folder(uuid)).isEmpty()
         && store.size(bucket, folder(uuid) + manifestName).isPresent()) {
       pipeline.handleFolder(bucket, folder(uuid));
+    }
+  }
+
+  /**
+   * A task the pipeline holds waiting (for images, or above the split-merge caps): its waiting
+   * folders re-check it. After a restart this process does not know the folder yet, and a slot
+   * frees without any new object in the task's folder to announce it.
+   */
+  void recheckWhileWaiting(String uuid) {
+    if (pipeline != null) {
+      pipeline.recheckLater(bucket, folder(uuid));
     }
   }
 

@@ -205,6 +205,11 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     return submission.created() ? Outcome.SUBMITTED : Outcome.ALREADY_SUBMITTED;
   }
 
+  /** Re-checks the folder with the other waiting folders (a no-op when it is among them already). */
+  public void recheckLater(String bucket, String folder) {
+    waiting.add(bucket, folder);
+  }
+
   /** Whether this manifest version's job was submitted before (its status is past waiting). */
   private boolean started(String bucket, String folder, JobId jobId) throws TransientFailureException {
     return statusWriter.read(bucket, folder)

@@ -33,6 +33,12 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
           .withNamespaced(true)
           .build();
 
+  /** The Workflows of this namespace whose label {@code key} is the job's id. */
+  private List<GenericKubernetesResource> labelled(String key, JobId jobId) {
+    return kubernetes.genericKubernetesResources(WORKFLOWS).inNamespace(argo.namespace())
+        .withLabel(key, jobId.value()).list().getItems();
+  }
+
   /** The merge patch that asks Argo to stop a Workflow and still run its exit handler. */
   static final String STOP = "{\"spec\":{\"shutdown\":\"Stop\"}}";
 
@@ -89,25 +95,11 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
   @Override
   public void cancel(JobId jobId) throws TransientFailureException {
     try {
-      List<GenericKubernetesResource> found =
-          kubernetes
-              .genericKubernetesResources(WORKFLOWS)
-              .inNamespace(argo.namespace())
-              .withLabel(WorkflowLabels.JOB_ID, jobId.value())
-              .list()
-              .getItems();
       // A split-merge job's submodels run as Workflows of their own: stopping the parent alone
       // would leave them running (ODM's LRE cleanup, opendm/remote.py cleanup_remote_tasks, only
       // runs when ODM exits on its own), so they are stopped with it.
-      List<GenericKubernetesResource> children =
-          kubernetes
-              .genericKubernetesResources(WORKFLOWS)
-              .inNamespace(argo.namespace())
-              .withLabel(WorkflowLabels.PARENT_JOB, jobId.value())
-              .list()
-              .getItems();
-      found = new ArrayList<>(found);
-      found.addAll(children);
+      List<GenericKubernetesResource> found = new ArrayList<>(labelled(WorkflowLabels.JOB_ID, jobId));
+      found.addAll(labelled(WorkflowLabels.PARENT_JOB, jobId));
       for (GenericKubernetesResource wf : found) {
         // spec.shutdown=Stop, not Terminate: Argo's ShutdownStrategy.ShouldExecute(isOnExitPod)
         // (pkg/apis/workflow/v1alpha1/workflow_types.go) is false for every pod under Terminate,
