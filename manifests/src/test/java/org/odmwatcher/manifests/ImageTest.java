@@ -233,10 +233,10 @@ class ImageTest {
    * Start-up from the image: its JVM options are the start-up tuning the bench measured (Serial GC,
    * small stacks, 10% initial heap, C1 only) and nothing that records a class-data archive: on a
    * new pod (an empty {@code /tmp}, the start KEDA and rollouts make) {@code
-   * -XX:+AutoCreateSharedArchive} made the first poll come later than no archive at all (README,
-   * Performance). The layers ship no archive (valid only for the JVM build that wrote it), the
-   * class path is jars only (the JVM archives none from a non-empty directory, for the opt-in), and
-   * the base is a JDK 19+ so that the opt-in works on it.
+   * -XX:+AutoCreateSharedArchive} made the first poll come later than no archive at all
+   * (docs/performance.md). The layers ship no archive (valid only for the JVM build that wrote it),
+   * the class path is jars only (the JVM archives none from a non-empty directory, for the opt-in),
+   * and the base is a JDK 19+ so that the opt-in works on it.
    */
   @ParameterizedTest
   @ValueSource(strings = {"aws", "minio"})

@@ -539,7 +539,7 @@ public final class Bench {
    * A class-data archive the JVM writes at its first clean exit and maps at later starts (JDK 19+,
    * JDK-8261455): the opt-in for a volume that outlives the pod. Not the image's default: on a new
    * pod, the start KEDA and rollouts make, recording for the archive made the start slower than no
-   * archive at all (README, Performance).
+   * archive at all (docs/performance.md).
    */
   static final List<String> ARCHIVE_OPTIONS = List.of("-XX:SharedArchiveFile={archive}", "-XX:+AutoCreateSharedArchive");
 

@@ -92,7 +92,7 @@ class DashboardBrowserTest implements TestPropertyProvider {
     }
   }
 
-  /** The README's picture: every job of this class in the list, the out-of-memory failure open. */
+  /** The picture in docs/dashboard.md: every job of this class in the list, the out-of-memory failure open. */
   private void overview() {
     browser.driver.get("about:blank");
     browser.driver.get(base() + "#job=" + world.bucket + "%2Ffarm-d%2Foom%2F");
