@@ -85,6 +85,10 @@ public class DashboardRuntime {
         }
       }
     });
+    if (config.buckets().isEmpty() && environment.getProperty("watcher.sqs.enabled", Boolean.class, false)) {
+      LOG.warn("dashboard: the SQS queue names no bucket and watcher.dashboard.buckets is empty, so the list"
+          + " shows only jobs seen since this start; set watcher.dashboard.buckets to the queue's buckets");
+    }
     if (config.publishSite()) {
       timer.execute(this::publishSites);
     }
@@ -98,11 +102,18 @@ public class DashboardRuntime {
     return seeded.get();
   }
 
-  /** The buckets listed to seed the index: configured, swept, the API's, and any seen since. */
+  /**
+   * The buckets listed to seed the index: configured, swept, the MinIO webhook's, the API's, and
+   * any seen since. An SQS queue names no bucket, so SQS deployments list theirs in {@code
+   * watcher.dashboard.buckets}.
+   */
   Set<String> buckets() {
     Set<String> buckets = new LinkedHashSet<>(config.buckets());
     if (environment.getProperty("watcher.sweep.enabled", Boolean.class, false)) {
       buckets.addAll(environment.getProperty("watcher.sweep.buckets", Argument.listOf(String.class)).orElse(List.of()));
+    }
+    if (environment.getProperty("watcher.minio.enabled", Boolean.class, false)) {
+      buckets.addAll(environment.getProperty("watcher.minio.buckets", Argument.listOf(String.class)).orElse(List.of()));
     }
     if (environment.getProperty("watcher.api.enabled", Boolean.class, false)) {
       environment.getProperty("watcher.api.bucket", String.class).ifPresent(buckets::add);

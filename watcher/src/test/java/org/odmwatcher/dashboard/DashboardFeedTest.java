@@ -85,6 +85,32 @@ class DashboardFeedTest {
     }
   }
 
+  /**
+   * A MinIO webhook deployment names its buckets once, in {@code watcher.minio.buckets}: the
+   * dashboard lists the jobs already there after a restart or rollout without a second setting.
+   */
+  @Test
+  void theWebhooksBucketsAreSeededWithoutTheirOwnDashboardSetting() throws Exception {
+    try (PipelineFixture world = new PipelineFixture("feed-minio")) {
+      put(world, new StatusCodec(), "before-start/", JobStatus.of("m", "e", "M", JobState.SUCCEEDED, "done", Instant.now()));
+
+      Map<String, Object> props = new HashMap<>(world.properties());
+      props.put("watcher.sqs.enabled", "false");
+      props.put("watcher.argo.watch", "false");
+      props.put("watcher.minio.enabled", "true");
+      props.put("watcher.minio.token", "a-webhook-token-of-some-length");
+      props.put("watcher.minio.buckets", world.bucket);
+      EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, props);
+      try (ApplicationContext app = server.getApplicationContext()) {
+        String base = "http://localhost:" + server.getPort() + "/";
+        JsonNode listed = await().atMost(Duration.ofSeconds(20))
+            .until(() -> getJson(base + "jobs"), j -> j.path("complete").asBoolean());
+        assertThat(listed.path("jobs").findValuesAsText("folder"))
+            .as("jobs of watcher.minio.buckets after a start").containsExactly("before-start/");
+      }
+    }
+  }
+
   private static void put(PipelineFixture world, StatusCodec codec, String folder, JobStatus status) {
     world.s3.putObject(r -> r.bucket(world.bucket).key(folder + "status.json"), RequestBody.fromBytes(codec.encode(status)));
   }
