@@ -92,7 +92,8 @@ class KustomizeRenderTest {
     assertThat(Manifests.find(docs, "Deployment", "odm-watcher").node().path("spec").has("replicas"))
         .isFalse();
     JsonNode scaledObject = Manifests.find(docs, "ScaledObject", "odm-watcher").node().path("spec");
-    assertThat(scaledObject.path("minReplicaCount").asInt(-1)).isZero();
+    // one replica stays for the dashboard and the NodeODM API (OverlaySettingsTest)
+    assertThat(scaledObject.path("minReplicaCount").asInt(-1)).isEqualTo(1);
     JsonNode trigger = scaledObject.path("triggers").get(0);
     assertThat(trigger.path("type").asText()).isEqualTo("aws-sqs-queue");
     assertThat(trigger.path("metadata").path("activationQueueLength").asText()).isEqualTo("0");
