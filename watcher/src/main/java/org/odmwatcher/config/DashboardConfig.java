@@ -14,7 +14,8 @@ import java.util.List;
  * NodeODM API's token ({@code watcher.api.token}) when one is set.
  *
  * @param enabled serve the page and keep the index
- * @param buckets buckets listed once at start to seed the index (besides the sweep's and the API's)
+ * @param buckets buckets listed at start (and every {@code resync}) to seed the index, besides the
+ *     sweep's, the MinIO webhook's and the API's; SQS deployments name theirs here (a queue names none)
  * @param summaryKey key of the summary object written at the root of each bucket the index knows;
  *     empty to write none
  * @param summaryInterval how often a changed bucket's summary is written again
