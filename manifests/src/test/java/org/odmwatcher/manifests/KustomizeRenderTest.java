@@ -159,7 +159,10 @@ class KustomizeRenderTest {
     assertThat(template.path("podMetadata").path("labels").path("app.kubernetes.io/component").asText()).isEqualTo("odm-job");
     assertThat(template.path("automountServiceAccountToken").asBoolean(true)).isFalse();
     String executor = template.path("executor").path("serviceAccountName").asText();
-    assertThat(executor).isEqualTo(template.path("serviceAccountName").asText());
+    assertThat(executor).isEqualTo("odm-workflow");
+    var podsAccount = Manifests.find(docs, "ServiceAccount", template.path("serviceAccountName").asText()).node();
+    assertThat(podsAccount.path("automountServiceAccountToken").asBoolean(true)).isFalse();
+    assertThat(podsAccount.path("metadata").path("annotations").isEmpty()).as("no cloud identity").isTrue();
     var token = Manifests.find(docs, "Secret", executor + ".service-account-token").node();
     assertThat(token.path("type").asText()).isEqualTo("kubernetes.io/service-account-token");
     assertThat(token.path("metadata").path("annotations").path("kubernetes.io/service-account.name").asText()).isEqualTo(executor);
