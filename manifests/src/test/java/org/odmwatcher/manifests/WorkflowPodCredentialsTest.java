@@ -44,6 +44,35 @@ class WorkflowPodCredentialsTest {
     }
   }
 
+  /**
+   * Where the store has no pod identity (the minio overlay: static keys from Secrets), the Workflow
+   * pods get keys of their own, never the watcher's: the watcher's key also writes every folder's
+   * status, the dashboard's index and site, and deletes the API's tasks; the Workflow pods' key
+   * needs only what event-sources/aws/iam-workflow-pods-policy.json allows (the same policy
+   * language in MinIO).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"aws", "minio"})
+  void theWorkflowPodsNeverHoldTheWatchersKeys(String overlay) {
+    var deployment = Manifests.find(Manifests.rendered(overlay), "Deployment", "odm-watcher").node();
+    Set<String> watchersSecrets = new TreeSet<>();
+    deployment.at("/spec/template/spec/containers").forEach(c -> {
+      c.path("envFrom").forEach(f -> watchersSecrets.add(f.path("secretRef").path("name").asText()));
+      c.path("env").forEach(e -> watchersSecrets.add(e.path("valueFrom").path("secretKeyRef").path("name").asText()));
+    });
+    watchersSecrets.remove("");
+    assertThat(watchersSecrets).as("the watcher's static S3 keys").contains(WorkflowPods.WATCHER_S3_SECRET);
+    for (WorkflowPods.Pod pod : WorkflowPods.of(overlay)) {
+      pod.containers().forEach((name, container) -> {
+        container.path("env").forEach(e -> assertThat(e.path("valueFrom").path("secretKeyRef").path("name").asText())
+            .as(pod.template() + "/" + name + " env " + e.path("name").asText() + " in overlay " + overlay)
+            .isNotIn(watchersSecrets));
+        container.path("envFrom").forEach(f -> assertThat(f.path("secretRef").path("name").asText())
+            .as(pod.template() + "/" + name + " envFrom in overlay " + overlay).isNotIn(watchersSecrets));
+      });
+    }
+  }
+
   /** The model reads the webhook's annotation as the webhook does; a wrong reading would hide a holder. */
   @Test
   void theWebhooksSkipListIsOneCommaSeparatedRecord() {

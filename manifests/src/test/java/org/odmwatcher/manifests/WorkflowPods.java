@@ -28,11 +28,15 @@ import java.util.TreeSet;
  *       role on the service account: no mutation), {@code getContainersToSkip}, {@code
  *       getPodSpecPatch};
  *   <li>static keys reach a container only through its {@code env} {@code secretKeyRef} or {@code
- *       envFrom} {@code secretRef} to the Secret {@value #S3_SECRET}.
+ *       envFrom} {@code secretRef} to one of the Secrets {@link #S3_SECRETS}.
  * </ul>
  */
 final class WorkflowPods {
-  static final String S3_SECRET = "odm-s3-credentials";
+  /** The watcher's static S3 keys (watcher-deployment.yaml), for stores without pod identity. */
+  static final String WATCHER_S3_SECRET = "odm-s3-credentials";
+  /** The Workflow pods' own static S3 keys (the template's transfer steps). */
+  static final String WORKFLOW_S3_SECRET = "odm-workflow-s3-credentials";
+  static final Set<String> S3_SECRETS = Set.of(WATCHER_S3_SECRET, WORKFLOW_S3_SECRET);
   static final String ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
   static final String SKIP_ANNOTATION = "eks.amazonaws.com/skip-containers";
 
@@ -104,12 +108,12 @@ final class WorkflowPods {
 
   static boolean readsS3Secret(JsonNode container) {
     for (JsonNode env : container.path("env")) {
-      if (S3_SECRET.equals(env.path("valueFrom").path("secretKeyRef").path("name").asText())) {
+      if (S3_SECRETS.contains(env.path("valueFrom").path("secretKeyRef").path("name").asText())) {
         return true;
       }
     }
     for (JsonNode from : container.path("envFrom")) {
-      if (S3_SECRET.equals(from.path("secretRef").path("name").asText())) {
+      if (S3_SECRETS.contains(from.path("secretRef").path("name").asText())) {
         return true;
       }
     }
