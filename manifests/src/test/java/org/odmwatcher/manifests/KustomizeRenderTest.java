@@ -140,7 +140,11 @@ class KustomizeRenderTest {
     List<Integer> workflowPorts = new ArrayList<>();
     Manifests.find(docs, "NetworkPolicy", "odm-workflow-pods").node().path("spec").path("egress")
         .forEach(rule -> rule.path("ports").forEach(p -> workflowPorts.add(p.path("port").asInt())));
-    assertThat(workflowPorts).containsExactlyInAnyOrder(53, 53, 443, 6443, 9000);
+    assertThat(workflowPorts).as("every Workflow pod: the API server only").containsExactlyInAnyOrder(443, 6443);
+    List<Integer> transferPorts = new ArrayList<>();
+    Manifests.find(docs, "NetworkPolicy", "odm-workflow-s3").node().path("spec").path("egress")
+        .forEach(rule -> rule.path("ports").forEach(p -> transferPorts.add(p.path("port").asInt())));
+    assertThat(transferPorts).as("the steps that move data").containsExactlyInAnyOrder(53, 53, 443, 9000);
     // no credentials shipped: the only Secret is the executor's token, which Kubernetes fills in
     assertThat(docs).filteredOn(d -> d.kind().equals("Secret"))
         .allSatisfy(d -> assertThat(d.node().path("type").asText()).isEqualTo("kubernetes.io/service-account-token"))
@@ -160,7 +164,10 @@ class KustomizeRenderTest {
     assertThat(template.path("podMetadata").path("labels").path("app.kubernetes.io/component").asText()).isEqualTo("odm-job");
     assertThat(template.path("automountServiceAccountToken").asBoolean(true)).isFalse();
     String executor = template.path("executor").path("serviceAccountName").asText();
-    assertThat(executor).isEqualTo(template.path("serviceAccountName").asText());
+    assertThat(executor).isEqualTo("odm-workflow");
+    var podsAccount = Manifests.find(docs, "ServiceAccount", template.path("serviceAccountName").asText()).node();
+    assertThat(podsAccount.path("automountServiceAccountToken").asBoolean(true)).isFalse();
+    assertThat(podsAccount.path("metadata").path("annotations").isEmpty()).as("no cloud identity").isTrue();
     var token = Manifests.find(docs, "Secret", executor + ".service-account-token").node();
     assertThat(token.path("type").asText()).isEqualTo("kubernetes.io/service-account-token");
     assertThat(token.path("metadata").path("annotations").path("kubernetes.io/service-account.name").asText()).isEqualTo(executor);

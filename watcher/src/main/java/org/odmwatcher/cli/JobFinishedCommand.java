@@ -87,7 +87,7 @@ public final class JobFinishedCommand {
   /**
    * {@code environment} as Micronaut's own environment source would read it (same convention, same
    * low precedence). The SDK's environment keys ({@code AWS_ACCESS_KEY_ID} and {@code
-   * AWS_SECRET_ACCESS_KEY}, what the template passes from the {@code odm-s3-credentials} Secret)
+   * AWS_SECRET_ACCESS_KEY}, what the template passes from the {@code odm-workflow-s3-credentials} Secret)
    * become the static keys they stand for, unless {@code WATCHER_S3_ACCESS_KEY} is set or a session
    * token comes with them; otherwise the AWS default chain finds the credentials as before.
    */

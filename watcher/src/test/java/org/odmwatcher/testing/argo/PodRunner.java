@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * would do it: {@code rclone copy} against S3Proxy, the {@code process} step's real Python program
  * (against a stand-in ODM), {@code job-finished} through its real entry point, the resource
  * templates through a Kubernetes client. Every call is made with the Workflow pods' identity
- * ({@link Principal#WORKFLOW}: its S3 keys from the {@code odm-s3-credentials} Secret, its service
+ * ({@link Principal#WORKFLOW}: its S3 keys from the {@code odm-workflow-s3-credentials} Secret, its service
  * account's token), and each pod reports a WorkflowTaskResult as Argo's executor does.
  */
 public final class PodRunner {
@@ -325,7 +325,7 @@ public final class PodRunner {
 
   /**
    * The container's env as the kubelet resolves it: values after Argo's substitution; the
-   * {@code odm-s3-credentials} Secret holds the Workflow pods' keys; config map values as the
+   * {@code odm-workflow-s3-credentials} Secret holds the Workflow pods' keys; config map values as the
    * overlays set them (only read by rclone, which ignores the provider here).
    */
   @SuppressWarnings("unchecked")
@@ -336,7 +336,8 @@ public final class PodRunner {
       if (e.get("value") != null) {
         values.put(name, WorkflowTemplateFile.substitute(String.valueOf(e.get("value")), pod.variables()));
       } else if (e.get("valueFrom") instanceof Map<?, ?> from && from.get("secretKeyRef") instanceof Map<?, ?> ref) {
-        if (!"odm-s3-credentials".equals(ref.get("name"))) {
+        // Only the Workflow pods' own Secret: the watcher's (odm-s3-credentials) is not theirs to read.
+        if (!"odm-workflow-s3-credentials".equals(ref.get("name"))) {
           throw new IllegalArgumentException("secret not in the test world: " + ref.get("name"));
         }
         values.put(name, "AWS_ACCESS_KEY_ID".equals(ref.get("key")) ? Principal.WORKFLOW.accessKey() : Principal.WORKFLOW.secretKey());
