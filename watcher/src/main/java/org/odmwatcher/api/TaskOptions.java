@@ -45,20 +45,20 @@ final class TaskOptions {
       for (JsonNode item : root) {
         if (!item.isObject() || !item.path("name").isTextual()) {
           throw new ApiException(
-              "Invalid options: each option must be {\"name\": \"…\", \"value\": …}, found " + item, true);
+              "Invalid options: each option must be {\"name\": \"…\", \"value\": …}, found " + ManifestValidator.echo(item), true);
         }
         options.put(item.get("name").asText(), item.path("value"));
       }
     } else if (root.isObject()) {
       root.fields().forEachRemaining(e -> options.put(e.getKey(), e.getValue()));
     } else if (!root.isNull()) {
-      throw new ApiException("Invalid options: expected a list of {\"name\", \"value\"}, found " + root, true);
+      throw new ApiException("Invalid options: expected a list of {\"name\", \"value\"}, found " + ManifestValidator.echo(root), true);
     }
     List<ObjectNode> errors = new ArrayList<>();
     options.forEach(
         (name, value) -> {
           for (String error : validator.validateOptions(Map.of(name, value))) {
-            errors.add(json.createObjectNode().put("name", name).put("error", error));
+            errors.add(json.createObjectNode().put("name", ManifestValidator.echo(name)).put("error", error));
           }
           list.addObject().put("name", name).set("value", value);
         });
@@ -112,7 +112,7 @@ final class TaskOptions {
         java.util.Optional<String> problem =
             org.odmwatcher.manifest.ManifestParser.resultPathProblem(item.isTextual() ? path : null);
         if (problem.isPresent()) {
-          throw new ApiException("Invalid outputs: " + item + " " + problem.get(), true);
+          throw new ApiException("Invalid outputs: " + ManifestValidator.echo(item) + " " + problem.get(), true);
         }
         paths.add(path);
       }
