@@ -128,6 +128,9 @@ public final class ManifestParser {
       }
     }
     errors.addAll(validator.validateOptions(options));
+    if (errors.isEmpty()) {
+      errors.addAll(OutputRule.conflicts(options, outputs));
+    }
     if (!errors.isEmpty()) {
       return new Result(null, List.copyOf(errors));
     }
