@@ -362,8 +362,15 @@ def run_stage(stage, args, project_root):
                  % os.path.join(project_root, "opensfm", "split_merge_stop_at_reconstruction.txt"))
     elif stage.name == "odm_georeferencing":
         write(project_root, "odm_georeferencing/odm_georeferenced_model.laz", 4096)
+        # opendm/point_cloud.py post_point_cloud_steps: the extra formats each option asks for.
+        if args.pc_csv:
+            write(project_root, "odm_georeferencing/odm_georeferenced_model.csv", 256)
+        if args.pc_las:
+            write(project_root, "odm_georeferencing/odm_georeferenced_model.las", 256)
         if args.pc_ept:
             write(project_root, "entwine_pointcloud/ept.json")
+        if args.pc_copc:
+            write(project_root, "odm_georeferencing/odm_georeferenced_model.copc.laz", 256)
     elif stage.name == "mvs_texturing":
         if not args.skip_3dmodel:
             write(project_root, "odm_texturing/odm_textured_model_geo.obj", 1024)

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.odmwatcher.manifest.ManifestValidator;
+import org.odmwatcher.manifest.OutputRule;
 
 /**
  * Reads the {@code options} form field as NodeODM clients send it — a JSON string of {@code
@@ -45,20 +46,20 @@ final class TaskOptions {
       for (JsonNode item : root) {
         if (!item.isObject() || !item.path("name").isTextual()) {
           throw new ApiException(
-              "Invalid options: each option must be {\"name\": \"…\", \"value\": …}, found " + item, true);
+              "Invalid options: each option must be {\"name\": \"…\", \"value\": …}, found " + ManifestValidator.echo(item), true);
         }
         options.put(item.get("name").asText(), item.path("value"));
       }
     } else if (root.isObject()) {
       root.fields().forEachRemaining(e -> options.put(e.getKey(), e.getValue()));
     } else if (!root.isNull()) {
-      throw new ApiException("Invalid options: expected a list of {\"name\", \"value\"}, found " + root, true);
+      throw new ApiException("Invalid options: expected a list of {\"name\", \"value\"}, found " + ManifestValidator.echo(root), true);
     }
     List<ObjectNode> errors = new ArrayList<>();
     options.forEach(
         (name, value) -> {
           for (String error : validator.validateOptions(Map.of(name, value))) {
-            errors.add(json.createObjectNode().put("name", name).put("error", error));
+            errors.add(json.createObjectNode().put("name", ManifestValidator.echo(name)).put("error", error));
           }
           list.addObject().put("name", name).set("value", value);
         });
@@ -69,31 +70,14 @@ final class TaskOptions {
   }
 
   /**
-   * The manifest {@code outputs} for a task's options: what NodeODM puts in {@code all.zip} when
-   * the product exists (NodeODM libs/Task.js, the {@code allPaths} list: orthophoto,
-   * {@code odm_georeferencing}, {@code entwine_pointcloud}, {@code odm_texturing},
-   * {@code odm_report}, and {@code odm_dem/dsm.tif} / {@code odm_dem/dtm.tif}, which ODM only
-   * makes with {@code dsm} / {@code dtm}). Without this the manifest's default outputs would drop
-   * the DEMs from the upload.
+   * The manifest {@code outputs} for a task's options (list form): what NodeODM puts in
+   * {@code all.zip} for them, by the rule every job follows ({@link OutputRule#nodeOdmOutputs}).
+   * Without this the manifest's default outputs would drop the textured model and the DEMs.
    */
   static List<String> manifestOutputs(JsonNode options) {
-    List<String> outputs = new ArrayList<>(List.of("orthophoto", "pointcloud", "report", "textured-model"));
-    for (String dem : List.of("dsm", "dtm")) {
-      if (isSet(options, dem)) {
-        outputs.add(dem);
-      }
-    }
-    return outputs;
-  }
-
-  private static boolean isSet(JsonNode options, String name) {
-    for (JsonNode option : options) {
-      if (name.equals(option.path("name").asText())) {
-        JsonNode value = option.path("value");
-        return value.asBoolean(false) || "true".equalsIgnoreCase(value.asText());
-      }
-    }
-    return false;
+    Map<String, JsonNode> byName = new LinkedHashMap<>();
+    options.forEach(option -> byName.put(option.path("name").asText(), option.path("value")));
+    return OutputRule.nodeOdmOutputs(byName);
   }
 
   /** The {@code outputs} form field: a JSON list of paths relative to the results. */
@@ -112,7 +96,7 @@ final class TaskOptions {
         java.util.Optional<String> problem =
             org.odmwatcher.manifest.ManifestParser.resultPathProblem(item.isTextual() ? path : null);
         if (problem.isPresent()) {
-          throw new ApiException("Invalid outputs: " + item + " " + problem.get(), true);
+          throw new ApiException("Invalid outputs: " + ManifestValidator.echo(item) + " " + problem.get(), true);
         }
         paths.add(path);
       }

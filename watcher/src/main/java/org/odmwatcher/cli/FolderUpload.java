@@ -57,7 +57,20 @@ public final class FolderUpload {
   }
 
   public Result upload(Path folder, S3Options.Location target, Map<String, String> options) throws IOException, InterruptedException {
-    byte[] manifest = manifest(folder, options);
+    return upload(folder, target, options, List.of());
+  }
+
+  /**
+   * Uploads {@code folder} to {@code target}; a generated odm.json gets {@code options} and
+   * {@code outputs} (none: the default outputs). A bucket's root is refused: each job has a folder.
+   */
+  public Result upload(Path folder, S3Options.Location target, Map<String, String> options, List<String> outputs)
+      throws IOException, InterruptedException {
+    if (target.prefix().isEmpty()) {
+      throw new IllegalArgumentException(target + " is a bucket without a folder; a job needs a folder of its own,"
+          + " e.g. s3://" + target.bucket() + "/my-flight/");
+    }
+    byte[] manifest = manifest(folder, options, outputs);
     ManifestParser.Result parsed = parser.parse(manifest);
     if (!parsed.valid()) {
       throw new IllegalArgumentException("odm.json is invalid:\n  - " + String.join("\n  - ", parsed.errors()));
@@ -130,11 +143,11 @@ public final class FolderUpload {
     return new Result(todo.size(), skipped, totalBytes, manifestKey);
   }
 
-  private byte[] manifest(Path folder, Map<String, String> options) throws IOException {
+  private byte[] manifest(Path folder, Map<String, String> options, List<String> outputs) throws IOException {
     Path file = folder.resolve(MANIFEST);
     if (Files.exists(file)) {
-      if (!options.isEmpty()) {
-        throw new IllegalArgumentException(folder + " has an odm.json already: edit it, or leave out --option");
+      if (!options.isEmpty() || !outputs.isEmpty()) {
+        throw new IllegalArgumentException(folder + " has an odm.json already: edit it, or leave out --option and --output");
       }
       return Files.readAllBytes(file);
     }
@@ -143,6 +156,9 @@ public final class FolderUpload {
     root.put("name", folder.toAbsolutePath().normalize().getFileName().toString());
     ObjectNode opts = root.putObject("options");
     options.forEach((name, value) -> opts.set(name, value(value)));
+    if (!outputs.isEmpty()) {
+      outputs.forEach(root.putArray("outputs")::add);
+    }
     return json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
   }
 

@@ -3,7 +3,9 @@ package org.odmwatcher.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.odmwatcher.manifest.ManifestParser;
@@ -28,6 +30,11 @@ public final class UploadCommand implements Callable<Integer> {
   @Option(names = {"-o", "--option"}, description = "ODM option name=value for a generated odm.json (repeatable)")
   Map<String, String> options = new LinkedHashMap<>();
 
+  @Option(names = "--output", split = ",", paramLabel = "OUTPUT",
+      description = "Output for a generated odm.json (repeatable or comma-separated): orthophoto, dsm, dtm, pointcloud,"
+          + " report, textured-model, 3d-tiles. Default: orthophoto, pointcloud, report, plus what the options make")
+  List<String> outputs = new ArrayList<>();
+
   @Option(names = "--parallel", defaultValue = "4", description = "Uploads at the same time. Default: ${DEFAULT-VALUE}")
   int parallel;
 
@@ -49,7 +56,7 @@ public final class UploadCommand implements Callable<Integer> {
     ObjectMapper json = new ObjectMapper();
     ManifestParser parser = new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json)));
     try (S3Client s3 = s3Options.client()) {
-      new FolderUpload(s3, parser, json, Math.max(1, parallel), System.out).upload(folder, location, options);
+      new FolderUpload(s3, parser, json, Math.max(1, parallel), System.out).upload(folder, location, options, outputs);
     } catch (IllegalArgumentException e) {
       System.err.println("upload: " + e.getMessage());
       return 2;

@@ -86,12 +86,12 @@ public final class ManifestParser {
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!TOP_LEVEL.contains(field)) {
-        errors.add("unknown field '" + field + "' (known: " + String.join(", ", sorted()) + ")");
+        errors.add("unknown field '" + ManifestValidator.echo(field) + "' (known: " + String.join(", ", sorted()) + ")");
       }
     }
     JsonNode schemaVersion = root.get("schemaVersion");
     if (schemaVersion != null && !(schemaVersion.isInt() && schemaVersion.asInt() == 1)) {
-      errors.add("schemaVersion must be 1, found " + schemaVersion);
+      errors.add("schemaVersion must be 1, found " + ManifestValidator.echo(schemaVersion));
     }
     String name = null;
     JsonNode nameNode = root.get("name");
@@ -128,6 +128,9 @@ public final class ManifestParser {
       }
     }
     errors.addAll(validator.validateOptions(options));
+    if (errors.isEmpty()) {
+      errors.addAll(OutputRule.conflicts(options, outputs));
+    }
     if (!errors.isEmpty()) {
       return new Result(null, List.copyOf(errors));
     }
@@ -157,7 +160,7 @@ public final class ManifestParser {
         if (!item.isObject() || optionName == null || !optionName.isTextual()) {
           errors.add("options[" + i + "] must be an object with a string 'name' and a 'value'");
         } else if (options.containsKey(optionName.asText())) {
-          errors.add("option '" + optionName.asText() + "' is given twice");
+          errors.add("option '" + ManifestValidator.echo(optionName.asText()) + "' is given twice");
         } else {
           options.put(optionName.asText(), item.path("value"));
         }
@@ -183,7 +186,7 @@ public final class ManifestParser {
       if (!item.isTextual() || !OdmManifest.KNOWN_OUTPUTS.contains(output)) {
         errors.add(
             "unknown output "
-                + item
+                + ManifestValidator.echo(item)
                 + " (known: "
                 + String.join(", ", OdmManifest.KNOWN_OUTPUTS)
                 + ")");
@@ -212,7 +215,7 @@ public final class ManifestParser {
     for (JsonNode item : node) {
       Optional<String> problem = resultPathProblem(item.isTextual() ? item.asText() : null);
       if (problem.isPresent()) {
-        errors.add("resultPaths: " + item + " " + problem.get());
+        errors.add("resultPaths: " + ManifestValidator.echo(item) + " " + problem.get());
       } else if (!paths.contains(item.asText())) {
         paths.add(item.asText());
       }
@@ -248,7 +251,7 @@ public final class ManifestParser {
       return null;
     }
     if (!expected.canConvertToInt() || !expected.isIntegralNumber() || expected.asInt() < 1) {
-      errors.add("images.expected must be a whole number >= 1, found " + expected);
+      errors.add("images.expected must be a whole number >= 1, found " + ManifestValidator.echo(expected));
       return null;
     }
     return expected.asInt();

@@ -25,6 +25,16 @@ public final class ManifestValidator {
   /** Options a job may not set, and why. */
   public static final Map<String, String> RESTRICTED =
       Map.of("sm-cluster", "it sends the images to the ClusterODM at that URL; the watcher sets it itself when it runs split-merge");
+  /**
+   * Options whose catalogue domain says "positive" (which for ODM includes 0: {@code crop},
+   * {@code pc-filter}, {@code matcher-neighbors} use 0 to switch off) but for which 0 means
+   * nothing: {@code split} is the average number of images per submodel (ODM's help).
+   */
+  private static final Map<String, String> AT_LEAST_ONE = Map.of("split", "the average number of images per submodel");
+
+  /** The most characters of a value an error message repeats. */
+  public static final int MAX_ECHO = 100;
+
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private static final Pattern RANGE = Pattern.compile("integer: (-?\\d+) <= x <= (-?\\d+)");
   private final OptionCatalogue catalogue;
@@ -39,7 +49,7 @@ public final class ManifestValidator {
         (name, value) -> {
           Optional<OptionCatalogue.Option> option = catalogue.find(name);
           if (option.isEmpty()) {
-            errors.add("unknown option '" + name + "'" + suggestion(name));
+            errors.add("unknown option '" + echo(name) + "'" + suggestion(name));
           } else if (RESTRICTED.containsKey(option.get().name())) {
             errors.add("option '" + name + "' cannot be set by a job: " + RESTRICTED.get(option.get().name()));
           } else if (value != null && hasTemplateTag(inline(option.get(), value))) {
@@ -49,6 +59,19 @@ public final class ManifestValidator {
           }
         });
     return errors;
+  }
+
+  /**
+   * A value as an error message repeats it: whole up to {@link #MAX_ECHO} characters, else its
+   * start and its size, so that a huge value does not fill {@code status.json} or a terminal.
+   */
+  public static String echo(Object value) {
+    String text = String.valueOf(value);
+    if (text.length() <= MAX_ECHO) {
+      return text;
+    }
+    int end = Character.isHighSurrogate(text.charAt(MAX_ECHO - 1)) ? MAX_ECHO - 1 : MAX_ECHO;
+    return text.substring(0, end) + "… (" + text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + " bytes)";
   }
 
   /** Whether a string holds Argo's template delimiters ({@code {{} or {@code }}}). */
@@ -132,7 +155,7 @@ public final class ManifestValidator {
         || (value.isTextual() && value.asText().matches("(?i)true|false"))) {
       return Optional.empty();
     }
-    return Optional.of("option '" + name + "' must be true or false, found " + value);
+    return Optional.of("option '" + name + "' must be true or false, found " + echo(value));
   }
 
   private static Optional<String> checkNumber(
@@ -143,20 +166,23 @@ public final class ManifestValidator {
     try {
       number = value.isNumber() ? value.decimalValue() : new BigDecimal(value.asText().trim());
     } catch (NumberFormatException e) {
-      return Optional.of("option '" + name + "' must be " + kind + ", found " + value);
+      return Optional.of("option '" + name + "' must be " + kind + ", found " + echo(value));
     }
     if (!value.isNumber() && !value.isTextual()) {
-      return Optional.of("option '" + name + "' must be " + kind + ", found " + value);
+      return Optional.of("option '" + name + "' must be " + kind + ", found " + echo(value));
     }
     if (integer && number.stripTrailingZeros().scale() > 0) {
-      return Optional.of("option '" + name + "' must be " + kind + ", found " + value);
+      return Optional.of("option '" + name + "' must be " + kind + ", found " + echo(value));
     }
     String domain = option.domain().asText("");
+    if (AT_LEAST_ONE.containsKey(name) && number.compareTo(BigDecimal.ONE) < 0) {
+      return Optional.of("option '" + name + "' must be >= 1 (" + AT_LEAST_ONE.get(name) + "), found " + echo(value));
+    }
     if (domain.startsWith("positive") && number.signum() < 0) {
-      return Optional.of("option '" + name + "' must be >= 0, found " + value);
+      return Optional.of("option '" + name + "' must be >= 0, found " + echo(value));
     }
     if (domain.equals("float > 0.0") && number.signum() <= 0) {
-      return Optional.of("option '" + name + "' must be > 0, found " + value);
+      return Optional.of("option '" + name + "' must be > 0, found " + echo(value));
     }
     Matcher range = RANGE.matcher(domain);
     if (range.matches()) {
@@ -164,7 +190,7 @@ public final class ManifestValidator {
       BigDecimal high = new BigDecimal(range.group(2));
       if (number.compareTo(low) < 0 || number.compareTo(high) > 0) {
         return Optional.of(
-            "option '" + name + "' must be between " + low + " and " + high + ", found " + value);
+            "option '" + name + "' must be between " + low + " and " + high + ", found " + echo(value));
       }
     }
     return Optional.empty();
@@ -182,7 +208,7 @@ public final class ManifestValidator {
             + "' must be one of "
             + String.join(", ", domain)
             + "; found "
-            + value);
+            + echo(value));
   }
 
   private static Optional<String> checkString(OptionCatalogue.Option option, JsonNode value) {
@@ -199,7 +225,7 @@ public final class ManifestValidator {
     if ("json".equals(option.domain().asText()) && value.isContainerNode()) {
       return Optional.empty();
     }
-    return Optional.of("option '" + option.name() + "' must be a string, found " + value);
+    return Optional.of("option '" + option.name() + "' must be a string, found " + echo(value));
   }
 
   private String suggestion(String name) {

@@ -13,7 +13,8 @@ import java.util.Map;
  *
  * @param name human-readable job name, may be null
  * @param options ODM option name → JSON value
- * @param outputs wanted outputs ({@link #KNOWN_OUTPUTS})
+ * @param outputs wanted outputs ({@link #KNOWN_OUTPUTS}); {@link #DEFAULT_OUTPUTS} when empty, and
+ *     those the options make are added ({@link OutputRule})
  * @param expectedImages images the folder must hold before the job starts, or null
  * @param cancel {@code true} asks a running job to stop
  * @param resultPaths extra paths relative to ODM's project uploaded with the results (NodeODM's
@@ -39,7 +40,7 @@ public record OdmManifest(
 
   public OdmManifest {
     options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
-    outputs = List.copyOf(outputs.isEmpty() ? DEFAULT_OUTPUTS : outputs);
+    outputs = OutputRule.outputs(options, outputs);
     resultPaths = resultPaths == null ? List.of() : List.copyOf(resultPaths);
   }
 

@@ -23,7 +23,6 @@ import org.odmwatcher.workflow.JobRejectedException;
 import org.odmwatcher.workflow.JobSpec;
 import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobSubmitter;
-import org.odmwatcher.workflow.OdmArguments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,9 +136,6 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     } else {
       parsed = parser.parse(manifestBlob.bytes());
       errors.addAll(parsed.errors());
-      if (parsed.valid()) {
-        errors.addAll(OdmArguments.conflicts(parsed.manifest()));
-      }
     }
     if (!errors.isEmpty()) {
       return invalid(bucket, folder, jobId, manifestBlob.eTag(), errors);

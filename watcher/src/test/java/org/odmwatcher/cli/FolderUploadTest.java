@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +22,8 @@ import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OptionCatalogue;
 import org.odmwatcher.testing.PipelineFixture;
+import org.odmwatcher.testing.Principal;
+import picocli.CommandLine;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -125,6 +129,58 @@ class FolderUploadTest {
     assertThat(S3Options.Location.parse("s3://odm/flights/a")).isEqualTo(new S3Options.Location("odm", "flights/a/"));
     assertThat(S3Options.Location.parse("s3://odm")).isEqualTo(new S3Options.Location("odm", ""));
     assertThatThrownBy(() -> S3Options.Location.parse("odm/x")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private record Printed(int code, String out, String err) {}
+
+  /** {@code upload ARGS} as the jar runs it, against this fixture's S3 with the pilot's keys. */
+  private Printed command(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      List<String> all = new ArrayList<>(List.of(args));
+      all.addAll(List.of("--endpoint", fixture.servers.s3Endpoint(),
+          "--access-key", Principal.PILOT.accessKey(), "--secret-key", Principal.PILOT.secretKey()));
+      int code = new CommandLine(new UploadCommand()).execute(all.toArray(String[]::new));
+      return new Printed(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+  }
+
+  /** Issue 21 row 3: {@code upload} had no way to set outputs. */
+  @Test
+  void theOutputOptionSetsTheOutputsOfTheGeneratedManifest() throws Exception {
+    Path dir = folder(2);
+    Printed printed = command(dir.toString(), "s3://" + fixture.bucket + "/outputs/", "--output", "dsm",
+        "--output", "orthophoto,report", "-o", "orthophoto-resolution=4");
+    assertThat(printed.code()).as(printed.err()).isZero();
+    JsonNode manifest = json.readTree(fixture.s3.getObjectAsBytes(b -> b.bucket(fixture.bucket).key("outputs/odm.json")).asByteArray());
+    assertThat(manifest.path("outputs").toString()).isEqualTo("[\"dsm\",\"orthophoto\",\"report\"]");
+
+    Printed unknown = command(dir.toString(), "s3://" + fixture.bucket + "/outputs-bad/", "--output", "hologram");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).contains("unknown output \"hologram\"").contains("dsm");
+  }
+
+  /** Issue 21 row 8: {@code upload … s3://odm} with no folder started a job at the bucket's root. */
+  @Test
+  void aBucketWithoutAFolderIsRefusedWithOneLineSayingWhatToAdd() throws Exception {
+    Path dir = folder(2);
+    s3.puts.clear();
+    Printed printed = command(dir.toString(), "s3://" + fixture.bucket);
+    assertThat(printed.code()).isEqualTo(2);
+    assertThat(printed.err().strip()).doesNotContain("\n").contains("s3://" + fixture.bucket + "/my-flight/");
+    assertThat(fixture.s3.listObjectsV2(b -> b.bucket(fixture.bucket).delimiter("/")).contents())
+        .extracting(o -> o.key()).doesNotContain("odm.json");
+    assertThatThrownBy(() -> upload().upload(dir, new S3Options.Location(fixture.bucket, ""), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("my-flight/");
+    assertThat(s3.puts).isEmpty();
   }
 
   /** A real client that remembers the key of every PUT, in order. */

@@ -27,6 +27,7 @@ import picocli.CommandLine;
 class RenderCommandTest {
   private final PipelineFixture fixture = new PipelineFixture("render-cli");
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+  private final ObjectMapper json = new ObjectMapper();
 
   @TempDir Path dir;
 
@@ -74,6 +75,20 @@ class RenderCommandTest {
       }
     }
     throw new AssertionError("no parameter " + name);
+  }
+
+  /** Issue 21 row 3: render showed odm-args ["--dsm"] with outputs ["orthophoto","pointcloud","report"]. */
+  @Test
+  void optionsThatMakeAProductAddItsOutput() throws Exception {
+    Path manifest = dir.resolve("odm.json");
+    Files.writeString(manifest, "{\"options\": {\"dsm\": true, \"dtm\": \"true\", \"pc-las\": true}, \"outputs\": [\"orthophoto\"]}");
+    Printed printed = run("s3://drone-data/farm/dem/", "--images", "5", "--manifest", manifest.toString());
+    assertThat(printed.code()).as(printed.err()).isZero();
+    JsonNode workflow = documents(printed.out()).get(0);
+    assertThat(parameter(workflow, "odm-args")).contains("--dsm", "--dtm");
+    assertThat(json.readTree(parameter(workflow, "outputs")))
+        .containsExactlyInAnyOrder(json.getNodeFactory().textNode("orthophoto"), json.getNodeFactory().textNode("dsm"),
+            json.getNodeFactory().textNode("dtm"), json.getNodeFactory().textNode("pointcloud"));
   }
 
   @Test

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.odmwatcher.cli.S3Options;
 
 /**
  * The quick start, in-process: {@code local} with the embedded S3 and the test engine; a folder
@@ -71,6 +72,49 @@ class LocalModeEndToEndTest {
     assertThat(world.text("flights/quick/results/odm.log"))
         .contains("engine: test").contains("Running opensfm stage").contains("ODM app finished");
     assertThat(done.path("message").asText()).contains("TEST ENGINE");
+  }
+
+  /**
+   * Issue 21 row 3: {@code --option dsm=true} makes ODM write a DSM, so the job's outputs hold it
+   * (the one rule of {@code manifest/OutputRule}); the test engine writes a
+   * placeholder for exactly what the options ask for.
+   */
+  @Test
+  void aJobWithDsmTrueEndsSucceededWithADsmOutput() throws Exception {
+    Path flight = imagesOnly();
+    world.uploader().upload(flight, new S3Options.Location(LocalWorld.BUCKET, "flights/dsm/"),
+        Map.of("dsm", "true"));
+
+    JsonNode done = world.awaitState("flights/dsm/", "succeeded", Duration.ofSeconds(60));
+    assertThat(done.path("outputs").toString()).contains("\"results/odm_dem/dsm.tif\"")
+        .doesNotContain("dtm.tif");
+    assertThat(world.text("flights/dsm/results/odm_dem/dsm.tif")).contains("TEST ENGINE");
+  }
+
+  /** Issue 21 row 3: local mode uploads exactly the wanted outputs, and an output needing an option turns it on. */
+  @Test
+  void localModeUploadsExactlyTheWantedOutputs() throws Exception {
+    Path flight = imagesOnly();
+    Files.writeString(flight.resolve("odm.json"), "{\"outputs\": [\"orthophoto\", \"dtm\"]}");
+    world.uploader().upload(flight, new S3Options.Location(LocalWorld.BUCKET, "flights/wanted/"),
+        Map.of());
+
+    JsonNode done = world.awaitState("flights/wanted/", "succeeded", Duration.ofSeconds(60));
+    List<String> outputs = new ArrayList<>();
+    done.path("outputs").forEach(o -> outputs.add(o.asText()));
+    assertThat(outputs).contains("results/odm_orthophoto/odm_orthophoto.tif", "results/odm_dem/dtm.tif", "results/odm.log")
+        .noneMatch(o -> o.contains("report") || o.endsWith(".laz") || o.contains("odm_texturing") || o.contains("dsm"));
+  }
+
+  /** The sample's images without its odm.json, in a folder of their own. */
+  private static Path imagesOnly() throws Exception {
+    Path dir = Files.createTempDirectory("odm-flight");
+    try (var list = Files.list(LocalWorld.QUICK_SAMPLE)) {
+      for (Path image : list.filter(p -> p.toString().endsWith(".JPG")).toList()) {
+        Files.copy(image, dir.resolve(image.getFileName()));
+      }
+    }
+    return dir;
   }
 
   @Test

@@ -42,7 +42,8 @@ class ManifestParserTest {
     assertThat(r.errors()).isEmpty();
     assertThat(new OdmArguments(CATALOGUE).render(r.manifest()))
         .containsExactly("--dsm", "--pc-quality", "low", "--min-num-features", "8000");
-    assertThat(r.manifest().outputs()).isEqualTo(OdmManifest.DEFAULT_OUTPUTS);
+    // the default outputs, and the DSM that "dsm": "true" makes (issue 21 row 3)
+    assertThat(r.manifest().outputs()).containsExactly("orthophoto", "pointcloud", "report", "dsm");
   }
 
   @Test
@@ -70,6 +71,24 @@ class ManifestParserTest {
         .anySatisfy(e -> assertThat(e).contains("unknown field 'colour'"));
   }
 
+  /** Issue 21 row 8: a 200 KB bad value was echoed whole into status.json and the CLI. */
+  @Test
+  void aHugeBadValueIsEchoedShortenedWithItsSize() {
+    String huge = "x".repeat(200_000);
+    String longName = "y".repeat(20_000); // Jackson stops names over 50,000 characters itself
+    ManifestParser.Result r = parse("{\"options\": {\"feature-quality\": \"" + huge + "\", \"" + longName + "\": 1},"
+        + " \"outputs\": [\"" + huge + "\"], \"images\": {\"expected\": \"" + huge + "\"}, \"" + longName + "\": 1}");
+    assertThat(r.errors()).hasSize(5).allSatisfy(e -> assertThat(e).hasSizeLessThan(400).contains("… (2000"));
+  }
+
+  /** Issue 21 row 8: split 0 was accepted; ODM's split is the average number of images per submodel. */
+  @Test
+  void splitMustBeAtLeastOne() {
+    assertThat(parse("{\"options\": {\"split\": 0}}").errors())
+        .containsExactly("option 'split' must be >= 1 (the average number of images per submodel), found 0");
+    assertThat(parse("{\"options\": {\"split\": \"1\"}}").errors()).isEmpty();
+  }
+
   @Test
   void checksIntegerRangesAndStrictlyPositiveFloats() {
     assertThat(parse("{\"options\": {\"dem-decimation\": 0, \"mesh-octree-depth\": 14}}").errors()).isEmpty();
@@ -94,8 +113,7 @@ class ManifestParserTest {
   @Test
   void outputThatContradictsAnOptionIsReported() {
     ManifestParser.Result r = parse("{\"options\": {\"dsm\": false}, \"outputs\": [\"dsm\"]}");
-    assertThat(r.valid()).isTrue();
-    assertThat(OdmArguments.conflicts(r.manifest())).singleElement().asString().contains("needs option 'dsm'");
+    assertThat(r.errors()).singleElement().asString().contains("needs option 'dsm'");
   }
 
   @Test

@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 import org.odmwatcher.config.LocalConfig;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.manifest.FolderImages;
+import org.odmwatcher.manifest.OutputRule;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
@@ -38,18 +39,13 @@ import org.slf4j.LoggerFactory;
 /**
  * One job on this machine, the same three stages as the WorkflowTemplate: download the folder into
  * {@code <work>/<jobId>/project/images}, run ODM (progress parsed from its console as it streams),
- * upload the results and {@code odm.log} under the results prefix. While it runs it checks that
+ * upload the wanted outputs and {@code odm.log} under the results prefix. While it runs it checks that
  * {@code odm.json} is still there and unchanged; if not, it stops ODM and records {@code canceled}.
  */
 final class LocalRun implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalRun.class);
   private static final com.fasterxml.jackson.databind.ObjectMapper CANCEL_READER =
       new com.fasterxml.jackson.databind.ObjectMapper();
-
-  /** What ODM leaves that is worth keeping (as NodeODM's all.zip), relative to the project. */
-  static final List<String> RESULTS =
-      List.of("odm_orthophoto", "odm_dem", "odm_georeferencing", "odm_texturing", "odm_report",
-          "3d_tiles", "entwine_pointcloud", "images.json", "cameras.json", "log.json", "benchmark.txt");
 
   private final JobSpec spec;
   private final List<String> odmOptions;
@@ -371,18 +367,18 @@ final class LocalRun implements Runnable {
     write(s -> s.moveTo(JobState.RUNNING, message, clock.instant()).withProgress(stage, percent));
   }
 
+  /**
+   * Uploads what the job wants, as the Workflow's upload filter selects it: the manifest's outputs
+   * and result paths ({@link OutputRule#uploaded}), nothing else of the project.
+   */
   private void uploadResults(Path project) throws TransientFailureException, IOException {
-    for (String name : RESULTS) {
-      Path result = project.resolve(name);
-      if (!Files.exists(result)) {
-        continue;
-      }
-      List<Path> files;
-      try (Stream<Path> walk = Files.walk(result)) {
-        files = walk.filter(Files::isRegularFile).sorted().toList();
-      }
-      for (Path file : files) {
-        String relative = project.relativize(file).toString().replace('\\', '/');
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(project)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    for (Path file : files) {
+      String relative = project.relativize(file).toString().replace('\\', '/');
+      if (OutputRule.uploaded(relative, spec.manifest().outputs(), spec.manifest().resultPaths())) {
         store.upload(spec.bucket(), spec.resultsPrefix() + relative, file, contentType(relative));
       }
     }

@@ -7,7 +7,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The test engine ({@code --engine test}, like NodeODM's {@code --test}): a separate process that
@@ -22,9 +25,44 @@ public final class TestOdmEngine {
   static final String PLACEHOLDER =
       "TEST ENGINE — not real processing. odm-watcher's test engine wrote this placeholder instead of running"
           + " OpenDroneMap. Start `local` without --engine test (Docker or Podman installed) for real results.\n";
-  static final List<String> OUTPUTS =
-      List.of("odm_orthophoto/odm_orthophoto.tif", "odm_georeferencing/odm_georeferenced_model.laz",
-          "odm_report/report.pdf");
+
+  /**
+   * The products ODM 3.6.0 writes for these arguments, where it writes them (opendm/types.py
+   * ODM_Tree), by the same rules as the stand-in ODM the tests run
+   * (src/test/resources/argo/odm/run.py, {@code run_stage}): the point cloud always; the
+   * orthophoto unless {@code --skip-orthophoto}; the report unless {@code --skip-report}; the
+   * textured model unless {@code --skip-3dmodel} or {@code --fast-orthophoto} (config.py sets
+   * skip-3dmodel for it) without {@code --use-3dmesh}; a DSM, DTM, 3D tiles, LAS, CSV, EPT or COPC
+   * point cloud only when its option asks.
+   */
+  static List<String> products(List<String> args) {
+    boolean skip3d = (args.contains("--skip-3dmodel") || args.contains("--fast-orthophoto")) && !args.contains("--use-3dmesh");
+    List<String> products = new ArrayList<>();
+    products.add("odm_georeferencing/odm_georeferenced_model.laz");
+    Map<String, String> byFlag = new LinkedHashMap<>();
+    byFlag.put("--pc-las", "odm_georeferencing/odm_georeferenced_model.las");
+    byFlag.put("--pc-csv", "odm_georeferencing/odm_georeferenced_model.csv");
+    byFlag.put("--pc-copc", "odm_georeferencing/odm_georeferenced_model.copc.laz");
+    byFlag.put("--pc-ept", "entwine_pointcloud/ept.json");
+    byFlag.put("--dsm", "odm_dem/dsm.tif");
+    byFlag.put("--dtm", "odm_dem/dtm.tif");
+    byFlag.put("--3d-tiles", "3d_tiles/tileset.json");
+    byFlag.forEach((flag, product) -> {
+      if (args.contains(flag)) {
+        products.add(product);
+      }
+    });
+    if (!skip3d) {
+      products.add("odm_texturing/odm_textured_model_geo.obj");
+    }
+    if (!args.contains("--skip-orthophoto")) {
+      products.add("odm_orthophoto/odm_orthophoto.tif");
+    }
+    if (!args.contains("--skip-report")) {
+      products.add("odm_report/report.pdf");
+    }
+    return products;
+  }
 
   private TestOdmEngine() {}
 
@@ -55,11 +93,12 @@ public final class TestOdmEngine {
         Thread.sleep(pace);
       }
     }
-    for (String output : OUTPUTS) {
-      Path file = dir.resolve(output);
+    List<String> products = products(List.of(args));
+    for (String product : products) {
+      Path file = dir.resolve(product);
       Files.createDirectories(file.getParent());
       Files.writeString(file, PLACEHOLDER, StandardCharsets.UTF_8);
     }
-    System.out.println("[INFO]    engine: test — wrote placeholder outputs " + OUTPUTS);
+    System.out.println("[INFO]    engine: test — wrote placeholder outputs " + products);
   }
 }
