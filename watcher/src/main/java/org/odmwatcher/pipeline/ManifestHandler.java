@@ -239,7 +239,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       String reason = found == 0
           ? "no images in " + where + " " + waited + "; looked for " + FolderImages.describeExtensions()
               + ", directly in the folder"
-          : "only " + found + " of the " + expected + " images images.expected names are in " + where + " "
+          : "only " + found + " of the " + expected + " images (images.expected) are in " + where + " "
               + waited + "; upload the rest, or lower images.expected, then upload " + manifestName + " again";
       return invalid(bucket, folder, jobId, manifestBlob.eTag(), List.of(reason));
     }
