@@ -160,7 +160,7 @@ export function hintFor(status) {
   if (exit === 3 || /command not found|No such file or directory: '.*(docker|podman|run\.py)/i.test(text)) {
     return 'A program is missing (exit 3): the processing image or runtime lacks something it needs. Check the engine and image settings.';
   }
-  return 'The job failed. The message and the log below say where; upload odm.json again to retry.';
+  return 'The job failed. The message and the log below say where; upload odm.json again (unchanged is fine) to run the job again.';
 }
 
 // ---------- rendering ----------

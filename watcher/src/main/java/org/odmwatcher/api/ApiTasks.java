@@ -406,9 +406,11 @@ public final class ApiTasks {
     if (statusWriter.read(bucket, folder(uuid)).isEmpty()) {
       // Canceled before the pipeline recorded anything (not committed, or its submit failed):
       // record it, so the task reads as canceled and is not submitted later.
-      String eTag = store.get(bucket, folder(uuid) + manifestName, MAX_TASK_BYTES).map(BucketStore.Blob::eTag).orElse("");
+      Optional<BucketStore.Blob> manifest = store.get(bucket, folder(uuid) + manifestName, MAX_TASK_BYTES);
+      String eTag = manifest.map(BucketStore.Blob::eTag).orElse("");
+      String version = manifest.map(BucketStore.Blob::version).orElse("");
       statusWriter.record(bucket, folder(uuid),
-          JobStatus.of(JobId.derive(bucket, folder(uuid), eTag).value(), eTag, task.name(), JobState.CANCELED,
+          JobStatus.of(JobId.derive(bucket, folder(uuid), version).value(), eTag, task.name(), JobState.CANCELED,
               "canceled through the API before it started", clock.instant()));
     }
   }

@@ -139,6 +139,7 @@ public final class FolderUpload {
     }
     String manifestKey = target.prefix() + MANIFEST;
     s3.putObject(b -> b.bucket(target.bucket()).key(manifestKey).contentType("application/json"), RequestBody.fromBytes(manifest));
+    // Every upload of odm.json is a new run, the same bytes too: so this is true on a retry as well.
     out.println("uploaded " + MANIFEST + " last: the job starts now.");
     return new Result(todo.size(), skipped, totalBytes, manifestKey);
   }

@@ -18,6 +18,10 @@ import java.time.Duration;
  * @param recheckInterval how often folders waiting for images are listed again
  * @param maxImages most images one job may have; more → {@code invalid} (resources grow with the count)
  * @param maxTotalBytes most bytes of images one job may have; more → {@code invalid}
+ * @param waitForImages how long a manifest with {@code images.expected} waits for that many
+ *     images, counted from its upload; then {@code invalid}
+ * @param waitForFirstImage how long a manifest without {@code images.expected} waits for a first
+ *     image, counted from its upload; then {@code invalid}
  */
 @ConfigurationProperties(ManifestConfig.PREFIX)
 public record ManifestConfig(
@@ -36,7 +40,9 @@ public record ManifestConfig(
     @Bindable(defaultValue = "1048576") @Min(1) long maxSize,
     @Bindable(defaultValue = "60s") @NotNull Duration recheckInterval,
     @Bindable(defaultValue = "5000") @Min(1) int maxImages,
-    @Bindable(defaultValue = "214748364800") @Min(1) long maxTotalBytes) {
+    @Bindable(defaultValue = "214748364800") @Min(1) long maxTotalBytes,
+    @Bindable(defaultValue = "24h") @NotNull Duration waitForImages,
+    @Bindable(defaultValue = "10m") @NotNull Duration waitForFirstImage) {
 
   public static final String PREFIX = "watcher.manifest";
 }

@@ -2,6 +2,8 @@ package org.odmwatcher.pipeline;
 
 import io.micronaut.core.annotation.Nullable;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -49,6 +51,18 @@ public final class ManifestHandler implements ObjectCreatedHandler {
   private final int maxImages;
   private final long maxImageBytes;
   private final @Nullable ChildWorkflows children;
+  private final ImageWait imageWait;
+
+  /**
+   * How long a manifest waits for its images, counted from its upload ({@code Last-Modified}):
+   * uploads are not atomic, and a manifest may arrive before the images it names.
+   *
+   * @param expected with {@code images.expected}: until that many are in the folder
+   * @param firstImage without it: until there is at least one image
+   */
+  public record ImageWait(Duration expected, Duration firstImage) {
+    public static final ImageWait DEFAULT = new ImageWait(Duration.ofHours(24), Duration.ofMinutes(10));
+  }
 
   public ManifestHandler(
       ObjectFilter ownWrites,
@@ -64,7 +78,9 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       Clock clock,
       int maxImages,
       long maxImageBytes,
-      @Nullable ChildWorkflows children) {
+      @Nullable ChildWorkflows children,
+      ImageWait imageWait) {
+    this.imageWait = imageWait;
     this.children = children;
     this.maxImages = maxImages;
     this.maxImageBytes = maxImageBytes;
@@ -126,8 +142,16 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       return Outcome.GONE;
     }
     BucketStore.Blob manifestBlob = blob.get();
-    String version = manifestBlob.versionId() != null ? manifestBlob.versionId() : manifestBlob.eTag();
-    JobId jobId = JobId.derive(bucket, folder, version);
+    // The job is this upload of the manifest (not its bytes): the same odm.json uploaded again is a
+    // new run; the same upload announced again (a redelivery, another source, an old event arriving
+    // after a newer upload: the current object is what is read) finds its own job recorded.
+    JobId jobId = JobId.derive(bucket, folder, manifestBlob.version());
+    Optional<JobStatus> recorded = statusWriter.read(bucket, folder).filter(s -> jobId.value().equals(s.jobId()));
+    if (recorded.isPresent() && recorded.get().state().isFinal()) {
+      waiting.remove(bucket, folder);
+      LOG.debug("s3://{}/{} of this upload ended {} already; nothing to do", bucket, manifestKey, recorded.get().state());
+      return recorded.get().state() == JobState.INVALID ? Outcome.INVALID : Outcome.ALREADY_SUBMITTED;
+    }
 
     List<String> errors = new ArrayList<>(FolderRules.check(folder));
     ManifestParser.Result parsed = null;
@@ -146,24 +170,14 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     }
 
     FolderImages images = FolderImages.of(store.listFolder(bucket, folder));
-    if (images.images().isEmpty()) {
-      return invalid(bucket, folder, jobId, manifestBlob.eTag(),
-          List.of("no images in s3://" + bucket + "/" + folder
-              + " (looked for " + FolderImages.describeExtensions() + ", directly in the folder)"));
-    }
     List<String> overLimits = images.overLimits(maxImages, maxImageBytes);
     if (!overLimits.isEmpty()) {
       return invalid(bucket, folder, jobId, manifestBlob.eTag(), overLimits);
     }
     Integer expected = manifest.expectedImages();
     int found = images.images().size();
-    if (expected != null && found < expected) {
-      waiting.add(bucket, folder);
-      statusWriter.record(bucket, folder,
-          JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.WAITING,
-                  "waiting for images: " + found + " of " + expected + " present", clock.instant())
-              .withImages(found, expected));
-      return Outcome.WAITING;
+    if (found == 0 || expected != null && found < expected) {
+      return waitForImages(bucket, folder, jobId, manifestBlob, manifest, found, recorded);
     }
     if (manifest.parentJob() != null && children != null && !started(bucket, folder, jobId)
         && !children.hasRoom(manifest.parentJob())) {
@@ -199,6 +213,53 @@ public final class ManifestHandler implements ObjectCreatedHandler {
             .withImages(found, expected)
             .withWorkflow(submission.workflow(), submission.engine()));
     return submission.created() ? Outcome.SUBMITTED : Outcome.ALREADY_SUBMITTED;
+  }
+
+  /**
+   * Records the folder as waiting for its images, or, once the wait is over, as invalid with the
+   * reason. The wait counts from the manifest's upload (the store's {@code Last-Modified}, so a
+   * restart does not extend it; from when this job was first recorded where the store gives none).
+   */
+  private Outcome waitForImages(String bucket, String folder, JobId jobId, BucketStore.Blob manifestBlob,
+      OdmManifest manifest, int found, Optional<JobStatus> recorded) throws TransientFailureException {
+    Integer expected = manifest.expectedImages();
+    boolean forExpected = expected != null;
+    Duration limit = forExpected ? imageWait.expected() : imageWait.firstImage();
+    String setting = forExpected ? "watcher.manifest.wait-for-images" : "watcher.manifest.wait-for-first-image";
+    Instant since = manifestBlob.lastModified() != null
+        ? manifestBlob.lastModified()
+        : recorded.map(JobStatus::createdAt).orElse(clock.instant());
+    String where = "s3://" + bucket + "/" + folder;
+    if (!clock.instant().isBefore(since.plus(limit))) {
+      String waited = shown(limit) + " after " + manifestName + " was uploaded (" + setting + ")";
+      String reason = found == 0
+          ? "no images in " + where + " " + waited + "; looked for " + FolderImages.describeExtensions()
+              + ", directly in the folder"
+          : "only " + found + " of the " + expected + " images (images.expected) are in " + where + " "
+              + waited + "; upload the rest, or lower images.expected, then upload " + manifestName + " again";
+      return invalid(bucket, folder, jobId, manifestBlob.eTag(), List.of(reason));
+    }
+    waiting.add(bucket, folder);
+    String message = forExpected
+        ? "waiting for images: " + found + " of " + expected + " present"
+        : "waiting for images: no images yet in " + where + " (waiting up to " + shown(limit) + " after "
+            + manifestName + " was uploaded; " + manifestName + " goes last, or set images.expected)";
+    statusWriter.record(bucket, folder,
+        JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.WAITING, message, clock.instant())
+            .withImages(found, expected));
+    return Outcome.WAITING;
+  }
+
+  /** A setting's duration as it is written ({@code 10m}, {@code 24h}, {@code 90s}). */
+  private static String shown(Duration duration) {
+    long seconds = duration.toSeconds();
+    if (seconds > 0 && seconds % 3600 == 0) {
+      return seconds / 3600 + "h";
+    }
+    if (seconds > 0 && seconds % 60 == 0) {
+      return seconds / 60 + "m";
+    }
+    return duration.toMillis() % 1000 == 0 ? seconds + "s" : duration.toMillis() + "ms";
   }
 
   /** Re-checks the folder with the other waiting folders (a no-op when it is among them already). */

@@ -87,6 +87,7 @@ public class PipelineFactory {
         clock,
         manifest.maxImages(),
         manifest.maxTotalBytes(),
-        children);
+        children,
+        new ManifestHandler.ImageWait(manifest.waitForImages(), manifest.waitForFirstImage()));
   }
 }

@@ -3,6 +3,7 @@ package org.odmwatcher.storage;
 import io.micronaut.core.annotation.Nullable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -36,11 +37,50 @@ public final class BucketStore {
     this.s3 = s3;
   }
 
-  /** An object's bytes and identity. {@code truncated} when it was larger than asked for. */
-  public record Blob(byte[] bytes, String eTag, @Nullable String versionId, long size, boolean truncated) {}
+  /**
+   * An object's bytes and identity. {@code truncated} when it was larger than asked for; {@code
+   * lastModified} in whole seconds (as the {@code Last-Modified} header has it), null when the store
+   * does not say.
+   */
+  public record Blob(
+      byte[] bytes, String eTag, @Nullable String versionId, long size, boolean truncated,
+      @Nullable Instant lastModified) {
 
-  /** One entry of a listing. */
-  public record Entry(String key, long size, String eTag) {}
+    /** Which upload of the object this is: see {@link BucketStore#version}. */
+    public String version() {
+      return BucketStore.version(versionId, eTag, lastModified);
+    }
+  }
+
+  /** One entry of a listing; {@code lastModified} in whole seconds, null when the store does not say. */
+  public record Entry(String key, long size, String eTag, @Nullable Instant lastModified) {
+
+    public Entry(String key, long size, String eTag) {
+      this(key, size, eTag, null);
+    }
+
+    /**
+     * Which upload of the object this is, as far as a listing can tell (it carries no version id):
+     * {@link BucketStore#version} without one.
+     */
+    public String unversioned() {
+      return BucketStore.version(null, eTag, lastModified);
+    }
+  }
+
+  /**
+   * Names one upload of an object, so that uploading the same bytes again is a new version and
+   * announcing the same upload again is not: the version id where the bucket keeps versions, else
+   * the ETag and the second of {@code Last-Modified} (both in every GET, HEAD and listing, so every
+   * event source agrees on it). S3's "null" version id (objects written while versioning was off or
+   * suspended; each upload replaces it) names no upload. Without a time, the ETag alone.
+   */
+  public static String version(@Nullable String versionId, String eTag, @Nullable Instant lastModified) {
+    if (versionId != null && !versionId.isEmpty() && !"null".equals(versionId)) {
+      return versionId;
+    }
+    return lastModified == null ? eTag : eTag + "@" + lastModified.getEpochSecond();
+  }
 
   /** A folder listed with a delimiter: the files directly in it and its sub-folders. */
   public record FolderContents(List<Entry> files, List<String> subFolders) {}
@@ -120,7 +160,7 @@ public final class BucketStore {
           ListObjectsV2Request.builder().bucket(bucket).prefix(folder).delimiter("/").build();
       for (ListObjectsV2Response page : s3.listObjectsV2Paginator(request)) {
         page.contents()
-            .forEach(o -> files.add(new Entry(o.key(), o.size(), unquote(o.eTag()))));
+            .forEach(o -> files.add(new Entry(o.key(), o.size(), unquote(o.eTag()), seconds(o.lastModified()))));
         page.commonPrefixes().stream().map(CommonPrefix::prefix).forEach(subFolders::add);
       }
     } catch (SdkException e) {
@@ -137,7 +177,7 @@ public final class BucketStore {
           ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build();
       for (ListObjectsV2Response page : s3.listObjectsV2Paginator(request)) {
         page.contents()
-            .forEach(o -> entries.add(new Entry(o.key(), o.size(), unquote(o.eTag()))));
+            .forEach(o -> entries.add(new Entry(o.key(), o.size(), unquote(o.eTag()), seconds(o.lastModified()))));
       }
     } catch (SdkException e) {
       throw transientFailure("list", bucket, prefix, e);
@@ -366,7 +406,15 @@ public final class BucketStore {
       in.abort();
       bytes = java.util.Arrays.copyOf(bytes, (int) maxBytes);
     }
-    return new Blob(bytes, unquote(meta.eTag()), meta.versionId(), size, truncated);
+    return new Blob(bytes, unquote(meta.eTag()), meta.versionId(), size, truncated, seconds(meta.lastModified()));
+  }
+
+  /**
+   * A time cut to whole seconds: a listing may give milliseconds where GET's and HEAD's {@code
+   * Last-Modified} header (an HTTP date) has seconds, and both must name the same upload.
+   */
+  private static @Nullable Instant seconds(@Nullable Instant time) {
+    return time == null ? null : time.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
   }
 
   private static byte[] readAtMost(InputStream in, long limit) throws IOException {

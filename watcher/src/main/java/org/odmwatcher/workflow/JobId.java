@@ -7,10 +7,11 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * The deterministic identity of one manifest version: SHA-256 over bucket, folder and the
- * manifest's version (its version id on versioned buckets, else its ETag). The same manifest
- * announced twice yields the same id, hence the same Workflow name and a 409 on the second create;
- * an edited manifest yields a new id and a new job.
+ * The deterministic identity of one upload of a manifest: SHA-256 over bucket, folder and the
+ * manifest's version ({@code BucketStore.version}: its version id on versioned buckets, else its
+ * ETag and the second of its Last-Modified). The same upload announced twice (or by two sources)
+ * yields the same id, hence the same Workflow name and a 409 on the second create; another upload,
+ * edited or byte for byte the same, yields a new id and a new job.
  */
 public record JobId(String value) {
   private static final int LENGTH = 32;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -115,6 +116,29 @@ class LocalModeEndToEndTest {
       }
     }
     return dir;
+  }
+
+  @Test
+  void uploadingTheSameFolderAgainIsANewRunAndTheSweepsAfterItAreNot() throws Exception {
+    String folder = "flights/again/";
+    world.uploadSample(folder);
+    JsonNode first = world.awaitState(folder, "succeeded", Duration.ofSeconds(60));
+    String firstJob = first.path("jobId").asText();
+
+    // The pilot's retry: the same command again. The images are there already, so only the
+    // unchanged odm.json is sent, in a later second (S3's Last-Modified has whole seconds).
+    Instant firstUpload = world.s3.headObject(b -> b.bucket(LocalWorld.BUCKET).key(folder + "odm.json")).lastModified();
+    await().atMost(Duration.ofSeconds(3)).until(() -> Instant.now().isAfter(firstUpload.plusSeconds(1)));
+    world.uploadSample(folder);
+
+    JsonNode second = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+        .until(() -> world.status(folder).orElseThrow(),
+            s -> !s.path("jobId").asText().equals(firstJob) && s.path("state").asText().equals("succeeded"));
+    assertThat(second.path("manifestETag").asText()).isEqualTo(first.path("manifestETag").asText());
+    // the sweeps that follow (every 500 ms) see the same upload: the status stays the very same document
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+        .until(() -> world.status(folder).orElseThrow().equals(second));
+    assertThat(world.submitter().active()).isZero();
   }
 
   @Test

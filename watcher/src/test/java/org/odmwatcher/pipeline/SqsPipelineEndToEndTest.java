@@ -39,7 +39,11 @@ class SqsPipelineEndToEndTest implements TestPropertyProvider {
 
   @Override
   public Map<String, String> getProperties() {
-    return world.properties();
+    Map<String, String> p = world.properties();
+    // A manifest without images waits this long for a first one (RetryAndWaitEndToEndTest shows
+    // the wait itself); here the folder without images is one broken case among others.
+    p.put("watcher.manifest.wait-for-first-image", "1s");
+    return p;
   }
 
   @AfterAll

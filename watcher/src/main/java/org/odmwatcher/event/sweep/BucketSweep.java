@@ -16,6 +16,7 @@ import org.odmwatcher.event.filter.OwnWritesFilter;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.JobId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,11 +24,14 @@ import org.slf4j.LoggerFactory;
  * One sweep over buckets and prefixes: a recursive listing (paged by the SDK) yields, per folder,
  * whether it holds a manifest and a status file; only folders whose manifest is not known to be
  * handled go further. A folder is handed to the {@link ObjectCreatedHandler} when it has no status
- * file, when its status is about another manifest ETag (the manifest was edited), or when its job
- * is not finished and this process has not looked at it yet (so a restart picks up interrupted
- * jobs). Folders handled for good are remembered (bounded cache: folder → manifest ETag), so a
- * quiet bucket costs one listing per round and no reads. Waiting folders are re-offered every
- * round. A transient failure is logged and the folder is tried again next round.
+ * file, when its status is about another upload of the manifest (edited, or the same bytes uploaded
+ * again: ETag and Last-Modified, see {@link BucketStore#version}), or when its job is not finished
+ * and this process has not looked at it yet (so a restart picks up interrupted jobs). On a
+ * versioned bucket a listing cannot name the version the job id is made of, so a finished folder
+ * goes to the handler once per process, which finds its job recorded. Folders handled for good are
+ * remembered (bounded cache: folder → manifest upload), so a quiet bucket costs one listing per
+ * round and no reads. Waiting folders are re-offered every round. A transient failure is logged
+ * and the folder is tried again next round.
  */
 public final class BucketSweep {
   private static final Logger LOG = LoggerFactory.getLogger(BucketSweep.class);
@@ -111,15 +115,14 @@ public final class BucketSweep {
   private boolean offer(String bucket, String folder, BucketStore.Entry manifest, boolean hasStatus)
       throws TransientFailureException {
     String cacheKey = bucket + '\n' + folder;
-    if (manifest.eTag().equals(handled.getIfPresent(cacheKey))) {
+    String upload = manifest.unversioned();
+    if (upload.equals(handled.getIfPresent(cacheKey))) {
       return false;
     }
     if (hasStatus) {
       Optional<JobStatus> status = statusWriter.read(bucket, folder);
-      if (status.isPresent()
-          && manifest.eTag().equals(status.get().manifestETag())
-          && status.get().state().isFinal()) {
-        handled.put(cacheKey, manifest.eTag());
+      if (status.isPresent() && status.get().state().isFinal() && about(bucket, folder, manifest, status.get())) {
+        handled.put(cacheKey, upload);
         return false;
       }
     }
@@ -127,9 +130,22 @@ public final class BucketSweep {
         handler.handle(new ObjectCreated(bucket, manifest.key(), manifest.size(), manifest.eTag(), null, null, null));
     LOG.debug("sweep: s3://{}/{} → {}", bucket, manifest.key(), outcome);
     if (outcome != Outcome.WAITING) {
-      handled.put(cacheKey, manifest.eTag());
+      handled.put(cacheKey, upload);
     }
     return true;
+  }
+
+  /** Whether {@code status} is about the upload of the manifest the listing shows. */
+  private static boolean about(String bucket, String folder, BucketStore.Entry manifest, JobStatus status) {
+    if (status.jobId().equals(JobId.derive(bucket, folder, manifest.unversioned()).value())) {
+      return true;
+    }
+    // Written before a job was an upload (its id made of the ETag alone): about this upload unless
+    // the manifest was uploaded again after the status was last written, so that an upgrade does
+    // not run every finished job once more.
+    return status.jobId().equals(JobId.derive(bucket, folder, manifest.eTag()).value())
+        && manifest.lastModified() != null
+        && !manifest.lastModified().isAfter(status.updatedAt());
   }
 
   /** Forgets what was handled (the next round reads every status again). */

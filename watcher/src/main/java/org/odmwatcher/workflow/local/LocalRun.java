@@ -30,6 +30,7 @@ import org.odmwatcher.manifest.OutputRule;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
+import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.JobSpec;
 import org.odmwatcher.workflow.OdmStages;
@@ -238,7 +239,8 @@ final class LocalRun implements Runnable {
       if (manifest.isEmpty()) {
         return manifestName + " was deleted";
       }
-      if (!manifest.get().eTag().equals(spec.manifestETag())) {
+      // Another upload of the manifest (edited, or the same bytes again) is another job.
+      if (!JobId.derive(spec.bucket(), spec.folder(), manifest.get().version()).equals(spec.jobId())) {
         return asksToCancel(manifest.get().bytes())
             ? "canceled by " + manifestName
             : "superseded: " + manifestName + " was replaced by a newer version";

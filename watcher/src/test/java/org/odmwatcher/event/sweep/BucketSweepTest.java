@@ -1,9 +1,11 @@
 package org.odmwatcher.event.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,7 +56,8 @@ class BucketSweepTest {
     ManifestHandler real = new ManifestHandler(
         new OwnWritesFilter("status.json", "results/"), new ManifestKeyFilter("odm.json"), "odm.json", 1 << 20,
         "results/", store, new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json))),
-        submitter, statusWriter, new WaitingFolders(), Clock.systemUTC(), Integer.MAX_VALUE, Long.MAX_VALUE, null);
+        submitter, statusWriter, new WaitingFolders(), Clock.systemUTC(), Integer.MAX_VALUE, Long.MAX_VALUE, null,
+        ManifestHandler.ImageWait.DEFAULT);
     ObjectCreatedHandler recording = object -> {
       offered.add(object.key());
       return real.handle(object);
@@ -67,8 +70,12 @@ class BucketSweepTest {
   void handsOverExactlyTheUnhandledAndEditedFoldersOnceAcrossRepeatedSweeps() throws Exception {
     // handled: a finished job for the manifest that is there now
     fixture.uploadImages("flights/handled/", 3);
-    String handledETag = fixture.putManifest("flights/handled/", MANIFEST);
-    finished("flights/handled/", handledETag);
+    fixture.putManifest("flights/handled/", MANIFEST);
+    finished("flights/handled/", currentUpload("flights/handled/"));
+    // handled before a job was an upload: its id made of the ETag alone (a status of an older watcher)
+    fixture.uploadImages("flights/older-watcher/", 3);
+    String olderETag = fixture.putManifest("flights/older-watcher/", MANIFEST);
+    finished("flights/older-watcher/", olderETag);
     // edited: a finished job, but for an older version of the manifest
     fixture.uploadImages("flights/edited/", 3);
     fixture.putManifest("flights/edited/", MANIFEST);
@@ -84,7 +91,7 @@ class BucketSweepTest {
     sweep.sweep();
     sweep.sweep();
 
-    assertThat(first.manifests()).isEqualTo(3);
+    assertThat(first.manifests()).isEqualTo(4);
     assertThat(offered).containsExactlyInAnyOrder("flights/edited/odm.json", "flights/new/odm.json");
     assertThat(submitter.folders).containsExactlyInAnyOrder("flights/edited/", "flights/new/");
     assertThat(fixture.status("flights/new/").orElseThrow().path("state").asText()).isEqualTo("submitted");
@@ -98,6 +105,30 @@ class BucketSweepTest {
   }
 
   @Test
+  void theSameManifestUploadedAgainAfterItsJobFinishedIsANewRunAndOnlyOne() throws Exception {
+    String folder = "again/";
+    fixture.uploadImages(folder, 3);
+    fixture.putManifest(folder, MANIFEST);
+    BucketSweep sweep = sweep(List.of(folder));
+    sweep.sweep();
+    String firstJob = fixture.status(folder).orElseThrow().path("jobId").asText();
+    finished(folder, currentUpload(folder));
+    assertThat(fixture.status(folder).orElseThrow().path("jobId").asText()).isEqualTo(firstJob);
+
+    // S3's Last-Modified has whole seconds: the second upload is in a later one.
+    Instant firstUpload = lastModified(folder);
+    await().atMost(Duration.ofSeconds(3)).until(() -> Instant.now().isAfter(firstUpload.plusSeconds(1)));
+    fixture.putManifest(folder, MANIFEST);
+    sweep.sweep();
+    sweep.sweep();
+    sweep(List.of(folder)).sweep(); // a restart reads status.json: the new run is recorded
+
+    assertThat(submitter.folders.stream().filter(folder::equals)).hasSize(2);
+    assertThat(fixture.status(folder).orElseThrow().path("jobId").asText()).isNotEqualTo(firstJob);
+    assertThat(fixture.status(folder).orElseThrow().path("state").asText()).isEqualTo("submitted");
+  }
+
+  @Test
   void sweepsOnlyTheConfiguredPrefixes() {
     fixture.uploadImages("elsewhere/a/", 2);
     fixture.putManifest("elsewhere/a/", MANIFEST);
@@ -106,10 +137,20 @@ class BucketSweepTest {
     assertThat(offered).isEmpty();
   }
 
-  private void finished(String folder, String eTag) throws TransientFailureException {
+  private void finished(String folder, String version) throws TransientFailureException {
+    String eTag = version.contains("@") ? version.substring(0, version.indexOf('@')) : version;
     statusWriter.record(fixture.bucket, folder,
-        JobStatus.of(JobId.derive(fixture.bucket, folder, eTag).value(), eTag, null, JobState.SUCCEEDED,
+        JobStatus.of(JobId.derive(fixture.bucket, folder, version).value(), eTag, null, JobState.SUCCEEDED,
             "processing finished", Instant.now()));
+  }
+
+  /** The version of the folder's manifest as the watcher names it (ETag and Last-Modified here). */
+  private String currentUpload(String folder) throws TransientFailureException {
+    return store.get(fixture.bucket, folder + "odm.json", 1 << 20).orElseThrow().version();
+  }
+
+  private Instant lastModified(String folder) {
+    return fixture.s3.headObject(b -> b.bucket(fixture.bucket).key(folder + "odm.json")).lastModified();
   }
 
   /** Counts submissions; a job id seen before is "already there", as Argo's 409 would say. */
