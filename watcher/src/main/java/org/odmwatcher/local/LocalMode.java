@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.odmwatcher.storage.S3ClientFactory;
+import org.odmwatcher.config.HttpConfig;
 import org.odmwatcher.config.S3Config;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -89,6 +90,9 @@ public final class LocalMode implements AutoCloseable {
         props.put("watcher.api.allow-anonymous", "true");
       }
       props.putAll(settings.extra());
+      // a page whose name was made to resolve to this machine (DNS rebinding) sends its own name as
+      // Host: the HTTP port answers only to this machine's names and addresses, plus those given
+      props.put(HttpConfig.PREFIX + ".allowed-hosts", allowedHosts(settings));
       ApplicationContext context =
           ApplicationContext.builder().deduceEnvironment(false).environments("local").properties(props).start();
       try {
@@ -102,6 +106,21 @@ public final class LocalMode implements AutoCloseable {
       s3.close();
       throw e;
     }
+  }
+
+  /** {@code localhost}, this machine's name, the listen address and {@code watcher.http.allowed-hosts} of extra. */
+  static List<String> allowedHosts(Settings settings) {
+    List<String> names = new java.util.ArrayList<>(List.of("localhost", settings.host()));
+    try {
+      names.add(java.net.InetAddress.getLocalHost().getHostName());
+    } catch (java.io.IOException e) {
+      // no name of its own: localhost and the addresses remain
+    }
+    String given = settings.extra().get(HttpConfig.PREFIX + ".allowed-hosts");
+    if (given != null) {
+      names.addAll(List.of(given.split(",")));
+    }
+    return names.stream().map(String::trim).filter(n -> !n.isEmpty()).distinct().toList();
   }
 
   private static void createBucket(String endpoint, Settings settings) {
