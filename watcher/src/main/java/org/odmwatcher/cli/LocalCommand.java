@@ -2,6 +2,7 @@ package org.odmwatcher.cli;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -39,7 +40,7 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--allowed-host", split = ",",
       description = "A further name this machine is reached by in a browser or WebODM (repeatable). The HTTP port answers"
           + " only to localhost, this machine's name, --host and IP addresses, which stops DNS-rebinding pages.")
-  java.util.List<String> allowedHosts;
+  List<String> allowedHosts;
 
   @Option(names = "--access-key",
       description = "S3 access key. Default: random per data directory, kept in <data>/local.env (also AWS_ACCESS_KEY_ID there)")

@@ -2,9 +2,12 @@ package org.odmwatcher.local;
 
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,12 +111,18 @@ public final class LocalMode implements AutoCloseable {
     }
   }
 
-  /** {@code localhost}, this machine's name, the listen address and {@code watcher.http.allowed-hosts} of extra. */
+  /**
+   * {@code localhost}, this machine's name, the listen address, the names containers reach their
+   * host by (Docker's and Podman's: WebODM in a container adds this machine as a node under them;
+   * only this machine resolves them, so no page can rebind them) and {@code
+   * watcher.http.allowed-hosts} of extra.
+   */
   static List<String> allowedHosts(Settings settings) {
-    List<String> names = new java.util.ArrayList<>(List.of("localhost", settings.host()));
+    List<String> names = new ArrayList<>(
+        List.of("localhost", settings.host(), "host.docker.internal", "host.containers.internal"));
     try {
-      names.add(java.net.InetAddress.getLocalHost().getHostName());
-    } catch (java.io.IOException e) {
+      names.add(InetAddress.getLocalHost().getHostName());
+    } catch (IOException e) {
       // no name of its own: localhost and the addresses remain
     }
     String given = settings.extra().get(HttpConfig.PREFIX + ".allowed-hosts");

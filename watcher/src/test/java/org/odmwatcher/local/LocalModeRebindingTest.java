@@ -29,7 +29,8 @@ class LocalModeRebindingTest {
 
   @Test
   void aReboundHostNameIsRefusedAndCrossSiteWritesAreRefusedWhileLoopbackCallsWork(@TempDir Path data) throws Exception {
-    try (LocalWorld world = LocalWorld.start(data, "test", Map.of("watcher.local.test-pace", "5ms"))) {
+    try (LocalWorld world = LocalWorld.start(data, "test",
+        Map.of("watcher.local.test-pace", "5ms", "watcher.http.allowed-hosts", "odm.lan"))) {
       URI server = URI.create(world.mode.httpUrl());
       String own = server.getHost() + ":" + server.getPort();
 
@@ -72,6 +73,10 @@ class LocalModeRebindingTest {
 
       // the same calls from the user's own page and tools still work
       assertThat(RawHttp.get(server, "/info", Map.of("Host", "[::1]:" + server.getPort())).status()).isEqualTo(200);
+      assertThat(RawHttp.get(server, "/info", Map.of("Host", "odm.lan:" + server.getPort())).status())
+          .as("a name given with local --allowed-host").isEqualTo(200);
+      assertThat(RawHttp.get(server, "/info", Map.of("Host", "host.docker.internal:" + server.getPort())).status())
+          .as("WebODM in a container on this machine").isEqualTo(200);
       assertThat(RawHttp.get(server, "/jobs", Map.of("Host", "localhost:" + server.getPort())).body()).contains(folder);
       RawHttp.Answer sameOrigin = removeTask(server, uuid,
           Map.of("Host", own, "Origin", "http://" + own, "Sec-Fetch-Site", "same-origin"));
