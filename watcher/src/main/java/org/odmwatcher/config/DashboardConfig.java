@@ -27,8 +27,8 @@ import java.util.List;
  * @param publishSite write the page itself into each seeded bucket under {@code sitePrefix}, so it
  *     can be opened straight from the bucket (or any static host)
  * @param sitePrefix where {@code publishSite} puts the page
- * @param sessionTtl how long a sign-in lasts; the session also ends at sign-out. Sessions are kept
- *     in this process's memory only: a restart (or another replica) signs everyone out
+ * @param sessionTtl how long a sign-in lasts; it also ends at sign-out (known to the replica that
+ *     answered it, until a restart) and when the API token changes
  * @param secureCookie {@code auto}: the session cookie is {@code Secure} when the request came over
  *     TLS, or through a {@code trustedProxies} proxy that says {@code X-Forwarded-Proto: https};
  *     {@code always} or {@code never}

@@ -18,10 +18,14 @@ import io.micronaut.web.router.RouteAttributes;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.odmwatcher.config.DashboardConfig;
 
 /**
@@ -30,10 +34,13 @@ import org.odmwatcher.config.DashboardConfig;
  * page's sign-in form obtains from {@code POST /login} (browsers; sent with download links too, so
  * the token never appears in a URL or an access log). Without a token the feed is open, like the API.
  *
- * <p>A session is a random id (256 bits) kept in this process's memory: it ends at sign-out ({@code
- * POST /logout} forgets it) or after {@code watcher.dashboard.session-ttl}, and a restart ends them
- * all (the watcher keeps no database). The cookie is HttpOnly, SameSite=Strict, expires with the
- * session, and is Secure as {@code watcher.dashboard.secure-cookie} says.
+ * <p>A session is a random id and its end ({@code watcher.dashboard.session-ttl} after sign-in),
+ * signed with a key derived from the token, so every replica accepts it and changing the token ends
+ * them all. Sign-out ({@code POST /logout}) puts the id on a revocation list kept in memory until
+ * the session would have ended. The watcher keeps no database, so that list is this process's: a
+ * cookie signed out before a restart is accepted again after it until its end, and another replica
+ * does not learn of a sign-out (it accepts the cookie until its end). The cookie is HttpOnly, SameSite=Strict,
+ * expires with the session, and is Secure as {@code watcher.dashboard.secure-cookie} says.
  *
  * <p>The filter sees every request and decides by the route it was matched to (methods marked
  * {@link Guarded}), not by its path: a spelling of the path that still routes to the feed (a
@@ -46,18 +53,21 @@ public class DashboardAccess {
   static final String COOKIE = "odm_dashboard";
   /** Largest body a sign-in route takes (a form with the token). */
   static final int SIGN_IN_BODY_LIMIT = 4096;
-  private static final int MAX_SESSIONS = 10_000;
+  private static final String SESSION_LABEL = "odm-watcher dashboard session v2";
+  private static final int MAX_REVOKED = 100_000;
 
   private final byte[] token;
+  private final byte[] sessionKey;
   private final DashboardConfig config;
-  private final Cache<String, Boolean> sessions;
+  private final Cache<String, Boolean> revoked;
   private final List<IpSubnetFilterRule> trustedProxies;
   private final SecureRandom random = new SecureRandom();
 
   public DashboardAccess(@Value("${watcher.api.token:}") String token, DashboardConfig config) {
     this.token = token.isEmpty() ? null : token.getBytes(StandardCharsets.UTF_8);
+    this.sessionKey = this.token == null ? null : mac(this.token, SESSION_LABEL);
     this.config = config;
-    this.sessions = Caffeine.newBuilder().expireAfterWrite(config.sessionTtl()).maximumSize(MAX_SESSIONS).build();
+    this.revoked = Caffeine.newBuilder().expireAfterWrite(config.sessionTtl()).maximumSize(MAX_REVOKED).build();
     this.trustedProxies = config.trustedProxies().stream().map(DashboardAccess::network).toList();
   }
 
@@ -126,8 +136,27 @@ public class DashboardAccess {
       return true;
     }
     return request.getCookies().findCookie(COOKIE)
-        .map(c -> sessions.getIfPresent(c.getValue()) != null)
+        .map(c -> sessionId(c.getValue()))
+        .map(id -> revoked.getIfPresent(id) == null)
         .orElse(false);
+  }
+
+  /** The id of a session cookie value that is signed with this token's key and not expired; null otherwise. */
+  @Nullable
+  private String sessionId(String value) {
+    String[] parts = value.split("\\.");
+    if (parts.length != 3) {
+      return null;
+    }
+    byte[] expected = mac(sessionKey, parts[0] + "." + parts[1]);
+    if (!MessageDigest.isEqual(expected, hexBytes(parts[2]))) {
+      return null;
+    }
+    try {
+      return Instant.now().getEpochSecond() < Long.parseLong(parts[1]) ? parts[0] : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   /** A new session's cookie for a correct token; null for a wrong one. */
@@ -136,17 +165,19 @@ public class DashboardAccess {
     if (token == null || !MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
       return null;
     }
-    byte[] id = new byte[32];
+    byte[] id = new byte[16];
     random.nextBytes(id);
-    String session = HexFormat.of().formatHex(id);
-    sessions.put(session, Boolean.TRUE);
+    String signed = HexFormat.of().formatHex(id) + "." + Instant.now().plus(config.sessionTtl()).getEpochSecond();
+    String session = signed + "." + HexFormat.of().formatHex(mac(sessionKey, signed));
     return Cookie.of(COOKIE, session)
         .httpOnly(true).sameSite(SameSite.Strict).path("/").secure(secure(request)).maxAge(config.sessionTtl());
   }
 
   /** Ends the request's session (if any) and returns the cookie that clears it in the browser. */
   Cookie signOut(HttpRequest<?> request) {
-    request.getCookies().findCookie(COOKIE).ifPresent(c -> sessions.invalidate(c.getValue()));
+    if (sessionKey != null) {
+      request.getCookies().findCookie(COOKIE).map(c -> sessionId(c.getValue())).ifPresent(id -> revoked.put(id, Boolean.TRUE));
+    }
     return Cookie.of(COOKIE, "").httpOnly(true).sameSite(SameSite.Strict).path("/").secure(secure(request)).maxAge(0);
   }
 
@@ -170,6 +201,24 @@ public class DashboardAccess {
     }
     String[] hops = proto.split(",");
     return hops[hops.length - 1].trim().equalsIgnoreCase("https");
+  }
+
+  private static byte[] hexBytes(String value) {
+    try {
+      return HexFormat.of().parseHex(value);
+    } catch (IllegalArgumentException e) {
+      return new byte[0];
+    }
+  }
+
+  private static byte[] mac(byte[] key, String text) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static IpSubnetFilterRule network(String entry) {

@@ -49,6 +49,19 @@ class DashboardSessionTest {
     }
   }
 
+  /** Replicas share no memory: a session signed with the token's key is good on each, until the token changes. */
+  @Test
+  void anotherReplicaWithTheSameTokenAcceptsTheSessionAndANewTokenEndsIt() throws Exception {
+    try (PipelineFixture world = new PipelineFixture("session-replicas");
+        Server one = Server.start(world, Map.of());
+        Server two = Server.start(world, Map.of());
+        Server rotated = Server.start(world, Map.of("watcher.api.token", "a-new-token"))) {
+      String cookie = cookieOf(one.signIn(Map.of()));
+      assertThat(two.jobs(cookie)).isEqualTo(200);
+      assertThat(rotated.jobs(cookie)).isEqualTo(401);
+    }
+  }
+
   @Test
   void theCookieIsSecureWhenSetSoOrWhenATrustedProxySaysHttps() throws Exception {
     try (PipelineFixture world = new PipelineFixture("session-secure")) {
