@@ -88,6 +88,7 @@ public class NodeOdmController {
     return Map.of("uuid", tasks.init(setUuid, name, options, webhook, outputs, skipPostProcessing, splitMergeJob(request)));
   }
 
+  @RequestBodyLimitFilter.Streamed
   @Post(value = "/task/new/upload/{uuid}", consumes = FORMS)
   public Map<String, Object> upload(@PathVariable String uuid, Publisher<StreamingFileUpload> images, HttpRequest<?> request)
       throws ApiException, TransientFailureException {
@@ -104,6 +105,7 @@ public class NodeOdmController {
   }
 
   /** The single-request form: fields first, then the {@code images} (as pyODM's fallback sends). */
+  @RequestBodyLimitFilter.Streamed
   @Post(value = "/task/new", consumes = FORMS)
   public Map<String, String> create(
       @Nullable @Header("set-uuid") String setUuid,

@@ -2,6 +2,7 @@ package org.odmwatcher.cli;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -35,6 +36,11 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--host", defaultValue = "127.0.0.1",
       description = "Address the S3 and HTTP servers listen on (0.0.0.0 to accept uploads and WebODM from other machines). Default: ${DEFAULT-VALUE}")
   String host;
+
+  @Option(names = "--allowed-host", split = ",",
+      description = "A further name this machine is reached by in a browser or WebODM (repeatable). The HTTP port answers"
+          + " only to localhost, this machine's name, --host and IP addresses, which stops DNS-rebinding pages.")
+  List<String> allowedHosts;
 
   @Option(names = "--access-key",
       description = "S3 access key. Default: random per data directory, kept in <data>/local.env (also AWS_ACCESS_KEY_ID there)")
@@ -76,6 +82,9 @@ public final class LocalCommand implements Callable<Integer> {
     extra.put("micronaut.server.port", httpPort == 0 ? "-1" : Integer.toString(httpPort));
     if (apiToken != null && !apiToken.isEmpty()) {
       extra.put("watcher.api.token", apiToken);
+    }
+    if (allowedHosts != null) {
+      extra.put("watcher.http.allowed-hosts", String.join(",", allowedHosts));
     }
     if (runPy != null) {
       extra.put("watcher.local.run-py", runPy);

@@ -28,6 +28,13 @@ import java.util.List;
  * @param publishSite write the page itself into each seeded bucket under {@code sitePrefix}, so it
  *     can be opened straight from the bucket (or any static host)
  * @param sitePrefix where {@code publishSite} puts the page
+ * @param sessionTtl how long a sign-in lasts; it also ends at sign-out (known to the replica that
+ *     answered it, until a restart) and when the API token changes
+ * @param secureCookie {@code auto}: the session cookie is {@code Secure} when the request came over
+ *     TLS, or through a {@code trustedProxies} proxy that says {@code X-Forwarded-Proto: https};
+ *     {@code always} or {@code never}
+ * @param trustedProxies addresses or CIDR ranges (e.g. {@code 10.0.0.0/8}) of the proxies whose
+ *     {@code X-Forwarded-Proto} is believed (the Ingress controller); none by default
  */
 @ConfigurationProperties(DashboardConfig.PREFIX)
 public record DashboardConfig(
@@ -46,12 +53,22 @@ public record DashboardConfig(
     @Bindable(defaultValue = "dashboard/")
         @NotNull
         @Pattern(regexp = "([^/].*/)?", message = "watcher.dashboard.site-prefix must be empty or end with /")
-        String sitePrefix) {
+        String sitePrefix,
+    @Bindable(defaultValue = "12h") @NotNull Duration sessionTtl,
+    @Bindable(defaultValue = "auto")
+        @NotNull
+        @Pattern(regexp = "auto|always|never", message = "watcher.dashboard.secure-cookie must be auto, always or never")
+        String secureCookie,
+    @Bindable(defaultValue = "") List<String> trustedProxies) {
 
   public static final String PREFIX = "watcher.dashboard";
 
   public DashboardConfig {
     buckets = buckets == null ? List.of() : buckets.stream().filter(b -> !b.isBlank()).toList();
+    trustedProxies = trustedProxies == null ? List.of() : trustedProxies.stream().map(String::trim).filter(p -> !p.isEmpty()).toList();
+    if (sessionTtl.isNegative() || sessionTtl.isZero()) {
+      throw new IllegalArgumentException("watcher.dashboard.session-ttl must be positive");
+    }
   }
 
   public boolean writesSummary() {

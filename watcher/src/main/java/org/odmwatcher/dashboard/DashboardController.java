@@ -106,10 +106,11 @@ public class DashboardController {
     return jsonOk(body);
   }
 
+  @DashboardAccess.SignIn
   @Post(value = "/login", consumes = MediaType.APPLICATION_FORM_URLENCODED)
   public HttpResponse<?> login(HttpRequest<?> request, @Body Map<String, String> form) {
     String token = form.getOrDefault("token", "");
-    var cookie = access.signIn(token, request.isSecure());
+    var cookie = access.signIn(token, request);
     if (cookie == null) {
       return HttpResponse.unauthorized()
           .contentType(MediaType.APPLICATION_JSON_TYPE)
@@ -118,10 +119,11 @@ public class DashboardController {
     return HttpResponse.noContent().cookie(cookie);
   }
 
+  @DashboardAccess.SignIn
   @Post("/logout")
   @Consumes({MediaType.APPLICATION_FORM_URLENCODED, MediaType.ALL})
-  public HttpResponse<?> logout() {
-    return HttpResponse.noContent().cookie(DashboardAccess.signOut());
+  public HttpResponse<?> logout(HttpRequest<?> request) {
+    return HttpResponse.noContent().cookie(access.signOut(request));
   }
 
   /**

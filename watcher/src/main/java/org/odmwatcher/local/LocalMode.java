@@ -2,13 +2,17 @@ package org.odmwatcher.local;
 
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.odmwatcher.storage.S3ClientFactory;
+import org.odmwatcher.config.HttpConfig;
 import org.odmwatcher.config.S3Config;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -89,6 +93,9 @@ public final class LocalMode implements AutoCloseable {
         props.put("watcher.api.allow-anonymous", "true");
       }
       props.putAll(settings.extra());
+      // a page whose name was made to resolve to this machine (DNS rebinding) sends its own name as
+      // Host: the HTTP port answers only to this machine's names and addresses, plus those given
+      props.put(HttpConfig.PREFIX + ".allowed-hosts", allowedHosts(settings));
       ApplicationContext context =
           ApplicationContext.builder().deduceEnvironment(false).environments("local").properties(props).start();
       try {
@@ -102,6 +109,27 @@ public final class LocalMode implements AutoCloseable {
       s3.close();
       throw e;
     }
+  }
+
+  /**
+   * {@code localhost}, this machine's name, the listen address, the names containers reach their
+   * host by (Docker's and Podman's: WebODM in a container adds this machine as a node under them;
+   * only this machine resolves them, so no page can rebind them) and {@code
+   * watcher.http.allowed-hosts} of extra.
+   */
+  static List<String> allowedHosts(Settings settings) {
+    List<String> names = new ArrayList<>(
+        List.of("localhost", settings.host(), "host.docker.internal", "host.containers.internal"));
+    try {
+      names.add(InetAddress.getLocalHost().getHostName());
+    } catch (IOException e) {
+      // no name of its own: localhost and the addresses remain
+    }
+    String given = settings.extra().get(HttpConfig.PREFIX + ".allowed-hosts");
+    if (given != null) {
+      names.addAll(List.of(given.split(",")));
+    }
+    return names.stream().map(String::trim).filter(n -> !n.isEmpty()).distinct().toList();
   }
 
   private static void createBucket(String endpoint, Settings settings) {
