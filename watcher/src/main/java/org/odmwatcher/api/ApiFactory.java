@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.random.RandomGenerator;
 import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.config.ManifestConfig;
+import org.odmwatcher.config.SplitMergeConfig;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OptionCatalogue;
 import org.odmwatcher.pipeline.ManifestHandler;
@@ -18,6 +19,7 @@ import org.odmwatcher.retry.RetryPolicy;
 import org.odmwatcher.status.StatusCodec;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobConsole;
 
 /** Wires the NodeODM-compatible API when {@code watcher.api.enabled=true}. */
@@ -35,7 +37,9 @@ public class ApiFactory {
       OptionCatalogue catalogue,
       ObjectMapper json,
       Clock clock,
-      @Nullable JobConsole console) {
+      @Nullable JobConsole console,
+      @Nullable SplitMergeConfig splitMerge,
+      @Nullable ChildWorkflows jobs) {
     ResultsArchive archive = new ResultsArchive(store, manifest.resultsFolder());
     TaskView view = new TaskView(store, api.bucket(), api.prefix(), manifest.statusName(), archive, new StatusCodec(),
         json, api.viewExpiry());
@@ -57,7 +61,10 @@ public class ApiFactory {
         api.maxConcurrentUploads(),
         json,
         clock,
-        console);
+        console,
+        api.maxTasks(),
+        splitMerge == null ? SplitMergeConfig.off().maxTasksPerJob() : splitMerge.maxTasksPerJob(),
+        jobs);
   }
 
   @Singleton

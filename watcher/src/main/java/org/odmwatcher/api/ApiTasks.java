@@ -27,6 +27,7 @@ import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.JobConsole;
 import org.slf4j.Logger;
@@ -90,6 +91,7 @@ public final class ApiTasks {
   private final Clock clock;
   private final Set<String> reservedNames;
   private final java.util.concurrent.Semaphore uploads;
+  private final TaskQuotas quotas;
 
   public ApiTasks(
       String bucket,
@@ -108,8 +110,12 @@ public final class ApiTasks {
       int maxConcurrentUploads,
       ObjectMapper json,
       Clock clock,
-      @Nullable JobConsole console) {
+      @Nullable JobConsole console,
+      int maxTasks,
+      int maxTasksPerJob,
+      @Nullable ChildWorkflows jobs) {
     this.console = console;
+    this.quotas = new TaskQuotas(view, this::readTask, maxTasks, maxTasksPerJob, jobs);
     this.uploads = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.bucket = bucket;
     this.prefix = prefix;
@@ -190,6 +196,7 @@ public final class ApiTasks {
     }
     ArrayNode parsedOptions = taskOptions.parse(options);
     List<String> parsedOutputs = taskOptions.outputs(outputs);
+    quotas.checkRoomFor(parentJob); // before anything is written
     long now = clock.millis();
     String taskName =
         name == null || name.isEmpty() ? "Task of " + Instant.ofEpochMilli(now) : name;
