@@ -14,6 +14,7 @@ import org.odmwatcher.config.SplitMergeConfig;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OptionCatalogue;
 import org.odmwatcher.pipeline.ManifestHandler;
+import org.odmwatcher.pipeline.SubmodelOrigins;
 import org.odmwatcher.retry.BackoffCalculator;
 import org.odmwatcher.retry.RetryPolicy;
 import org.odmwatcher.status.StatusCodec;
@@ -65,6 +66,12 @@ public class ApiFactory {
         api.maxTasks(),
         splitMerge == null ? SplitMergeConfig.off().maxTasksPerJob() : splitMerge.maxTasksPerJob(),
         jobs);
+  }
+
+  /** Which folders may carry a split-merge {@code parentJob}: the API's tasks created with that job's token. */
+  @Singleton
+  SubmodelOrigins submodelOrigins(ApiConfig api, BucketStore store, ObjectMapper json) {
+    return new ApiSubmodelOrigins(store, api.bucket(), api.prefix(), json);
   }
 
   @Singleton

@@ -50,6 +50,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
   private final int maxImages;
   private final long maxImageBytes;
   private final @Nullable ChildWorkflows children;
+  private final SubmodelOrigins submodels;
 
   public ManifestHandler(
       ObjectFilter ownWrites,
@@ -66,6 +67,27 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       int maxImages,
       long maxImageBytes,
       @Nullable ChildWorkflows children) {
+    this(ownWrites, manifests, manifestName, maxManifestBytes, resultsFolder, store, parser, submitter, statusWriter,
+        waiting, clock, maxImages, maxImageBytes, children, SubmodelOrigins.NONE);
+  }
+
+  public ManifestHandler(
+      ObjectFilter ownWrites,
+      ObjectFilter manifests,
+      String manifestName,
+      long maxManifestBytes,
+      String resultsFolder,
+      BucketStore store,
+      ManifestParser parser,
+      JobSubmitter submitter,
+      StatusWriter statusWriter,
+      WaitingFolders waiting,
+      Clock clock,
+      int maxImages,
+      long maxImageBytes,
+      @Nullable ChildWorkflows children,
+      SubmodelOrigins submodels) {
+    this.submodels = submodels;
     this.children = children;
     this.maxImages = maxImages;
     this.maxImageBytes = maxImageBytes;
@@ -139,6 +161,11 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       errors.addAll(parsed.errors());
       if (parsed.valid()) {
         errors.addAll(OdmArguments.conflicts(parsed.manifest()));
+        String parent = parsed.manifest().parentJob();
+        if (parent != null && !submodels.isTaskOf(bucket, folder, parent)) {
+          errors.add("parentJob is set by the NodeODM API for the tasks a split-merge job's ODM creates; this folder is"
+              + " no such task of job " + parent + " (remove parentJob to run it as a job of its own)");
+        }
       }
     }
     if (!errors.isEmpty()) {

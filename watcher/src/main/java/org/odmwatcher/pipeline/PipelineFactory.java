@@ -72,7 +72,8 @@ public class PipelineFactory {
       StatusWriter statusWriter,
       WaitingFolders waiting,
       Clock clock,
-      @Nullable ChildWorkflows children) {
+      @Nullable ChildWorkflows children,
+      @Nullable SubmodelOrigins submodels) {
     return new ManifestHandler(
         new OwnWritesFilter(manifest.statusName(), manifest.resultsFolder()),
         new ManifestKeyFilter(manifest.name()),
@@ -87,6 +88,7 @@ public class PipelineFactory {
         clock,
         manifest.maxImages(),
         manifest.maxTotalBytes(),
-        children);
+        children,
+        submodels == null ? SubmodelOrigins.NONE : submodels);
   }
 }

@@ -144,6 +144,27 @@ class SplitMergeTokenTest implements TestPropertyProvider {
     }
   }
 
+  /**
+   * Issue 22 row 6: {@code parentJob} in a manifest a bucket writer put there (not written by the
+   * API for a task whose {@code task.json} carries it) would make the folder another job's
+   * submodel: counted in its caps, listed in its {@code submodels}, stopped by its cancel.
+   */
+  @Test
+  void aBucketManifestCannotMakeItselfAnotherJobsSubmodel() throws Exception {
+    String parent = UUID.randomUUID().toString().replace("-", "");
+    for (String folder : List.of("farm/claims-a-parent/", "api-tasks/" + UUID.randomUUID() + "/")) {
+      world.uploadImages(folder, 2);
+      world.putManifest(folder, "{\"options\": {}, \"parentJob\": \"" + parent + "\"}");
+      pipeline.handleFolder(world.bucket, folder);
+      JsonNode status = world.status(folder).orElseThrow();
+      assertThat(status.path("state").asText()).as(folder + ": " + status).isEqualTo("invalid");
+      assertThat(status.path("errors").toString()).contains("parentJob");
+    }
+    assertThat(world.kubernetes.genericKubernetesResources(org.odmwatcher.workflow.ArgoWorkflowSubmitter.WORKFLOWS)
+        .inNamespace(world.namespace).withLabel(org.odmwatcher.workflow.WorkflowLabels.PARENT_JOB, parent).list().getItems())
+        .isEmpty();
+  }
+
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
