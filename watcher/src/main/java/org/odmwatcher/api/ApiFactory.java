@@ -83,8 +83,8 @@ public class ApiFactory {
   }
 
   @Singleton
-  ApiTaskWatcher apiTaskWatcher(ApiTasks tasks, Webhooks webhooks, ApiConfig api) {
-    return new ApiTaskWatcher(tasks, webhooks, api.uploadExpiry());
+  ApiTaskWatcher apiTaskWatcher(ApiTasks tasks, Webhooks webhooks, ApiConfig api, Clock clock) {
+    return new ApiTaskWatcher(tasks, webhooks, api.uploadExpiry(), api.cleanupTasksAfter(), clock);
   }
 
   @Singleton
