@@ -10,14 +10,17 @@ import java.time.Clock;
 import java.util.random.RandomGenerator;
 import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.config.ManifestConfig;
+import org.odmwatcher.config.SplitMergeConfig;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OptionCatalogue;
 import org.odmwatcher.pipeline.ManifestHandler;
+import org.odmwatcher.pipeline.SubmodelOrigins;
 import org.odmwatcher.retry.BackoffCalculator;
 import org.odmwatcher.retry.RetryPolicy;
 import org.odmwatcher.status.StatusCodec;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobConsole;
 
 /** Wires the NodeODM-compatible API when {@code watcher.api.enabled=true}. */
@@ -35,7 +38,9 @@ public class ApiFactory {
       OptionCatalogue catalogue,
       ObjectMapper json,
       Clock clock,
-      @Nullable JobConsole console) {
+      @Nullable JobConsole console,
+      @Nullable SplitMergeConfig splitMerge,
+      @Nullable ChildWorkflows jobs) {
     ResultsArchive archive = new ResultsArchive(store, manifest.resultsFolder());
     TaskView view = new TaskView(store, api.bucket(), api.prefix(), manifest.statusName(), archive, new StatusCodec(),
         json, api.viewExpiry());
@@ -57,7 +62,16 @@ public class ApiFactory {
         api.maxConcurrentUploads(),
         json,
         clock,
-        console);
+        console,
+        api.maxTasks(),
+        splitMerge == null ? SplitMergeConfig.off().maxTasksPerJob() : splitMerge.maxTasksPerJob(),
+        jobs);
+  }
+
+  /** Which folders may carry a split-merge {@code parentJob}: the API's tasks created with that job's token. */
+  @Singleton
+  SubmodelOrigins submodelOrigins(ApiConfig api, BucketStore store, ObjectMapper json) {
+    return new ApiSubmodelOrigins(store, api.bucket(), api.prefix(), json);
   }
 
   @Singleton
@@ -69,8 +83,8 @@ public class ApiFactory {
   }
 
   @Singleton
-  ApiTaskWatcher apiTaskWatcher(ApiTasks tasks, Webhooks webhooks, ApiConfig api) {
-    return new ApiTaskWatcher(tasks, webhooks, api.uploadExpiry());
+  ApiTaskWatcher apiTaskWatcher(ApiTasks tasks, Webhooks webhooks, ApiConfig api, Clock clock) {
+    return new ApiTaskWatcher(tasks, webhooks, api.uploadExpiry(), api.cleanupTasksAfter(), clock);
   }
 
   @Singleton

@@ -1,5 +1,8 @@
 package org.odmwatcher.api;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,15 +28,31 @@ public final class ApiTaskWatcher {
 
   private final ApiTasks tasks;
   private final Webhooks webhooks;
-  /** uuid → the job id whose end was handled by this process. */
-  private final Map<String, String> handled = new ConcurrentHashMap<>();
+  /** uuid → the job whose end was handled by this process, and when it ended. */
+  private final Map<String, Ended> handled = new ConcurrentHashMap<>();
+  /** uuid → when an uncommitted task was created ({@code task.json} is read once, not every poll). */
+  private final Map<String, Long> uncommitted = new ConcurrentHashMap<>();
   private final AtomicInteger unfinished = new AtomicInteger();
-  private final java.time.Duration uploadExpiry;
+  private final Duration uploadExpiry;
+  private final Duration cleanupTasksAfter;
+  private final Clock clock;
 
-  public ApiTaskWatcher(ApiTasks tasks, Webhooks webhooks, java.time.Duration uploadExpiry) {
+  private record Ended(String jobId, Instant at) {}
+
+  public ApiTaskWatcher(ApiTasks tasks, Webhooks webhooks, Duration uploadExpiry) {
+    this(tasks, webhooks, uploadExpiry, Duration.ZERO, Clock.systemUTC());
+  }
+
+  /**
+   * @param cleanupTasksAfter finished tasks are deleted this long after their job ended ({@code
+   *     watcher.api.cleanup-tasks-after}); zero keeps them
+   */
+  public ApiTaskWatcher(ApiTasks tasks, Webhooks webhooks, Duration uploadExpiry, Duration cleanupTasksAfter, Clock clock) {
     this.tasks = tasks;
     this.webhooks = webhooks;
     this.uploadExpiry = uploadExpiry;
+    this.cleanupTasksAfter = cleanupTasksAfter;
+    this.clock = clock;
   }
 
   /** API tasks queued or running as of the last poll. */
@@ -51,9 +70,13 @@ public final class ApiTaskWatcher {
     try {
       java.util.List<String> listed = tasks.list();
       // only tasks that still exist are remembered: the map cannot outgrow the bucket's task list
-      handled.keySet().retainAll(new java.util.HashSet<>(listed));
+      java.util.Set<String> present = new java.util.HashSet<>(listed);
+      handled.keySet().retainAll(present);
+      uncommitted.keySet().retainAll(present);
       for (String uuid : listed) {
-        if (handled.containsKey(uuid)) {
+        Ended ended = handled.get(uuid);
+        if (ended != null) {
+          expireIfDue(uuid, ended);
           continue;
         }
         try {
@@ -71,16 +94,47 @@ public final class ApiTaskWatcher {
     }
   }
 
+  /** A finished task whose job ended {@code cleanup-tasks-after} ago is deleted (checked against the bucket first). */
+  private void expireIfDue(String uuid, Ended ended) {
+    if (cleanupTasksAfter.isZero() || clock.instant().isBefore(ended.at().plus(cleanupTasksAfter))) {
+      return; // no S3 call until it is due
+    }
+    try {
+      if (tasks.expireIfFinished(uuid, ended.jobId(), cleanupTasksAfter)) {
+        handled.remove(uuid);
+      }
+    } catch (TransientFailureException | RuntimeException e) {
+      LOG.info("finished API task {} not cleaned up ({}); next poll tries again", uuid, e.getMessage());
+    }
+  }
+
   /** @return whether the task's current job is over and handled */
   private boolean check(String uuid) throws TransientFailureException {
     Optional<JobStatus> status = tasks.status(uuid);
     if (status.isEmpty()) {
-      if (tasks.expireIfUncommitted(uuid, uploadExpiry)) {
+      // No status: committed but not submitted (resubmit), or still uploading. An uploading task
+      // costs the status GET and one HEAD per poll; its task.json is read once, for its age.
+      if (tasks.committed(uuid)) {
+        uncommitted.remove(uuid);
+        tasks.resubmit(uuid);
+        return false;
+      }
+      Long created = uncommitted.get(uuid);
+      if (created == null) {
+        Optional<Long> read = tasks.createdAt(uuid);
+        if (read.isEmpty()) {
+          return true; // removed meanwhile
+        }
+        created = read.get();
+        uncommitted.put(uuid, created);
+      }
+      if (clock.millis() - created >= uploadExpiry.toMillis() && tasks.expireIfUncommitted(uuid, uploadExpiry)) {
+        uncommitted.remove(uuid);
         return true;
       }
-      tasks.resubmitIfStuck(uuid);
       return false;
     }
+    uncommitted.remove(uuid);
     JobStatus job = status.get();
     if (job.state() == JobState.WAITING) {
       tasks.recheckWhileWaiting(uuid);
@@ -109,7 +163,8 @@ public final class ApiTaskWatcher {
         });
       }
     }
-    handled.put(uuid, job.jobId());
+    handled.put(uuid, new Ended(job.jobId(), job.finishedAt() != null ? job.finishedAt() : job.updatedAt()));
+    expireIfDue(uuid, handled.get(uuid));
     return true;
   }
 }

@@ -27,6 +27,7 @@ import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.JobConsole;
 import org.slf4j.Logger;
@@ -90,6 +91,7 @@ public final class ApiTasks {
   private final Clock clock;
   private final Set<String> reservedNames;
   private final java.util.concurrent.Semaphore uploads;
+  private final TaskQuotas quotas;
 
   public ApiTasks(
       String bucket,
@@ -108,8 +110,12 @@ public final class ApiTasks {
       int maxConcurrentUploads,
       ObjectMapper json,
       Clock clock,
-      @Nullable JobConsole console) {
+      @Nullable JobConsole console,
+      int maxTasks,
+      int maxTasksPerJob,
+      @Nullable ChildWorkflows jobs) {
     this.console = console;
+    this.quotas = new TaskQuotas(view, this::readTask, maxTasks, maxTasksPerJob, jobs);
     this.uploads = new java.util.concurrent.Semaphore(maxConcurrentUploads);
     this.bucket = bucket;
     this.prefix = prefix;
@@ -190,6 +196,7 @@ public final class ApiTasks {
     }
     ArrayNode parsedOptions = taskOptions.parse(options);
     List<String> parsedOutputs = taskOptions.outputs(outputs);
+    quotas.checkRoomFor(parentJob); // before anything is written
     long now = clock.millis();
     String taskName =
         name == null || name.isEmpty() ? "Task of " + Instant.ofEpochMilli(now) : name;
@@ -208,16 +215,55 @@ public final class ApiTasks {
    */
   public int upload(String uuid, Iterable<? extends Upload> files)
       throws ApiException, TransientFailureException {
-    uploadableTask(uuid);
+    acquireUploadSlot(); // first: a refused upload costs no S3 call
+    try {
+      uploadableTask(uuid);
+      return uploadFiles(uuid, files);
+    } finally {
+      uploads.release();
+    }
+  }
+
+  /**
+   * {@code POST /task/new}, NodeODM's single-request form: init, upload and commit. The upload
+   * slot is taken before anything is written, so a request refused for want of one leaves no task
+   * behind; a request without files leaves none either.
+   */
+  public String create(
+      @Nullable String setUuid,
+      @Nullable String name,
+      @Nullable String options,
+      @Nullable String webhook,
+      @Nullable String outputs,
+      @Nullable String skipPostProcessing,
+      @Nullable String parentJob,
+      Iterable<? extends Upload> files)
+      throws ApiException, TransientFailureException {
+    acquireUploadSlot();
+    String uuid;
+    try {
+      uuid = init(setUuid, name, options, webhook, outputs, skipPostProcessing, parentJob);
+      try {
+        uploadFiles(uuid, files);
+      } catch (ApiException e) {
+        if (e.getMessage().equals("Need at least 1 file.")) {
+          remove(uuid);
+          throw new ApiException("Need at least 1 file or a zip file url.", true);
+        }
+        throw e;
+      }
+    } finally {
+      uploads.release();
+    }
+    commit(uuid);
+    return uuid;
+  }
+
+  private void acquireUploadSlot() throws ApiException {
     if (!uploads.tryAcquire()) {
       // Each upload holds a thread and up to one part in memory: beyond the cap, refuse at once
       // (pyODM retries the file) rather than let stalled or slow clients exhaust the heap.
       throw new ApiException("Too many uploads in progress on this node (watcher.api.max-concurrent-uploads); try again");
-    }
-    try {
-      return uploadFiles(uuid, files);
-    } finally {
-      uploads.release();
     }
   }
 
@@ -425,6 +471,7 @@ public final class ApiTasks {
     }
     int deleted = store.deleteAll(bucket, folder(uuid));
     view.forget(uuid);
+    quotas.forget(uuid);
     LOG.info("removed API task {} ({} objects)", uuid, deleted);
   }
 
@@ -477,13 +524,44 @@ public final class ApiTasks {
 
   // ---- for the watcher ----------------------------------------------------------------------
 
+  /** Whether the task was committed (its manifest exists): one HEAD. */
+  boolean committed(String uuid) throws TransientFailureException {
+    return store.size(bucket, folder(uuid) + manifestName).isPresent();
+  }
+
   /** Runs the pipeline again for a committed task the pipeline has not recorded (a failed submit). */
-  void resubmitIfStuck(String uuid) throws TransientFailureException {
-    if (pipeline != null
-        && statusWriter.read(bucket, folder(uuid)).isEmpty()
-        && store.size(bucket, folder(uuid) + manifestName).isPresent()) {
+  void resubmit(String uuid) throws TransientFailureException {
+    if (pipeline != null) {
       pipeline.handleFolder(bucket, folder(uuid));
     }
+  }
+
+  /** When the task was created, if it exists ({@code task.json}'s {@code dateCreated}, ms since the epoch). */
+  Optional<Long> createdAt(String uuid) throws TransientFailureException {
+    return readTask(uuid).map(TaskRecord::dateCreated);
+  }
+
+  /**
+   * Deletes a task whose job {@code jobId} ended {@code maxAge} or longer ago, as NodeODM deletes
+   * finished tasks ({@code cleanup_tasks_after}). Checked against the bucket first: a task
+   * restarted meanwhile (a new job) or not finished is kept.
+   *
+   * @return whether it was deleted
+   */
+  boolean expireIfFinished(String uuid, String jobId, java.time.Duration maxAge) throws TransientFailureException {
+    Optional<JobStatus> status = statusWriter.read(bucket, folder(uuid));
+    if (status.isEmpty() || !status.get().state().isFinal() || !jobId.equals(status.get().jobId())) {
+      return false;
+    }
+    Instant ended = status.get().finishedAt() != null ? status.get().finishedAt() : status.get().updatedAt();
+    if (ended == null || clock.instant().isBefore(ended.plus(maxAge))) {
+      return false;
+    }
+    int deleted = store.deleteAll(bucket, folder(uuid));
+    view.forget(uuid);
+    quotas.forget(uuid);
+    LOG.info("API task {} finished {} ago; removed ({} objects, watcher.api.cleanup-tasks-after)", uuid, maxAge, deleted);
+    return true;
   }
 
   /**

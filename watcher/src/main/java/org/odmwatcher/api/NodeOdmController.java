@@ -121,18 +121,8 @@ public class NodeOdmController {
     if (zipurl != null && !zipurl.isBlank()) {
       throw new ApiException("zipurl is not supported by this node: upload the images instead", true);
     }
-    String uuid = tasks.init(setUuid, name, options, webhook, outputs, skipPostProcessing, splitMergeJob(request));
-    try {
-      tasks.upload(uuid, Flux.from(images).map(FileUpload::new).toIterable(1));
-    } catch (ApiException e) {
-      if (e.getMessage().equals("Need at least 1 file.")) {
-        tasks.remove(uuid);
-        throw new ApiException("Need at least 1 file or a zip file url.", true);
-      }
-      throw e;
-    }
-    tasks.commit(uuid);
-    return Map.of("uuid", uuid);
+    return Map.of("uuid", tasks.create(setUuid, name, options, webhook, outputs, skipPostProcessing, splitMergeJob(request),
+        Flux.from(images).map(FileUpload::new).toIterable(1)));
   }
 
   @Get("/task/list")

@@ -12,6 +12,7 @@ import io.micronaut.core.annotation.Order;
 import io.micronaut.core.order.Ordered;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -63,12 +64,15 @@ public class TokenFilter {
   private final Set<String> open;
   private final @Nullable SplitMergeToken splitMergeTokens;
 
+  private final Clock clock;
+
   public TokenFilter(ApiConfig config, @Nullable MinioWebhookConfig minio) {
-    this(config, minio, null);
+    this(config, minio, null, Clock.systemUTC());
   }
 
   @jakarta.inject.Inject
-  public TokenFilter(ApiConfig config, @Nullable MinioWebhookConfig minio, @Nullable SplitMergeConfig splitMerge) {
+  public TokenFilter(ApiConfig config, @Nullable MinioWebhookConfig minio, @Nullable SplitMergeConfig splitMerge, Clock clock) {
+    this.clock = clock;
     this.splitMergeTokens = splitMerge != null && splitMerge.enabled() ? new SplitMergeToken(splitMerge.tokenSecret()) : null;
     this.token = config.hasToken() ? config.token().getBytes(StandardCharsets.UTF_8) : null;
     Set<String> paths = new HashSet<>(OPEN);
@@ -105,7 +109,7 @@ public class TokenFilter {
       }
     }
     if (splitMergeTokens != null && SplitMergeToken.looksLikeOne(given)) {
-      java.util.Optional<String> job = splitMergeTokens.verify(given);
+      java.util.Optional<String> job = splitMergeTokens.verify(given, clock.instant()); // expired: refused here
       if (job.isPresent() && SPLIT_MERGE_ROUTES.matcher(request.getPath()).matches()) {
         request.setAttribute(SPLIT_MERGE_JOB, job.get());
         return null;

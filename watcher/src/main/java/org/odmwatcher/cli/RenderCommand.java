@@ -46,8 +46,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 @Command(name = "render", mixinStandardHelpOptions = true,
     description = "Prints the Workflows the watcher would submit for s3://bucket/folder/ (nothing is submitted).")
 public final class RenderCommand implements Callable<Integer> {
-  /** Stands in for the per-job token, which only the running watcher mints (with its secret). */
-  static final String TOKEN_PLACEHOLDER = "PER-JOB-TOKEN";
+  /** Only to switch split-merge on in the renderer: no token is minted or shown (it travels in a Secret). */
   private static final String RENDER_SECRET = "render-only-secret-never-used-for-real-tokens";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -133,14 +132,14 @@ public final class RenderCommand implements Callable<Integer> {
       return 1;
     }
     SplitMergeConfig splitMerge = clusterUrl == null || clusterUrl.isBlank() ? SplitMergeConfig.off()
-        : new SplitMergeConfig(clusterUrl, RENDER_SECRET, maxChildrenPerJob, Math.max(16, maxChildrenPerJob));
+        : new SplitMergeConfig(clusterUrl, RENDER_SECRET, maxChildrenPerJob, Math.max(16, maxChildrenPerJob),
+            Duration.ofHours(48), 200);
     WorkflowRenderer renderer = new WorkflowRenderer(new ArgoConfig(namespace, "odm-process", null, true, Duration.ofMinutes(5)), s3,
         new OdmArguments(catalogue), splitMerge);
     OdmManifest manifest = parsed.manifest();
     JobId jobId = JobId.derive(location.bucket(), location.prefix(), "rendered");
     JobSpec parent = new JobSpec(location.bucket(), location.prefix(), jobId, "rendered", manifest, imageKeys,
         location.prefix() + "results/", imageBytes);
-    String token = splitMerge.enabled() ? new SplitMergeToken(RENDER_SECRET).mint(jobId) : null;
 
     List<String> summary = new ArrayList<>();
     List<GenericKubernetesResource> workflows = new ArrayList<>();
@@ -162,12 +161,12 @@ public final class RenderCommand implements Callable<Integer> {
     }
     out.println("# Workflows the watcher would submit for " + location + " (nothing was submitted)");
     summary.forEach(s -> out.println("#   " + s));
-    if (token != null) {
-      out.println("#   " + TOKEN_PLACEHOLDER + " stands for the job's token, which the running watcher mints.");
+    if (renderer.distributes(parent)) {
+      out.println("#   The job's split-merge token is not shown: the running watcher mints it and puts it in the Secret "
+          + SplitMergeToken.secretName(parentWorkflow.getMetadata().getName()) + " (key " + SplitMergeToken.SECRET_KEY + ").");
     }
     for (GenericKubernetesResource wf : workflows) {
-      String yaml = Serialization.asYaml(wf);
-      out.print(token == null ? yaml : yaml.replace(token, TOKEN_PLACEHOLDER));
+      out.print(Serialization.asYaml(wf));
     }
     return 0;
   }

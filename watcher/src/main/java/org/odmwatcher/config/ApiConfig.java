@@ -40,6 +40,11 @@ import java.util.List;
  * @param viewExpiry how stale task info and the task list may be: they are answered from memory,
  *     and what is older than this is checked against the bucket first (conditional GETs), so a
  *     change another replica made is seen here within this time; {@code 0s} checks every call
+ * @param maxTasks task folders the API holds at most (any state); {@code init} is refused above it,
+ *     before anything is written
+ * @param cleanupTasksAfter how long a finished task (completed, failed or canceled) is kept after
+ *     its job ended before its folder is deleted (NodeODM's {@code cleanup_tasks_after}, 2880
+ *     minutes there too); {@code 0s} keeps finished tasks until they are removed
  */
 @Context // bound at start-up: a missing token stops the watcher there, not at the first call
 @ConfigurationProperties(ApiConfig.PREFIX)
@@ -62,11 +67,16 @@ public record ApiConfig(
     @Nullable List<String> webhookAllowedNetworks,
     @Bindable(defaultValue = "48h") @NotNull Duration uploadExpiry,
     @Bindable(defaultValue = "16") @Min(1) int maxConcurrentUploads,
-    @Bindable(defaultValue = "3s") @NotNull Duration viewExpiry) {
+    @Bindable(defaultValue = "3s") @NotNull Duration viewExpiry,
+    @Bindable(defaultValue = "1000") @Min(1) int maxTasks,
+    @Bindable(defaultValue = "2880m") @NotNull Duration cleanupTasksAfter) {
 
   public static final String PREFIX = "watcher.api";
 
   public ApiConfig {
+    if (cleanupTasksAfter.isNegative()) {
+      throw new IllegalArgumentException("watcher.api.cleanup-tasks-after must not be negative");
+    }
     if (viewExpiry.isNegative()) {
       throw new IllegalArgumentException("watcher.api.view-expiry must not be negative");
     }

@@ -52,6 +52,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
   private final long maxImageBytes;
   private final @Nullable ChildWorkflows children;
   private final ImageWait imageWait;
+  private final SubmodelOrigins submodels;
 
   /**
    * How long a manifest waits for its images, counted from its upload ({@code Last-Modified}):
@@ -80,7 +81,29 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       long maxImageBytes,
       @Nullable ChildWorkflows children,
       ImageWait imageWait) {
+    this(ownWrites, manifests, manifestName, maxManifestBytes, resultsFolder, store, parser, submitter, statusWriter,
+        waiting, clock, maxImages, maxImageBytes, children, imageWait, SubmodelOrigins.NONE);
+  }
+
+  public ManifestHandler(
+      ObjectFilter ownWrites,
+      ObjectFilter manifests,
+      String manifestName,
+      long maxManifestBytes,
+      String resultsFolder,
+      BucketStore store,
+      ManifestParser parser,
+      JobSubmitter submitter,
+      StatusWriter statusWriter,
+      WaitingFolders waiting,
+      Clock clock,
+      int maxImages,
+      long maxImageBytes,
+      @Nullable ChildWorkflows children,
+      ImageWait imageWait,
+      SubmodelOrigins submodels) {
     this.imageWait = imageWait;
+    this.submodels = submodels;
     this.children = children;
     this.maxImages = maxImages;
     this.maxImageBytes = maxImageBytes;
@@ -160,6 +183,13 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     } else {
       parsed = parser.parse(manifestBlob.bytes());
       errors.addAll(parsed.errors());
+      if (parsed.valid()) {
+        String parent = parsed.manifest().parentJob();
+        if (parent != null && !submodels.isTaskOf(bucket, folder, parent)) {
+          errors.add("parentJob is set by the NodeODM API for the tasks a split-merge job's ODM creates; this folder is"
+              + " no such task of job " + parent + " (remove parentJob to run it as a job of its own)");
+        }
+      }
     }
     if (!errors.isEmpty()) {
       return invalid(bucket, folder, jobId, manifestBlob.eTag(), errors);

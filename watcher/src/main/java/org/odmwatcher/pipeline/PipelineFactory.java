@@ -72,7 +72,8 @@ public class PipelineFactory {
       StatusWriter statusWriter,
       WaitingFolders waiting,
       Clock clock,
-      @Nullable ChildWorkflows children) {
+      @Nullable ChildWorkflows children,
+      @Nullable SubmodelOrigins submodels) {
     return new ManifestHandler(
         new OwnWritesFilter(manifest.statusName(), manifest.resultsFolder()),
         new ManifestKeyFilter(manifest.name()),
@@ -88,6 +89,7 @@ public class PipelineFactory {
         manifest.maxImages(),
         manifest.maxTotalBytes(),
         children,
-        new ManifestHandler.ImageWait(manifest.waitForImages(), manifest.waitForFirstImage()));
+        new ManifestHandler.ImageWait(manifest.waitForImages(), manifest.waitForFirstImage()),
+        submodels == null ? SubmodelOrigins.NONE : submodels);
   }
 }

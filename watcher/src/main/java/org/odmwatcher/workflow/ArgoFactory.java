@@ -9,6 +9,7 @@ import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
+import java.time.Clock;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.config.SplitMergeConfig;
@@ -49,8 +50,8 @@ public class ArgoFactory {
   }
 
   @Singleton
-  JobSubmitter argoSubmitter(KubernetesClient kubernetes, WorkflowRenderer renderer, ArgoConfig argo) {
-    return new ArgoWorkflowSubmitter(kubernetes, renderer, argo);
+  JobSubmitter argoSubmitter(KubernetesClient kubernetes, WorkflowRenderer renderer, ArgoConfig argo, Clock clock) {
+    return new ArgoWorkflowSubmitter(kubernetes, renderer, argo, clock);
   }
 
   @Singleton

@@ -6,9 +6,14 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.net.HttpURLConnection;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobStatus;
@@ -47,10 +52,17 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
   private final WorkflowRenderer renderer;
   private final ArgoConfig argo;
 
+  private final Clock clock;
+
   public ArgoWorkflowSubmitter(KubernetesClient kubernetes, WorkflowRenderer renderer, ArgoConfig argo) {
+    this(kubernetes, renderer, argo, Clock.systemUTC());
+  }
+
+  public ArgoWorkflowSubmitter(KubernetesClient kubernetes, WorkflowRenderer renderer, ArgoConfig argo, Clock clock) {
     this.kubernetes = kubernetes;
     this.renderer = renderer;
     this.argo = argo;
+    this.clock = clock;
   }
 
   /**
@@ -72,13 +84,22 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
     GenericKubernetesResource workflow = renderer.render(spec);
     JobStatus.WorkflowRef ref =
         new JobStatus.WorkflowRef(argo.namespace(), workflow.getMetadata().getName());
+    Optional<String> token = renderer.splitMergeToken(spec, clock.instant());
     try {
-      kubernetes.genericKubernetesResources(WORKFLOWS).inNamespace(argo.namespace()).resource(workflow).create();
+      GenericKubernetesResource created =
+          kubernetes.genericKubernetesResources(WORKFLOWS).inNamespace(argo.namespace()).resource(workflow).create();
       LOG.info("submitted Workflow {}/{} for s3://{}/{}", ref.namespace(), ref.name(), spec.bucket(), spec.folder());
+      if (token.isPresent()) {
+        storeToken(ref.name(), created.getMetadata().getUid(), token.get());
+      }
       return new Submission(true, ref, "argo");
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
         LOG.debug("Workflow {}/{} exists already (redelivered event)", ref.namespace(), ref.name());
+        if (token.isPresent()) {
+          // the first submit may have failed between the Workflow and its Secret
+          storeToken(ref.name(), null, token.get());
+        }
         return new Submission(false, ref, "argo");
       }
       if (isPermanent(e.getCode())) {
@@ -90,6 +111,46 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
       throw new TransientFailureException(
           "cannot create Workflow " + ref.name() + " (HTTP " + e.getCode() + "): " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The split-merge token in a Secret of the Workflow's own, which the {@code process} step reads
+   * as env (optional there: other jobs have none), so it is in no parameter, log or status. Owned
+   * by the Workflow: Kubernetes' garbage collector deletes it with the Workflow (Argo's TTL). No
+   * {@code blockOwnerDeletion}: that would need {@code update} on {@code workflows/finalizers}
+   * (the OwnerReferencesPermissionEnforcement admission plugin). A Secret that exists already (a
+   * redelivered event) is kept with its first token.
+   */
+  private void storeToken(String workflowName, String uid, String token) throws TransientFailureException {
+    try {
+      String owner = uid != null ? uid : kubernetes.genericKubernetesResources(WORKFLOWS).inNamespace(argo.namespace())
+          .withName(workflowName).require().getMetadata().getUid();
+      kubernetes.secrets().inNamespace(argo.namespace()).resource(tokenSecret(workflowName, owner, token)).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        // the event comes again; the Workflow is then a 409 and the Secret is made there
+        throw new TransientFailureException(
+            "cannot store the split-merge token of " + workflowName + " (HTTP " + e.getCode() + "): " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private Secret tokenSecret(String workflowName, String uid, String token) {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(SplitMergeToken.secretName(workflowName))
+        .withNamespace(argo.namespace())
+        .addToLabels(WorkflowLabels.MANAGED_BY, WorkflowLabels.MANAGED_BY_VALUE)
+        .addNewOwnerReference()
+        .withApiVersion(WORKFLOWS.getGroup() + "/" + WORKFLOWS.getVersion())
+        .withKind(WORKFLOWS.getKind())
+        .withName(workflowName)
+        .withUid(uid)
+        .endOwnerReference()
+        .endMetadata()
+        .withType("Opaque")
+        .withStringData(Map.of(SplitMergeToken.SECRET_KEY, token))
+        .build();
   }
 
   @Override

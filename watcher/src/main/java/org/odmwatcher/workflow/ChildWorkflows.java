@@ -37,6 +37,26 @@ public final class ChildWorkflows {
     return ofJob < config.maxChildrenPerJob() && active.size() < config.maxChildren();
   }
 
+  /**
+   * Whether the job runs: its Workflow exists, has not finished and is not being stopped. A
+   * split-merge job's token is good for new tasks only then (one list call, by label).
+   */
+  public boolean isRunning(String jobId) throws TransientFailureException {
+    try {
+      return kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace(argo.namespace())
+          .withLabel(WorkflowLabels.JOB_ID, jobId).withLabelNotIn(COMPLETED, "true").list().getItems().stream()
+          .anyMatch(w -> !DONE.contains(phase(w)) && !stopping(w));
+    } catch (KubernetesClientException e) {
+      throw new TransientFailureException("cannot look up the Workflow of job " + jobId + ": " + e.getMessage(), e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static boolean stopping(GenericKubernetesResource w) {
+    Object spec = w.getAdditionalProperties().get("spec");
+    return spec instanceof Map<?, ?> s && s.get("shutdown") != null;
+  }
+
   private List<GenericKubernetesResource> active() throws TransientFailureException {
     try {
       return kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace(argo.namespace())

@@ -8,10 +8,12 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.config.SplitMergeConfig;
@@ -102,15 +104,24 @@ public final class WorkflowRenderer {
   }
 
   /**
-   * {@code --sm-cluster} for a distributing job: the API's in-cluster URL with the job's own token
-   * at {@code /} (pyODM Node.from_url, pyodm/api.py, keeps only host, port and {@code ?token=}).
+   * {@code --sm-cluster} for a distributing job: the API's in-cluster URL at {@code /} (pyODM
+   * Node.from_url, pyodm/api.py, keeps only host, port and {@code ?token=}), without the token: a
+   * parameter is readable by anyone who may read Workflows and lands in logs. The template's
+   * {@code process} program adds {@code ?token=} from the Workflow's Secret ({@link #splitMergeToken}).
    */
   public List<String> clusterArguments(JobSpec job) {
     if (!distributes(job)) {
       return List.of();
     }
     String base = splitMerge.clusterUrl().endsWith("/") ? splitMerge.clusterUrl() : splitMerge.clusterUrl() + "/";
-    return List.of("--sm-cluster", base + "?token=" + tokens.mint(job.jobId()));
+    return List.of("--sm-cluster", base);
+  }
+
+  /** A distributing job's token, valid from {@code now} for {@code watcher.split-merge.token-lifetime}. */
+  public Optional<String> splitMergeToken(JobSpec job, Instant now) {
+    return distributes(job)
+        ? Optional.of(tokens.mint(job.jobId(), now.plus(splitMerge.tokenLifetime())))
+        : Optional.empty();
   }
 
   /**

@@ -110,10 +110,12 @@ class SplitMergeReplayTest implements TestPropertyProvider {
       int flag = odmArgs.indexOf("--sm-cluster");
       assertThat(flag).as(odmArgs.toString()).isNotNegative();
       URI cluster = URI.create(odmArgs.get(flag + 1));
-      // pyODM Node.from_url: host and port of the in-cluster Service; the token is the job's own.
+      // pyODM Node.from_url: host and port of the in-cluster Service; the token is the job's own,
+      // in the Workflow's Secret (the process program adds it to the URL), not in the parameter.
       assertThat(cluster.getHost()).isEqualTo("odm-watcher.sm.svc");
       assertThat(cluster.getPort()).isEqualTo(8080);
-      String token = URLDecoder.decode(cluster.getQuery().substring("token=".length()), StandardCharsets.UTF_8);
+      assertThat(cluster.getQuery()).isNull();
+      String token = tokenSecret(parent);
       assertThat(token).startsWith("sm-" + parentJob + "-");
       // The parent's pod runs one submodel itself (3 images) and holds the whole project.
       assertThat(parameter(parent, "memory")).isEqualTo("4Gi");
@@ -203,7 +205,7 @@ class SplitMergeReplayTest implements TestPropertyProvider {
       assertThat(odm.get("/task/" + stranger + "/info").path("error").asText()).isEqualTo(stranger + " not found");
       assertThat(odm.postForm("/task/remove", Map.of("uuid", stranger)).path("success").asBoolean()).isFalse();
       assertThat(odm.get("/task/list").path("error").asText()).startsWith("Invalid authentication token");
-      NodeOdmClient otherJob = new NodeOdmClient(server.getURI(), new SplitMergeToken(SECRET).mint(new JobId("0".repeat(32))));
+      NodeOdmClient otherJob = new NodeOdmClient(server.getURI(), new SplitMergeToken(SECRET).mint(new JobId("0".repeat(32)), java.time.Instant.now().plusSeconds(3600)));
       argo.hold(null, "process");
       String mine = sendUntilAccepted(odm, submodels.get(0), options, toolchainSeed(), TOOLCHAIN_OUTPUTS);
       assertThat(otherJob.get("/task/" + mine + "/info").path("error").asText()).isEqualTo(mine + " not found");
@@ -415,6 +417,21 @@ class SplitMergeReplayTest implements TestPropertyProvider {
   private List<GenericKubernetesResource> childWorkflows(String parentJob) {
     return world.kubernetes.genericKubernetesResources(org.odmwatcher.workflow.ArgoWorkflowSubmitter.WORKFLOWS)
         .inNamespace(world.namespace).withLabel(WorkflowLabels.PARENT_JOB, parentJob).list().getItems();
+  }
+
+  /** The token in the Workflow's Secret, owned by the Workflow (so deleted with it). */
+  private String tokenSecret(GenericKubernetesResource workflow) {
+    io.fabric8.kubernetes.api.model.Secret secret = world.kubernetes.secrets().inNamespace(world.namespace)
+        .withName(SplitMergeToken.secretName(workflow.getMetadata().getName())).get();
+    assertThat(secret).as("the split-merge Secret").isNotNull();
+    assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+      assertThat(owner.getKind()).isEqualTo("Workflow");
+      assertThat(owner.getName()).isEqualTo(workflow.getMetadata().getName());
+      assertThat(owner.getUid()).isNotBlank().isEqualTo(workflow.getMetadata().getUid());
+    });
+    return secret.getData() != null && secret.getData().containsKey(SplitMergeToken.SECRET_KEY)
+        ? new String(java.util.Base64.getDecoder().decode(secret.getData().get(SplitMergeToken.SECRET_KEY)), StandardCharsets.UTF_8)
+        : secret.getStringData().get(SplitMergeToken.SECRET_KEY);
   }
 
   @SuppressWarnings("unchecked")

@@ -103,7 +103,10 @@ class RenderCommandTest {
     assertThat(parent.path("metadata").path("labels").path(WorkflowLabels.SPLIT_MERGE).asText()).isEqualTo("true");
     assertThat(parameter(parent, "image-count")).isEqualTo("5000");
     assertThat(parameter(parent, "memory")).isEqualTo("32Gi");
-    assertThat(parameter(parent, "odm-args")).contains("--sm-cluster", "http://odm-watcher.odm.svc:8080/?token=" + RenderCommand.TOKEN_PLACEHOLDER);
+    // the URL without the token: the token reaches the pod in its Secret, never in a parameter
+    assertThat(parameter(parent, "odm-args")).contains("\"--sm-cluster\",\"http://odm-watcher.odm.svc:8080/\"")
+        .doesNotContain("token");
+    assertThat(printed.out()).contains("-split-merge (key token)");
     String parentJob = parent.path("metadata").path("labels").path(WorkflowLabels.JOB_ID).asText();
     for (JsonNode child : workflows.subList(1, 3)) {
       assertThat(child.path("metadata").path("labels").path(WorkflowLabels.PARENT_JOB).asText()).isEqualTo(parentJob);

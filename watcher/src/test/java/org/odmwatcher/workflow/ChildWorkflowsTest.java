@@ -29,7 +29,7 @@ class ChildWorkflowsTest {
   private final String namespace = "cap-" + UUID.randomUUID().toString().substring(0, 8);
   private final ChildWorkflows children = new ChildWorkflows(kubernetes,
       new ArgoConfig(namespace, "odm-process", null, true, Duration.ofMinutes(5)),
-      new SplitMergeConfig(null, null, 2, 3));
+      new SplitMergeConfig(null, null, 2, 3, java.time.Duration.ofHours(48), 200));
 
   private void child(String parent, String completed, String phase) {
     Map<String, String> labels = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.net.URI;
+import java.time.Instant;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ class SplitMergeRenderTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final OptionCatalogue CATALOGUE = OptionCatalogue.load(JSON);
   private static final String SECRET = "a-secret-of-enough-length";
-  private static final SplitMergeConfig ON = new SplitMergeConfig("http://odm-watcher.odm.svc:8080", SECRET, 4, 16);
+  private static final SplitMergeConfig ON = new SplitMergeConfig("http://odm-watcher.odm.svc:8080", SECRET, 4, 16, java.time.Duration.ofHours(48), 200);
 
   private static WorkflowRenderer renderer(SplitMergeConfig splitMerge) {
     return new WorkflowRenderer(new ArgoConfig("odm", "odm-process", null, true, Duration.ofMinutes(5)),
@@ -54,11 +55,14 @@ class SplitMergeRenderTest {
     List<String> args = List.of(JSON.readValue(values.get(WorkflowParameters.ODM_ARGS), String[].class));
     assertThat(args).containsSubsequence("--split", "500").contains("--sm-cluster");
     URI cluster = URI.create(args.get(args.indexOf("--sm-cluster") + 1));
-    assertThat(cluster.getScheme() + "://" + cluster.getHost() + ":" + cluster.getPort() + cluster.getPath())
-        .isEqualTo("http://odm-watcher.odm.svc:8080/");
-    String token = cluster.getQuery().substring("token=".length());
-    assertThat(new SplitMergeToken(SECRET).verify(token)).contains(job.jobId().value());
-    assertThat(new SplitMergeToken("another-secret-entirely").verify(token)).isEmpty();
+    // No token in the parameters: the submitter puts it in the Workflow's own Secret.
+    assertThat(cluster.toString()).isEqualTo("http://odm-watcher.odm.svc:8080/");
+    assertThat(values.toString()).doesNotContain("sm-" + job.jobId().value());
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    String token = renderer.splitMergeToken(job, now).orElseThrow();
+    assertThat(new SplitMergeToken(SECRET).verify(token, now)).contains(job.jobId().value());
+    assertThat(new SplitMergeToken(SECRET).verify(token, now.plus(Duration.ofHours(48)))).as("expired").isEmpty();
+    assertThat(new SplitMergeToken("another-secret-entirely").verify(token, now)).isEmpty();
     // The parent's pod works one submodel at a time: sized for 500 images, disk for all 5,000.
     assertThat(values.get(WorkflowParameters.MEMORY)).isEqualTo("32Gi");
     assertThat(values.get(WorkflowParameters.CPU)).isEqualTo("8");
@@ -94,24 +98,30 @@ class SplitMergeRenderTest {
   @Test
   void tokensAreBoundToTheirJobAndCannotBeAltered() {
     SplitMergeToken tokens = new SplitMergeToken(SECRET);
-    String token = tokens.mint(new JobId("cd".repeat(16)));
-    assertThat(tokens.verify(token)).contains("cd".repeat(16));
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    Instant expires = now.plusSeconds(60);
+    String token = tokens.mint(new JobId("cd".repeat(16)), expires);
+    assertThat(tokens.verify(token, now)).contains("cd".repeat(16));
     String otherJob = token.replace("sm-" + "cd".repeat(16), "sm-" + "ce".repeat(16));
-    assertThat(tokens.verify(otherJob)).isEmpty();
-    assertThat(tokens.verify(token + "0")).isEmpty();
-    assertThat(tokens.verify("not-a-token")).isEmpty();
-    assertThat(tokens.verify(null)).isEmpty();
+    assertThat(tokens.verify(otherJob, now)).isEmpty();
+    String later = token.replace("-" + expires.getEpochSecond() + "-", "-" + (expires.getEpochSecond() + 3600) + "-");
+    assertThat(later).isNotEqualTo(token);
+    assertThat(tokens.verify(later, now)).as("expiry moved").isEmpty();
+    assertThat(tokens.verify(token, expires)).as("expired").isEmpty();
+    assertThat(tokens.verify(token + "0", now)).isEmpty();
+    assertThat(tokens.verify("not-a-token", now)).isEmpty();
+    assertThat(tokens.verify(null, now)).isEmpty();
   }
 
   @Test
   void theClusterUrlMustBeHostAndPortOnlyAndComeWithASecret() {
-    assertThatThrownBy(() -> new SplitMergeConfig("http://odm-watcher:8080/api", SECRET, 4, 16))
+    assertThatThrownBy(() -> new SplitMergeConfig("http://odm-watcher:8080/api", SECRET, 4, 16, java.time.Duration.ofHours(48), 200))
         .hasMessageContaining("no path or query");
-    assertThatThrownBy(() -> new SplitMergeConfig("http://odm-watcher:8080/?token=x", SECRET, 4, 16))
+    assertThatThrownBy(() -> new SplitMergeConfig("http://odm-watcher:8080/?token=x", SECRET, 4, 16, java.time.Duration.ofHours(48), 200))
         .hasMessageContaining("no path or query");
-    assertThatThrownBy(() -> new SplitMergeConfig("http://odm-watcher:8080", null, 4, 16))
+    assertThatThrownBy(() -> new SplitMergeConfig("http://odm-watcher:8080", null, 4, 16, java.time.Duration.ofHours(48), 200))
         .hasMessageContaining("token-secret");
-    assertThat(new SplitMergeConfig("http://odm-watcher:8080/", SECRET, 4, 16).enabled()).isTrue();
+    assertThat(new SplitMergeConfig("http://odm-watcher:8080/", SECRET, 4, 16, java.time.Duration.ofHours(48), 200).enabled()).isTrue();
     assertThat(SplitMergeConfig.off().enabled()).isFalse();
   }
 

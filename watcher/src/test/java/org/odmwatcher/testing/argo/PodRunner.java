@@ -87,8 +87,12 @@ public final class PodRunner {
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
   private final org.odmwatcher.testing.PodLogs podLogs;
 
-  PodRunner(KubernetesClient workflowKubernetes, String namespace, Path workRoot, Programs programs,
+  /** The kubelet's reads (Secrets for env): not the Workflow's service account, so not in its RBAC contract. */
+  private final KubernetesClient kubelet;
+
+  PodRunner(KubernetesClient workflowKubernetes, KubernetesClient kubelet, String namespace, Path workRoot, Programs programs,
       org.odmwatcher.testing.PodLogs podLogs) {
+    this.kubelet = kubelet;
     this.podLogs = podLogs;
     this.workflowKubernetes = workflowKubernetes;
     this.namespace = namespace;
@@ -242,7 +246,7 @@ public final class PodRunner {
     for (Object part : (List<Object>) container.getOrDefault("args", List.of())) {
       args.add(WorkflowTemplateFile.substitute(String.valueOf(part), pod.variables()));
     }
-    Map<String, String> env = environment(pod, (List<Map<String, Object>>) container.getOrDefault("env", List.of()),
+    Map<String, String> env = environment(pod, kubelet, namespace, (List<Map<String, Object>>) container.getOrDefault("env", List.of()),
         programs == null ? null : programs.configMaps());
     if (command.equals(List.of("rclone"))) {
       if (programs != null) {
@@ -325,22 +329,43 @@ public final class PodRunner {
 
   /**
    * The container's env as the kubelet resolves it: values after Argo's substitution; the
-   * {@code odm-workflow-s3-credentials} Secret holds the Workflow pods' keys; config map values as the
-   * overlays set them (only read by rclone, which ignores the provider here).
+   * {@code odm-workflow-s3-credentials} Secret holds the Workflow pods' keys, the watcher's
+   * {@code odm-s3-credentials} is not theirs to read; any other Secret is read from
+   * the API server (its name after Argo's substitution), and a missing Secret or key leaves the
+   * variable out when the reference is {@code optional}, else the container does not start
+   * (kubelet pkg/kubelet/kubelet_pods.go makeEnvironmentVariables: "couldn't find key ... in
+   * Secret", CreateContainerConfigError); config map values as the overlays set them (only read
+   * by rclone, which ignores the provider here).
    */
   @SuppressWarnings("unchecked")
-  private static Map<String, String> environment(PodContext pod, List<Map<String, Object>> env, Map<String, String> configMaps) {
+  private static Map<String, String> environment(PodContext pod, KubernetesClient kubelet, String namespace,
+      List<Map<String, Object>> env, Map<String, String> configMaps) {
     Map<String, String> values = new LinkedHashMap<>();
     for (Map<String, Object> e : env) {
       String name = (String) e.get("name");
       if (e.get("value") != null) {
         values.put(name, WorkflowTemplateFile.substitute(String.valueOf(e.get("value")), pod.variables()));
       } else if (e.get("valueFrom") instanceof Map<?, ?> from && from.get("secretKeyRef") instanceof Map<?, ?> ref) {
-        // Only the Workflow pods' own Secret: the watcher's (odm-s3-credentials) is not theirs to read.
-        if (!"odm-workflow-s3-credentials".equals(ref.get("name"))) {
-          throw new IllegalArgumentException("secret not in the test world: " + ref.get("name"));
+        // The watcher's keys (odm-s3-credentials) are not the Workflow pods' to read.
+        if ("odm-s3-credentials".equals(ref.get("name"))) {
+          throw new IllegalArgumentException("the watcher's Secret is not the Workflow pods': " + ref.get("name"));
         }
-        values.put(name, "AWS_ACCESS_KEY_ID".equals(ref.get("key")) ? Principal.WORKFLOW.accessKey() : Principal.WORKFLOW.secretKey());
+        if ("odm-workflow-s3-credentials".equals(ref.get("name"))) {
+          values.put(name, "AWS_ACCESS_KEY_ID".equals(ref.get("key")) ? Principal.WORKFLOW.accessKey() : Principal.WORKFLOW.secretKey());
+          continue;
+        }
+        String secretName = WorkflowTemplateFile.substitute(String.valueOf(ref.get("name")), pod.variables());
+        io.fabric8.kubernetes.api.model.Secret secret = kubelet.secrets().inNamespace(namespace).withName(secretName).get();
+        String key = String.valueOf(ref.get("key"));
+        String value = secret == null ? null
+            : secret.getData() != null && secret.getData().containsKey(key)
+                ? new String(java.util.Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8)
+                : secret.getStringData() == null ? null : secret.getStringData().get(key);
+        if (value != null) {
+          values.put(name, value);
+        } else if (!Boolean.TRUE.equals(ref.get("optional"))) {
+          throw new IllegalArgumentException("couldn't find key " + key + " in Secret " + namespace + "/" + secretName);
+        }
       } else if (e.get("valueFrom") instanceof Map<?, ?> from && from.get("configMapKeyRef") instanceof Map<?, ?> ref) {
         if (configMaps == null) {
           values.put(name, "Other");

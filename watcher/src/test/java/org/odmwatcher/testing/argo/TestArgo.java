@@ -97,7 +97,7 @@ public final class TestArgo implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     podLogs = servers.podLogs();
-    pods = new PodRunner(workflowPods, namespace, workRoot, programs, podLogs);
+    pods = new PodRunner(workflowPods, controller, namespace, workRoot, programs, podLogs);
     loop.scheduleWithFixedDelay(this::reconcileQuietly, 0, 100, TimeUnit.MILLISECONDS);
   }
 
