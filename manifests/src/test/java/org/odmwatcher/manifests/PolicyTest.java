@@ -88,6 +88,23 @@ class PolicyTest {
     }
   }
 
+  /** Only ODM itself runs as root (its image needs it); untrusted input is never unpacked as root. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("containers")
+  void onlyTheOdmContainerRunsAsRoot(Container c) {
+    if (c.path().equals("$.spec.templates[process].container")) {
+      return;
+    }
+    JsonNode sc = c.node().path("securityContext");
+    // the pod's own (Deployment, Workflow, CronWorkflow) applies where the container sets none
+    JsonNode pod = Stream.of("/spec/template/spec/securityContext", "/spec/workflowSpec/securityContext", "/spec/securityContext")
+        .map(c.doc().node()::at).filter(n -> !n.isMissingNode()).findFirst().orElse(sc);
+    int user = sc.has("runAsUser") ? sc.path("runAsUser").asInt() : pod.path("runAsUser").asInt(0);
+    boolean nonRoot = sc.has("runAsNonRoot") ? sc.path("runAsNonRoot").asBoolean() : pod.path("runAsNonRoot").asBoolean(false);
+    assertThat(user > 0 || nonRoot).as(c + " must run as a non-root user (runAsUser " + user + ")").isTrue();
+    assertThat(sc.has("runAsUser") && user == 0).as(c + " sets runAsUser 0").isFalse();
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("containers")
   void containerRunsNoShellAndInlineScriptsTakeNoParameters(Container c) {

@@ -20,7 +20,8 @@ import java.util.Optional;
  * (169.254.0.0/16 with the cloud metadata service, fe80::/10), private (10/8, 172.16/12,
  * 192.168/16, fc00::/7), carrier-grade NAT (100.64/10), unspecified or multicast — unless it lies in
  * one of {@code watcher.api.webhook-allowed-networks}. The check runs when the task is created and
- * again before every delivery (DNS may have changed meanwhile); redirects are never followed.
+ * again at every delivery attempt, where the host is resolved once and the connection goes to the
+ * addresses that were checked ({@link #checkedAddresses}); redirects are never followed.
  */
 public final class WebhookTargets {
   private static final List<IpSubnetFilterRule> INTERNAL =
@@ -31,15 +32,50 @@ public final class WebhookTargets {
           rule("240.0.0.0", 4), // reserved
           rule("fc00::", 7)); // unique local (includes AWS's fd00:ec2::254 metadata address)
 
+  /** How a host name becomes addresses: the system resolver, or a stand-in in tests. */
+  @FunctionalInterface
+  public interface NameLookup {
+    InetAddress[] lookup(String host) throws UnknownHostException;
+  }
+
   private final List<IpSubnetFilterRule> allowed;
+  private final NameLookup names;
 
   /** @param allowedNetworks CIDR ranges allowed although internal, e.g. {@code 10.20.0.0/16} */
   public WebhookTargets(List<String> allowedNetworks) {
-    this.allowed = allowedNetworks.stream().map(WebhookTargets::parse).toList();
+    this(allowedNetworks, InetAddress::getAllByName);
   }
 
-  /** Why the URL may not be called now, or empty when it may. */
+  public WebhookTargets(List<String> allowedNetworks, NameLookup names) {
+    this.allowed = allowedNetworks.stream().map(WebhookTargets::parse).toList();
+    this.names = names;
+  }
+
+  /** A host refused because it resolved to an internal address; the message says which. */
+  public static final class RefusedAddressException extends UnknownHostException {
+    RefusedAddressException(String message) {
+      super(message);
+    }
+  }
+
+  /** Why the URL may not be called now (its form, or where its host resolves), or empty when it may. */
   public Optional<String> refusal(String url) {
+    Optional<String> form = formRefusal(url);
+    if (form.isPresent()) {
+      return form;
+    }
+    try {
+      checkedAddresses(URI.create(url).getHost());
+      return Optional.empty();
+    } catch (RefusedAddressException e) {
+      return Optional.of(e.getMessage());
+    } catch (UnknownHostException e) {
+      return Optional.of("webhook host " + URI.create(url).getHost() + " does not resolve");
+    }
+  }
+
+  /** Why the URL is not an http(s) URL with a host, or empty when it is; resolves nothing. */
+  public Optional<String> formRefusal(String url) {
     URI uri;
     try {
       uri = new URI(url);
@@ -54,20 +90,27 @@ public final class WebhookTargets {
     if (host == null || host.isEmpty()) {
       return Optional.of("webhook URL has no host");
     }
-    InetAddress[] addresses;
-    try {
-      addresses = InetAddress.getAllByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
-    } catch (UnknownHostException e) {
-      return Optional.of("webhook host " + host + " does not resolve");
-    }
+    return Optional.empty();
+  }
+
+  /**
+   * Resolves {@code host} once and returns its addresses when every one is allowed; the delivery's
+   * HTTP client connects to exactly these (its DNS resolver hook), so a name that answers
+   * differently a moment later (DNS rebinding) is never connected to unchecked.
+   *
+   * @throws RefusedAddressException when an address is internal and not allowed
+   * @throws UnknownHostException when the host does not resolve
+   */
+  public InetAddress[] checkedAddresses(String host) throws UnknownHostException {
+    InetAddress[] addresses = names.lookup(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
     for (InetAddress address : addresses) {
       if (internal(address) && !isAllowed(address)) {
-        return Optional.of("webhook host " + host + " resolves to " + address.getHostAddress()
+        throw new RefusedAddressException("webhook host " + host + " resolves to " + address.getHostAddress()
             + ", an internal address (loopback, link-local, private or cluster); allow its range with"
             + " watcher.api.webhook-allowed-networks if that is intended");
       }
     }
-    return Optional.empty();
+    return addresses;
   }
 
   /** The URL as it may be logged: scheme, host, port and path; no user info, no query. */

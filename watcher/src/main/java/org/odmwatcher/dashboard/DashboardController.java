@@ -34,6 +34,7 @@ import org.odmwatcher.config.DashboardConfig;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
+import org.odmwatcher.status.OutputKeyValidator;
 import org.odmwatcher.status.StatusIndex;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.storage.ObjectLinks;
@@ -56,19 +57,21 @@ public class DashboardController {
   private final DashboardConfig config;
   private final BucketStore store;
   private final ObjectLinks links;
+  private final OutputKeyValidator outputKeys;
   private final ObjectMapper json =
       new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
 
   public DashboardController(
       StatusIndex index, DashboardRuntime runtime, DashboardAccess access, DashboardConfig config,
-      BucketStore store, ObjectLinks links) {
+      BucketStore store, ObjectLinks links, OutputKeyValidator outputKeys) {
     this.index = index;
     this.runtime = runtime;
     this.access = access;
     this.config = config;
     this.store = store;
     this.links = links;
+    this.outputKeys = outputKeys;
   }
 
   @Get(produces = MediaType.TEXT_HTML)
@@ -194,8 +197,10 @@ public class DashboardController {
   }
 
   /**
-   * One of a job's results (only keys its status lists as outputs): a redirect to a presigned URL
-   * of the store, or the bytes streamed through the watcher ({@code watcher.dashboard.downloads}).
+   * One of a job's results (only keys its status lists as outputs, and only inside its results
+   * folder, checked again here although the index already dropped the others): a redirect to a
+   * presigned URL of the store, or the bytes streamed through the watcher ({@code
+   * watcher.dashboard.downloads}).
    */
   @DashboardAccess.Guarded
   @Get("/job/output")
@@ -204,7 +209,7 @@ public class DashboardController {
       @Nullable @io.micronaut.http.annotation.Header("Range") String range) throws TransientFailureException {
     Optional<StatusIndex.Row> row = index.get(bucket, folder);
     List<String> outputs = row.map(r -> r.status().outputs()).orElse(null);
-    if (outputs == null || !outputs.contains(key)) {
+    if (outputs == null || !outputs.contains(key) || !outputKeys.accepts(key)) {
       return jsonError(HttpStatus.NOT_FOUND, "no output " + key + " in s3://" + bucket + "/" + folder);
     }
     String objectKey = folder + key;

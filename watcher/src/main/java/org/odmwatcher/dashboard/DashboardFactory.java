@@ -8,6 +8,7 @@ import java.time.Clock;
 import org.odmwatcher.config.DashboardConfig;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.S3Config;
+import org.odmwatcher.status.OutputKeyValidator;
 import org.odmwatcher.status.StatusCodec;
 import org.odmwatcher.status.StatusIndex;
 import org.odmwatcher.storage.BucketStore;
@@ -19,8 +20,13 @@ import org.odmwatcher.storage.ObjectLinks;
 public class DashboardFactory {
 
   @Singleton
-  StatusIndex statusIndex() {
-    return new StatusIndex();
+  OutputKeyValidator outputKeyValidator(ManifestConfig manifest) {
+    return new OutputKeyValidator(manifest.resultsFolder());
+  }
+
+  @Singleton
+  StatusIndex statusIndex(OutputKeyValidator outputKeys) {
+    return new StatusIndex(outputKeys);
   }
 
   @Singleton

@@ -12,14 +12,19 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every job this watcher knows of, one entry per folder, kept in memory as statuses are written
  * ({@link StatusListener}) and seeded once at start from a listing. Dashboards query it instead of
  * listing the bucket per request. An entry is only replaced by a status of another job or by a
- * newer one of the same job, so a seed that races a write never takes a row back.
+ * newer one of the same job, so a seed that races a write never takes a row back. Outputs a
+ * status lists outside its job's results ({@link OutputKeyValidator}) are dropped on the way in.
  */
 public final class StatusIndex implements StatusListener {
+  private static final Logger LOG = LoggerFactory.getLogger(StatusIndex.class);
+
   /** One job: where it is and its latest status. */
   public record Row(String bucket, String folder, JobStatus status) {}
 
@@ -32,6 +37,11 @@ public final class StatusIndex implements StatusListener {
 
   private final Map<String, Row> rows = new ConcurrentHashMap<>();
   private final AtomicLong version = new AtomicLong();
+  private final OutputKeyValidator outputKeys;
+
+  public StatusIndex(OutputKeyValidator outputKeys) {
+    this.outputKeys = outputKeys;
+  }
 
   @Override
   public void written(String bucket, String folder, JobStatus status) {
@@ -43,7 +53,12 @@ public final class StatusIndex implements StatusListener {
    *
    * @return whether the index changed
    */
-  public boolean put(String bucket, String folder, JobStatus status) {
+  public boolean put(String bucket, String folder, JobStatus written) {
+    List<String> refused = outputKeys.refused(written);
+    if (!refused.isEmpty()) {
+      LOG.warn("s3://{}/{}: outputs outside {} not listed: {}", bucket, folder, outputKeys.resultsFolder(), refused);
+    }
+    JobStatus status = outputKeys.keepAccepted(written);
     Row fresh = new Row(bucket, folder, status);
     Row[] changed = new Row[1];
     rows.compute(

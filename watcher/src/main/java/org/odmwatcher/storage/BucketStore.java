@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -151,13 +152,19 @@ public final class BucketStore {
     }
   }
 
-  /** Lists what is directly in a folder (delimiter {@code /}), all pages. */
+  /**
+   * Lists what is directly in a folder (delimiter {@code /}), all pages. Both listings ask for
+   * {@code encoding-type=url}: a key may hold characters XML 1.0 cannot carry (ESC and most other
+   * control characters), and a store answering them raw (S3Proxy) or refusing to answer makes the
+   * whole listing fail. The SDK decodes the keys again (its {@code
+   * DecodeUrlEncodedResponseInterceptor}), so callers see them as written.
+   */
   public FolderContents listFolder(String bucket, String folder) throws TransientFailureException {
     List<Entry> files = new ArrayList<>();
     List<String> subFolders = new ArrayList<>();
     try {
       ListObjectsV2Request request =
-          ListObjectsV2Request.builder().bucket(bucket).prefix(folder).delimiter("/").build();
+          ListObjectsV2Request.builder().bucket(bucket).prefix(folder).delimiter("/").encodingType(EncodingType.URL).build();
       for (ListObjectsV2Response page : s3.listObjectsV2Paginator(request)) {
         page.contents()
             .forEach(o -> files.add(new Entry(o.key(), o.size(), unquote(o.eTag()), seconds(o.lastModified()))));
@@ -174,7 +181,7 @@ public final class BucketStore {
     List<Entry> entries = new ArrayList<>();
     try {
       ListObjectsV2Request request =
-          ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build();
+          ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).encodingType(EncodingType.URL).build();
       for (ListObjectsV2Response page : s3.listObjectsV2Paginator(request)) {
         page.contents()
             .forEach(o -> entries.add(new Entry(o.key(), o.size(), unquote(o.eTag()), seconds(o.lastModified()))));

@@ -54,8 +54,8 @@ class DashboardFeedTest {
       try (ApplicationContext app = server.getApplicationContext()) {
         String base = "http://localhost:" + server.getPort() + "/";
         JsonNode first = await().atMost(Duration.ofSeconds(20))
-            .until(() -> getJson(base + "jobs?sort=folder&order=asc"), j -> j.path("total").asInt() == 2);
-        assertThat(first.path("complete").asBoolean()).isTrue();
+            .until(() -> getJson(base + "jobs?sort=folder&order=asc"), j -> j.path("complete").asBoolean());
+        assertThat(first.path("total").asInt()).isEqualTo(2);
         assertThat(first.path("jobs").get(0).path("stage").asText()).isEqualTo("opensfm");
         assertThat(first.path("counts").path("succeeded").asInt()).isEqualTo(1);
 

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class StatusIndexTest {
@@ -16,7 +18,7 @@ class StatusIndexTest {
 
   @Test
   void aLateOrDuplicatedStatusNeverTakesARowBack() {
-    StatusIndex index = new StatusIndex();
+    StatusIndex index = new StatusIndex(new OutputKeyValidator("results/"));
     index.put("b", "f/", job("a", JobState.RUNNING, 10));
     long version = index.version();
     index.put("b", "f/", job("a", JobState.SUBMITTED, 20)); // lower state, even if stamped later
@@ -31,8 +33,20 @@ class StatusIndexTest {
   }
 
   @Test
+  void outputsOutsideTheJobsResultsAreDroppedWhenIndexed() {
+    StatusIndex index = new StatusIndex(new OutputKeyValidator("results/"));
+    List<String> refused = List.of("../victim/secret.txt", "results/../../victim/x", "results//x",
+        "results/./x", "results/", "results", "odm.json", "/results/x", "results\\..\\..\\victim\\x",
+        "results/a\u001b[2Jb", "results/a\nb", "Results/x");
+    index.put("b", "pilot/", job("a", JobState.SUCCEEDED, 1)
+        .withOutputs(Stream.concat(refused.stream(), Stream.of("results/odm_orthophoto/o.tif")).toList()));
+    assertThat(index.get("b", "pilot/").orElseThrow().status().outputs()).containsExactly("results/odm_orthophoto/o.tif");
+    assertThat(new OutputKeyValidator("results/").refused(index.get("b", "pilot/").orElseThrow().status())).isEmpty();
+  }
+
+  @Test
   void queriesFilterByStateAndTextSortAndPageWithCountsOverAllJobs() {
-    StatusIndex index = new StatusIndex();
+    StatusIndex index = new StatusIndex(new OutputKeyValidator("results/"));
     for (int i = 0; i < 25; i++) {
       JobState state = i % 5 == 0 ? JobState.FAILED : JobState.RUNNING;
       index.put("b", String.format("farm-%02d/", i), job("j" + i, state, i));

@@ -81,6 +81,9 @@ public final class BucketSweep {
         Set<String> withStatus = new HashSet<>();
         try {
           for (BucketStore.Entry entry : store.listAll(bucket, prefix)) {
+            if (entry.key().isBlank()) {
+              continue; // no folder's file (ObjectCreated refuses it): one such key must not stop the round
+            }
             ObjectCreated object = ObjectCreated.of(bucket, entry.key());
             if (object.fileName().equals(statusName)) {
               withStatus.add(object.folder());
@@ -88,7 +91,8 @@ public final class BucketSweep {
               manifestByFolder.put(object.folder(), entry);
             }
           }
-        } catch (TransientFailureException e) {
+        } catch (TransientFailureException | RuntimeException e) {
+          // the other buckets and prefixes still go ahead this round
           LOG.warn("sweep of s3://{}/{} failed ({}); next round tries again", bucket, prefix, e.getMessage());
           failed++;
           continue;

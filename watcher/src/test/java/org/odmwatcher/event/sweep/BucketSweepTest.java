@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.odmwatcher.event.ObjectCreatedHandler;
@@ -33,6 +34,7 @@ import org.odmwatcher.testing.PipelineFixture;
 import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.JobSpec;
 import org.odmwatcher.workflow.JobSubmitter;
+import software.amazon.awssdk.core.sync.RequestBody;
 
 /** The sweep against a real S3 (S3Proxy) with the real pipeline behind it and a counting submitter. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -45,6 +47,12 @@ class BucketSweepTest {
       new StatusWriter(store, new StatusCodec(), "status.json", "auto", Clock.systemUTC());
   private final CountingSubmitter submitter = new CountingSubmitter();
   private final List<String> offered = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeEach
+  void forgetOtherTests() {
+    offered.clear();
+    submitter.folders.clear();
+  }
 
   @AfterAll
   void close() {
@@ -135,6 +143,19 @@ class BucketSweepTest {
     offered.clear();
     sweep(List.of("only-here/")).sweep();
     assertThat(offered).isEmpty();
+  }
+
+  @Test
+  void aKeyHoldingEscOrOnlyBlanksNeverStopsTheOtherFolders() {
+    fixture.s3.putObject(b -> b.bucket(fixture.bucket).key(" "), RequestBody.fromString("blank"));
+    fixture.putManifest("odd-keys/\u001b[31mred\u001b[0m/", MANIFEST);
+    fixture.uploadImages("odd-keys/new/", 2);
+    fixture.putManifest("odd-keys/new/", MANIFEST);
+    offered.clear();
+    BucketSweep.Round round = sweep(List.of(" ", "odd-keys/")).sweep();
+    assertThat(offered).contains("odd-keys/new/odm.json", "odd-keys/\u001b[31mred\u001b[0m/odm.json");
+    assertThat(round.failed()).isZero();
+    assertThat(submitter.folders).contains("odd-keys/new/");
   }
 
   private void finished(String folder, String version) throws TransientFailureException {

@@ -29,12 +29,28 @@ class SeedStepTest {
 
   @SuppressWarnings("unchecked")
   private Run run(String resultPaths) throws IOException, InterruptedException {
+    return run(resultPaths, Map.of());
+  }
+
+  @SuppressWarnings("unchecked")
+  private Run run(String resultPaths, Map<String, String> env) throws IOException, InterruptedException {
+    return run(resultPaths, env, List.of());
+  }
+
+  @SuppressWarnings("unchecked")
+  private Run run(String resultPaths, Map<String, String> env, List<String> runAs) throws IOException, InterruptedException {
     Map<String, Object> container = (Map<String, Object>) WorkflowTemplateFile.load().template("seed").get("container");
     List<Object> command = (List<Object>) container.get("command");
     assertThat(command.subList(0, 2)).containsExactly("python3", "-c");
-    List<String> argv = new ArrayList<>(List.of("python3", "-c", String.valueOf(command.get(2)), JOB, resultPaths));
+    List<String> argv = new ArrayList<>(runAs);
+    argv.addAll(List.of("python3", "-c", String.valueOf(command.get(2)), JOB, resultPaths));
     ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true);
     builder.environment().put("ODM_DATA_ROOT", data.toString());
+    for (Object variable : (List<Object>) container.getOrDefault("env", List.of())) {
+      Map<String, Object> e = (Map<String, Object>) variable;
+      builder.environment().put(String.valueOf(e.get("name")), String.valueOf(e.get("value")));
+    }
+    builder.environment().putAll(env);
     Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     return new Run(process.waitFor(), output);
@@ -153,5 +169,84 @@ class SeedStepTest {
       assertThat(run.exitCode()).as(path).isNotZero();
       assertThat(run.output()).as(path).contains("result path refused");
     }
+  }
+
+  /** A seed.zip of entries named in order (duplicates allowed), each {@code size} bytes of zeros. */
+  private void seedOfZeros(List<String> names, int size) throws IOException {
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(project().resolve("seed.zip")))) {
+      byte[] zeros = new byte[size];
+      for (String name : names) {
+        zip.putNextEntry(new ZipEntry(name));
+        zip.write(zeros);
+        zip.closeEntry();
+      }
+    } catch (java.util.zip.ZipException duplicate) {
+      throw new IllegalStateException(duplicate); // ZipOutputStream refuses duplicates: see seedWithDuplicate
+    }
+  }
+
+  @Test
+  void aSeedBeyondTheSizeEntryOrRatioCapsFailsTheStepAndNothingIsUnpacked() throws Exception {
+    // 1000:1 (review: 204 KB became 200 MiB); the default caps refuse it by ratio
+    seedOfZeros(List.of("opensfm/a.bin", "opensfm/b.bin"), 8 << 20);
+    Run ratio = run("[]");
+    assertThat(ratio.exitCode()).as(ratio.output()).isNotZero();
+    assertThat(ratio.output()).contains("seed.zip refused").contains("ratio");
+    assertThat(project().resolve("opensfm/a.bin")).doesNotExist();
+
+    // the total and the entry count, with caps set small (the container's environment)
+    seedOfZeros(List.of("opensfm/a.bin", "opensfm/b.bin"), 600);
+    Run total = run("[]", Map.of("SEED_MAX_BYTES", "1000"));
+    assertThat(total.exitCode()).as(total.output()).isNotZero();
+    assertThat(total.output()).contains("seed.zip refused").contains("1000 bytes");
+    Run count = run("[]", Map.of("SEED_MAX_ENTRIES", "1"));
+    assertThat(count.exitCode()).as(count.output()).isNotZero();
+    assertThat(count.output()).contains("seed.zip refused").contains("entries");
+    assertThat(project().resolve("opensfm/a.bin")).doesNotExist();
+  }
+
+  @Test
+  void entriesNamedWithControlCharactersUnderImagesOrTwiceAreRefused() throws Exception {
+    for (String evil : List.of("opensfm/a\nb.json", "opensfm/\u001b[2Jx.json", "images/DJI_0001.JPG", "./images/x.jpg", "Images/x.jpg")) {
+      seed(Map.of("opensfm/ok.json", "{}", evil, "x"), Map.of());
+      Run run = run("[]");
+      assertThat(run.exitCode()).as(evil + ": " + run.output()).isNotZero();
+      assertThat(run.output()).as(evil).contains("seed.zip entry refused");
+      assertThat(project().resolve("opensfm/ok.json")).as(evil).doesNotExist();
+      assertThat(project().resolve("images")).as(evil).doesNotExist();
+    }
+    seed(new java.util.LinkedHashMap<>(Map.of("opensfm/ok.json", "{}", "opensfm/twice.json", "first", "opensfm/./twice.json", "second")), Map.of());
+    Run twice = run("[]");
+    assertThat(twice.exitCode()).as(twice.output()).isNotZero();
+    assertThat(twice.output()).contains("seed.zip entry refused").contains("twice");
+    assertThat(project().resolve("opensfm/ok.json")).doesNotExist();
+  }
+
+  @Test
+  void theStepRunsAsTheNonRootUserOfItsTemplate() throws Exception {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> securityContext = (Map<String, Object>) ((Map<String, Object>) WorkflowTemplateFile.load()
+        .template("seed").get("container")).get("securityContext");
+    assertThat(securityContext.get("runAsNonRoot")).isEqualTo(true);
+    int uid = ((Number) securityContext.get("runAsUser")).intValue();
+    assertThat(uid).isNotZero();
+
+    // Run it as that user, as the kubelet would, on a workspace laid out as the download step leaves
+    // it: /data group-owned by fsGroup and group-writable, the project folder the download's (same user).
+    seed(Map.of("opensfm/camera_models.json", "{}"), Map.of());
+    List<String> runAs = List.of();
+    if (new com.sun.security.auth.module.UnixSystem().getUid() == 0) {
+      for (Path p : List.of(data, project(), project().resolve("seed.zip"))) {
+        Files.setAttribute(p, "unix:uid", uid);
+        Files.setAttribute(p, "unix:gid", uid);
+      }
+      Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwx---"));
+      runAs = List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--");
+    }
+    // the system's python3: a per-user one (pyenv under /root) is out of that user's reach, as in a pod
+    Run run = run("[]", runAs.isEmpty() ? Map.of() : Map.of("PATH", "/usr/local/bin:/usr/bin:/bin"), runAs);
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    long owner = ((Number) Files.getAttribute(project().resolve("opensfm/camera_models.json"), "unix:uid")).longValue();
+    assertThat(owner).isEqualTo(runAs.isEmpty() ? new com.sun.security.auth.module.UnixSystem().getUid() : uid);
   }
 }
