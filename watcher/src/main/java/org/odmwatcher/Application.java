@@ -2,12 +2,12 @@ package org.odmwatcher;
 
 import io.micronaut.runtime.Micronaut;
 import java.util.Arrays;
+import org.odmwatcher.cli.CommandFailures;
 import org.odmwatcher.cli.JobFinishedCommand;
 import org.odmwatcher.cli.LocalCommand;
 import org.odmwatcher.cli.RenderCommand;
 import org.odmwatcher.cli.StatusCommand;
 import org.odmwatcher.cli.UploadCommand;
-import picocli.CommandLine;
 
 /**
  * Entry point. Without a command it runs the watcher service with the configured event sources;
@@ -25,16 +25,16 @@ public final class Application {
       case "job-finished" -> System.exit(JobFinishedCommand.run(rest));
       case "local" -> {
         LocalCommand local = new LocalCommand();
-        int code = new CommandLine(local).execute(rest);
+        int code = CommandFailures.commandLine(local).execute(rest);
         // Serving local mode returns only from its shutdown hook, where System.exit would block;
         // a one-shot --run (or an error) ends here.
         if (code != 0 || local.isOneShot()) {
           System.exit(code);
         }
       }
-      case "upload" -> System.exit(new CommandLine(new UploadCommand()).execute(rest));
-      case "status" -> System.exit(new CommandLine(new StatusCommand()).execute(rest));
-      case "render" -> System.exit(new CommandLine(new RenderCommand()).execute(rest));
+      case "upload" -> System.exit(CommandFailures.commandLine(new UploadCommand()).execute(rest));
+      case "status" -> System.exit(CommandFailures.commandLine(new StatusCommand()).execute(rest));
+      case "render" -> System.exit(CommandFailures.commandLine(new RenderCommand()).execute(rest));
       case "help", "--help", "-h" -> System.out.println(
           "usage: odm-watcher [local | upload | status | render | job-finished] …  (no command: the watcher service)\n"
               + "  local --data DIR [--engine docker|podman|native|test] [--run FOLDER]   everything on this machine\n"
