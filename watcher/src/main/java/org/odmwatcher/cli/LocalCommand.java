@@ -1,6 +1,8 @@
 package org.odmwatcher.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -122,7 +124,7 @@ public final class LocalCommand implements Callable<Integer> {
     int code;
     try (S3Client s3 = LocalMode.client(mode.endpoint(), mode.keys().accessKey(), mode.keys().secretKey())) {
       new FolderUpload(s3, parser, json, 4, System.out).upload(run, location, Map.of());
-      code = StatusCommand.show(s3, location, true, java.time.Duration.ofSeconds(1), System.out);
+      code = StatusCommand.show(s3, location, true, Duration.ofSeconds(1), Duration.ofMinutes(5), new PrintWriter(System.out, true));
     } finally {
       mode.close();
     }
