@@ -21,7 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
+import java.util.stream.Collectors;
 import org.odmwatcher.manifest.FolderImages;
 import org.odmwatcher.manifest.ManifestParser;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -62,29 +62,29 @@ public final class FolderUpload {
     if (!parsed.valid()) {
       throw new IllegalArgumentException("odm.json is invalid:\n  - " + String.join("\n  - ", parsed.errors()));
     }
-    List<Path> files;
-    try (Stream<Path> list = Files.list(folder)) {
-      files = list.filter(Files::isRegularFile)
-          .filter(p -> FolderImages.isImageOrMask(p.toString()) || FolderImages.SIDE_FILES.contains(p.getFileName().toString()))
-          .sorted().toList();
+    FlightFolder flight = FlightFolder.read(folder);
+    if (!flight.hasImages()) {
+      throw new IllegalArgumentException("no images (" + FolderImages.describeExtensions() + ") in " + folder + " or its subfolders");
     }
-    if (files.stream().noneMatch(p -> FolderImages.isImage(p.toString()))) {
-      throw new IllegalArgumentException("no images (" + FolderImages.describeExtensions() + ") in " + folder);
-    }
+    Map<String, Path> files = flight.files();
     Map<String, Long> present = existing(target);
-    List<Path> todo = new ArrayList<>();
+    List<String> todo = new ArrayList<>();
     int skipped = 0;
-    for (Path file : files) {
-      Long size = present.get(target.prefix() + file.getFileName());
-      if (size != null && size == Files.size(file)) {
+    for (Map.Entry<String, Path> file : files.entrySet()) {
+      Long size = present.get(target.prefix() + file.getKey());
+      if (size != null && size == Files.size(file.getValue())) {
         skipped++;
       } else {
-        todo.add(file);
+        todo.add(file.getKey());
       }
     }
     long total = 0;
-    for (Path file : todo) {
-      total += Files.size(file);
+    for (String name : todo) {
+      total += Files.size(files.get(name));
+    }
+    if (!flight.subfolders().isEmpty()) {
+      out.println("images from subfolders, uploaded flat (ODM takes one folder): " + flight.subfolders().entrySet().stream()
+          .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", ")));
     }
     out.printf("%d files to upload (%s), %d already there%n", todo.size(), bytes(total), skipped);
     AtomicInteger done = new AtomicInteger();
@@ -96,10 +96,11 @@ public final class FolderUpload {
     ticker.scheduleAtFixedRate(() -> progress(done.get(), todo.size(), sent.get(), totalBytes, started), 1, 1, TimeUnit.SECONDS);
     try {
       List<Future<?>> futures = new ArrayList<>();
-      for (Path file : todo) {
+      for (String name : todo) {
+        Path file = files.get(name);
         futures.add(pool.submit(() -> {
           long size = Files.size(file);
-          s3.putObject(b -> b.bucket(target.bucket()).key(target.prefix() + file.getFileName()).contentType(contentType(file)),
+          s3.putObject(b -> b.bucket(target.bucket()).key(target.prefix() + name).contentType(contentType(file)),
               RequestBody.fromFile(file));
           sent.addAndGet(size);
           done.incrementAndGet();
@@ -111,7 +112,7 @@ public final class FolderUpload {
         try {
           futures.get(i).get();
         } catch (ExecutionException e) {
-          failures.add(todo.get(i).getFileName() + ": " + e.getCause().getMessage());
+          failures.add(todo.get(i) + ": " + e.getCause().getMessage());
         }
       }
       progress(done.get(), todo.size(), sent.get(), totalBytes, started);
