@@ -3,6 +3,7 @@ package org.odmwatcher;
 import io.micronaut.runtime.Micronaut;
 import java.util.Arrays;
 import org.odmwatcher.cli.CommandFailures;
+import org.odmwatcher.cli.Invocation;
 import org.odmwatcher.cli.JobFinishedCommand;
 import org.odmwatcher.cli.LocalCommand;
 import org.odmwatcher.cli.RenderCommand;
@@ -36,7 +37,7 @@ public final class Application {
       case "status" -> System.exit(CommandFailures.commandLine(new StatusCommand()).execute(rest));
       case "render" -> System.exit(CommandFailures.commandLine(new RenderCommand()).execute(rest));
       case "help", "--help", "-h" -> System.out.println(
-          "usage: odm-watcher [local | upload | status | render | job-finished] …  (no command: the watcher service)\n"
+          "usage: " + Invocation.command() + " [local | upload | status | render | job-finished] …  (no command: the watcher service)\n"
               + "  local --data DIR [--engine docker|podman|native|test] [--run FOLDER]   everything on this machine\n"
               + "  upload FOLDER s3://bucket/prefix/ [--endpoint URL] [--option k=v]\n"
               + "  status s3://bucket/prefix/ [--follow] [--endpoint URL]\n"

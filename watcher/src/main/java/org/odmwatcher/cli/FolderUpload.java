@@ -57,7 +57,7 @@ public final class FolderUpload {
   }
 
   public Result upload(Path folder, S3Options.Location target, Map<String, String> options) throws IOException, InterruptedException {
-    byte[] manifest = manifest(folder, options);
+    byte[] manifest = manifest(folder, target, options);
     ManifestParser.Result parsed = parser.parse(manifest);
     if (!parsed.valid()) {
       throw new IllegalArgumentException("odm.json is invalid:\n  - " + String.join("\n  - ", parsed.errors()));
@@ -131,7 +131,8 @@ public final class FolderUpload {
     return new Result(todo.size(), skipped, totalBytes, manifestKey);
   }
 
-  private byte[] manifest(Path folder, Map<String, String> options) throws IOException {
+  /** The folder's odm.json, or one made from {@code options}, named after the job's folder in the bucket. */
+  private byte[] manifest(Path folder, S3Options.Location target, Map<String, String> options) throws IOException {
     Path file = folder.resolve(MANIFEST);
     if (Files.exists(file)) {
       if (!options.isEmpty()) {
@@ -141,7 +142,10 @@ public final class FolderUpload {
     }
     ObjectNode root = json.createObjectNode();
     root.put("schemaVersion", 1);
-    root.put("name", folder.toAbsolutePath().normalize().getFileName().toString());
+    String prefix = target.prefix().endsWith("/") ? target.prefix().substring(0, target.prefix().length() - 1) : target.prefix();
+    // the job's own name: one folder of images uploaded to three job folders makes three jobs
+    root.put("name", prefix.isEmpty() ? folder.toAbsolutePath().normalize().getFileName().toString()
+        : prefix.substring(prefix.lastIndexOf('/') + 1));
     ObjectNode opts = root.putObject("options");
     options.forEach((name, value) -> opts.set(name, value(value)));
     return json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
