@@ -1,6 +1,7 @@
 package org.odmwatcher.cli;
 
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -14,7 +15,9 @@ import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OptionCatalogue;
 import software.amazon.awssdk.services.s3.S3Client;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code local}: the whole product on one machine (embedded S3, sweep, local executor). */
 @Command(name = "local", mixinStandardHelpOptions = true,
@@ -70,6 +73,12 @@ public final class LocalCommand implements Callable<Integer> {
           + " follow it until it ends, exit 0 if it succeeded. Without it, local mode serves until Ctrl+C.")
   Path run;
 
+  @Spec CommandSpec spec;
+
+  private PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
   @Override
   public Integer call() throws Exception {
     Map<String, String> extra = new LinkedHashMap<>();
@@ -83,11 +92,17 @@ public final class LocalCommand implements Callable<Integer> {
       extra.put("watcher.local.run-py", runPy);
     }
     if (run != null && !java.nio.file.Files.isDirectory(run)) {
-      System.err.println("local: --run " + run + " is not a folder");
+      err().println("local: --run " + run + " is not a folder");
+      return 2;
+    }
+    if ((apiToken == null || apiToken.isEmpty()) && !InetAddress.getByName(host).isLoopbackAddress()) {
+      // the API's own rule (ApiConfig) would name watcher.api.token, a setting local mode's user never sees
+      err().println("local: --host " + host + " lets other machines reach the NodeODM API and the dashboard:"
+          + " give them a token with --api-token <token>");
       return 2;
     }
     if ((accessKey == null) != (secretKey == null)) {
-      System.err.println("local: give both --access-key and --secret-key, or neither (random keys, kept in <data>/local.env)");
+      err().println("local: give both --access-key and --secret-key, or neither (random keys, kept in <data>/local.env)");
       return 2;
     }
     LocalMode mode = LocalMode.start(

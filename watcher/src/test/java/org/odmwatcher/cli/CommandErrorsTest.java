@@ -123,4 +123,17 @@ class CommandErrorsTest {
           + " choose another with --http-port (0 = any free port)\n");
     }
   }
+
+  /**
+   * Issue 21 row 8: local mode on an address other machines reach, without a token, failed with
+   * the API's own rule naming {@code watcher.api.token}; local mode's user sets it with --api-token.
+   */
+  @Test
+  void localOnAnOpenAddressWithoutATokenAsksForApiToken(@TempDir Path data) {
+    Run run = run(new LocalCommand(), "--data", data.toString(), "--engine", "test", "--port", "0", "--http-port", "0",
+        "--host", "0.0.0.0");
+    assertThat(run.code()).isNotZero();
+    assertThat(run.err()).isEqualTo("local: --host 0.0.0.0 lets other machines reach the NodeODM API and the dashboard:"
+        + " give them a token with --api-token <token>\n");
+  }
 }
