@@ -40,9 +40,9 @@ public final class Application {
           "usage: " + Invocation.command() + " [local | upload | status | render | job-finished] …  (no command: the watcher service)\n"
               + "  local --data DIR [--engine docker|podman|native|test] [--run FOLDER]   everything on this machine\n"
               + "  upload FOLDER s3://bucket/prefix/ [--endpoint URL] [--option k=v]\n"
-              + "  status s3://bucket/prefix/ [--follow] [--endpoint URL]\n"
+              + "  status s3://bucket/prefix/ [--follow [--timeout 5m]] [--endpoint URL]\n"
               + "  render s3://bucket/prefix/ [--images N] [--manifest FILE]   the Workflows it would submit\n"
-              + "each command has --help");
+              + "each command has --help; --verbose prints the stack trace of an error");
       default -> Micronaut.run(Application.class, args);
     }
   }

@@ -30,7 +30,7 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 /**
  * Uploads a flight's folder the way the watcher wants it: images (with their masks and the side
- * files) in parallel, skipping those already there with the same size (so an interrupted upload
+ * files; images in subfolders too, flat, see {@link FlightFolder}) in parallel, skipping those already there with the same size (so an interrupted upload
  * resumes), and {@code
  * odm.json} last — it is the commit marker that starts the job. Without an {@code odm.json} in the
  * folder one is generated from {@code --option name=value}. The manifest is validated before
