@@ -182,6 +182,13 @@ function badge(state) {
   return el('span', { class: `badge state-${state}`, text: state });
 }
 
+// The test engine's placeholders must never pass for a real result: marked next to the state, so
+// the mark stays where the engine column is dropped (a job open, a tablet).
+function testBadge() {
+  return el('span', { class: 'badge engine-test', text: 'test',
+    title: 'test engine: replays a recorded run and writes placeholders, NOT real processing' });
+}
+
 function bar(j) {
   const pct = j.progress ?? (j.state === 'succeeded' ? 100 : 0);
   const cls = j.state === 'succeeded' ? 'bar done' : (FINAL.has(j.state) ? 'bar bad' : 'bar');
@@ -214,8 +221,9 @@ function renderRows(data) {
         onclick: () => openJob(j.bucket, j.folder, true),
       }, j.folder || '/')),
       el('td', { class: 'name', text: j.name || '—' }),
-      el('td', {}, badge(j.state)),
+      el('td', {}, badge(j.state), j.engine === 'test' ? ' ' : null, j.engine === 'test' ? testBadge() : null),
       el('td', { class: 'wide', text: j.stage || '—' }),
+      el('td', { class: 'wide', text: j.engine || '—' }),
       el('td', {}, bar(j)),
       el('td', { class: 'wide', text: imagesText(j) }),
       el('td', { class: 'wide' }, el('time', { datetime: j.createdAt, text: when(j.createdAt, true) })),
@@ -230,7 +238,9 @@ function renderRows(data) {
   $('summary').textContent = data.total
     ? `Jobs ${from}–${to} of ${data.total.toLocaleString()}${data.complete ? '' : ' (still reading the bucket)'}; ${running} running.`
     : (view.states.size || view.q ? 'No job matches the filter.' : 'No jobs yet. Upload images and an odm.json to a folder.');
-  $('page-info').textContent = data.total ? `Page ${data.page + 1} of ${Math.ceil(data.total / data.size)}` : '';
+  const pages = Math.ceil(data.total / data.size);
+  $('page-info').textContent = data.total ? `Page ${data.page + 1} of ${pages}` : '';
+  document.querySelector('nav.pager').hidden = pages <= 1 && data.page === 0;
   $('prev').disabled = data.page === 0;
   $('next').disabled = to >= data.total;
   for (const th of document.querySelectorAll('th[data-sort]')) {

@@ -2,6 +2,7 @@ package org.odmwatcher.api;
 
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.env.Environment;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
@@ -67,11 +68,12 @@ public class TokenFilter {
   private final Clock clock;
 
   public TokenFilter(ApiConfig config, @Nullable MinioWebhookConfig minio) {
-    this(config, minio, null, Clock.systemUTC());
+    this(config, minio, null, Clock.systemUTC(), null);
   }
 
   @jakarta.inject.Inject
-  public TokenFilter(ApiConfig config, @Nullable MinioWebhookConfig minio, @Nullable SplitMergeConfig splitMerge, Clock clock) {
+  public TokenFilter(ApiConfig config, @Nullable MinioWebhookConfig minio, @Nullable SplitMergeConfig splitMerge, Clock clock,
+      @Nullable Environment environment) {
     this.clock = clock;
     this.splitMergeTokens = splitMerge != null && splitMerge.enabled() ? new SplitMergeToken(splitMerge.tokenSecret()) : null;
     this.token = config.hasToken() ? config.token().getBytes(StandardCharsets.UTF_8) : null;
@@ -81,8 +83,13 @@ public class TokenFilter {
     }
     this.open = Set.copyOf(paths);
     if (token == null) {
-      LOG.warn("!!! The NodeODM API is served WITHOUT authentication (watcher.api.allow-anonymous=true): anyone who"
-          + " reaches this port can create, cancel and delete tasks. Set watcher.api.token. !!!");
+      // local mode (LocalMode starts its context in the "local" environment) sets the token from its own flag
+      boolean local = environment != null && environment.getActiveNames().contains("local");
+      LOG.warn(local
+          ? "!!! The NodeODM API is served WITHOUT authentication: anyone who reaches this port can create, cancel and"
+              + " delete tasks. Start local with --api-token <token> to require one. !!!"
+          : "!!! The NodeODM API is served WITHOUT authentication (watcher.api.allow-anonymous=true): anyone who"
+              + " reaches this port can create, cancel and delete tasks. Set watcher.api.token. !!!");
     }
   }
 

@@ -21,7 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
+import java.util.stream.Collectors;
 import org.odmwatcher.manifest.FolderImages;
 import org.odmwatcher.manifest.ManifestParser;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -30,7 +30,7 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 /**
  * Uploads a flight's folder the way the watcher wants it: images (with their masks and the side
- * files) in parallel, skipping those already there with the same size (so an interrupted upload
+ * files; images in subfolders too, flat, see {@link FlightFolder}) in parallel, skipping those already there with the same size (so an interrupted upload
  * resumes), and {@code
  * odm.json} last — it is the commit marker that starts the job. Without an {@code odm.json} in the
  * folder one is generated from {@code --option name=value}. The manifest is validated before
@@ -70,34 +70,34 @@ public final class FolderUpload {
       throw new IllegalArgumentException(target + " is a bucket without a folder; a job needs a folder of its own,"
           + " e.g. s3://" + target.bucket() + "/my-flight/");
     }
-    byte[] manifest = manifest(folder, options, outputs);
+    byte[] manifest = manifest(folder, target, options, outputs);
     ManifestParser.Result parsed = parser.parse(manifest);
     if (!parsed.valid()) {
       throw new IllegalArgumentException("odm.json is invalid:\n  - " + String.join("\n  - ", parsed.errors()));
     }
-    List<Path> files;
-    try (Stream<Path> list = Files.list(folder)) {
-      files = list.filter(Files::isRegularFile)
-          .filter(p -> FolderImages.isImageOrMask(p.toString()) || FolderImages.SIDE_FILES.contains(p.getFileName().toString()))
-          .sorted().toList();
+    FlightFolder flight = FlightFolder.read(folder);
+    if (!flight.hasImages()) {
+      throw new IllegalArgumentException("no images (" + FolderImages.describeExtensions() + ") in " + folder + " or its subfolders");
     }
-    if (files.stream().noneMatch(p -> FolderImages.isImage(p.toString()))) {
-      throw new IllegalArgumentException("no images (" + FolderImages.describeExtensions() + ") in " + folder);
-    }
+    Map<String, Path> files = flight.files();
     Map<String, Long> present = existing(target);
-    List<Path> todo = new ArrayList<>();
+    List<String> todo = new ArrayList<>();
     int skipped = 0;
-    for (Path file : files) {
-      Long size = present.get(target.prefix() + file.getFileName());
-      if (size != null && size == Files.size(file)) {
+    for (Map.Entry<String, Path> file : files.entrySet()) {
+      Long size = present.get(target.prefix() + file.getKey());
+      if (size != null && size == Files.size(file.getValue())) {
         skipped++;
       } else {
-        todo.add(file);
+        todo.add(file.getKey());
       }
     }
     long total = 0;
-    for (Path file : todo) {
-      total += Files.size(file);
+    for (String name : todo) {
+      total += Files.size(files.get(name));
+    }
+    if (!flight.subfolders().isEmpty()) {
+      out.println("images from subfolders, uploaded flat (ODM takes one folder): " + flight.subfolders().entrySet().stream()
+          .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", ")));
     }
     out.printf("%d files to upload (%s), %d already there%n", todo.size(), bytes(total), skipped);
     AtomicInteger done = new AtomicInteger();
@@ -109,10 +109,11 @@ public final class FolderUpload {
     ticker.scheduleAtFixedRate(() -> progress(done.get(), todo.size(), sent.get(), totalBytes, started), 1, 1, TimeUnit.SECONDS);
     try {
       List<Future<?>> futures = new ArrayList<>();
-      for (Path file : todo) {
+      for (String name : todo) {
+        Path file = files.get(name);
         futures.add(pool.submit(() -> {
           long size = Files.size(file);
-          s3.putObject(b -> b.bucket(target.bucket()).key(target.prefix() + file.getFileName()).contentType(contentType(file)),
+          s3.putObject(b -> b.bucket(target.bucket()).key(target.prefix() + name).contentType(contentType(file)),
               RequestBody.fromFile(file));
           sent.addAndGet(size);
           done.incrementAndGet();
@@ -124,7 +125,7 @@ public final class FolderUpload {
         try {
           futures.get(i).get();
         } catch (ExecutionException e) {
-          failures.add(todo.get(i).getFileName() + ": " + e.getCause().getMessage());
+          failures.add(todo.get(i) + ": " + e.getCause().getMessage());
         }
       }
       progress(done.get(), todo.size(), sent.get(), totalBytes, started);
@@ -144,7 +145,9 @@ public final class FolderUpload {
     return new Result(todo.size(), skipped, totalBytes, manifestKey);
   }
 
-  private byte[] manifest(Path folder, Map<String, String> options, List<String> outputs) throws IOException {
+  /** The folder's odm.json, or one made from {@code options} and {@code outputs}, named after the job's folder in the bucket. */
+  private byte[] manifest(Path folder, S3Options.Location target, Map<String, String> options, List<String> outputs)
+      throws IOException {
     Path file = folder.resolve(MANIFEST);
     if (Files.exists(file)) {
       if (!options.isEmpty() || !outputs.isEmpty()) {
@@ -154,7 +157,10 @@ public final class FolderUpload {
     }
     ObjectNode root = json.createObjectNode();
     root.put("schemaVersion", 1);
-    root.put("name", folder.toAbsolutePath().normalize().getFileName().toString());
+    String prefix = target.prefix().endsWith("/") ? target.prefix().substring(0, target.prefix().length() - 1) : target.prefix();
+    // the job's own name: one folder of images uploaded to three job folders makes three jobs
+    root.put("name", prefix.isEmpty() ? folder.toAbsolutePath().normalize().getFileName().toString()
+        : prefix.substring(prefix.lastIndexOf('/') + 1));
     ObjectNode opts = root.putObject("options");
     options.forEach((name, value) -> opts.set(name, value(value)));
     if (!outputs.isEmpty()) {

@@ -1,6 +1,9 @@
 package org.odmwatcher.cli;
 
+import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +16,9 @@ import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OptionCatalogue;
 import software.amazon.awssdk.services.s3.S3Client;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code local}: the whole product on one machine (embedded S3, sweep, local executor). */
 @Command(name = "local", mixinStandardHelpOptions = true,
@@ -74,6 +79,12 @@ public final class LocalCommand implements Callable<Integer> {
           + " follow it until it ends, exit 0 if it succeeded. Without it, local mode serves until Ctrl+C.")
   Path run;
 
+  @Spec CommandSpec spec;
+
+  private PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
   @Override
   public Integer call() throws Exception {
     Map<String, String> extra = new LinkedHashMap<>();
@@ -90,11 +101,17 @@ public final class LocalCommand implements Callable<Integer> {
       extra.put("watcher.local.run-py", runPy);
     }
     if (run != null && !java.nio.file.Files.isDirectory(run)) {
-      System.err.println("local: --run " + run + " is not a folder");
+      err().println("local: --run " + run + " is not a folder");
+      return 2;
+    }
+    if ((apiToken == null || apiToken.isEmpty()) && !InetAddress.getByName(host).isLoopbackAddress()) {
+      // the API's own rule (ApiConfig) would name watcher.api.token, a setting local mode's user never sees
+      err().println("local: --host " + host + " lets other machines reach the NodeODM API and the dashboard:"
+          + " give them a token with --api-token <token>");
       return 2;
     }
     if ((accessKey == null) != (secretKey == null)) {
-      System.err.println("local: give both --access-key and --secret-key, or neither (random keys, kept in <data>/local.env)");
+      err().println("local: give both --access-key and --secret-key, or neither (random keys, kept in <data>/local.env)");
       return 2;
     }
     LocalMode mode = LocalMode.start(
@@ -131,7 +148,7 @@ public final class LocalCommand implements Callable<Integer> {
     int code;
     try (S3Client s3 = LocalMode.client(mode.endpoint(), mode.keys().accessKey(), mode.keys().secretKey())) {
       new FolderUpload(s3, parser, json, 4, System.out).upload(run, location, Map.of());
-      code = StatusCommand.show(s3, location, true, java.time.Duration.ofSeconds(1), System.out);
+      code = StatusCommand.show(s3, location, true, Duration.ofSeconds(1), Duration.ofMinutes(5), new PrintWriter(System.out, true));
     } finally {
       mode.close();
     }

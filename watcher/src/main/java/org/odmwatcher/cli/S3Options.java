@@ -4,6 +4,7 @@ import java.net.URI;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.storage.S3ClientFactory;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -25,20 +26,40 @@ public final class S3Options {
   @Option(names = "--region", defaultValue = "us-east-1", description = "Region. Default: ${DEFAULT-VALUE}")
   String region;
 
-  /** A client with the SDK's standard retry policy (backoff with jitter), a few more attempts. */
+  /** The access key the client signs with, once {@link #client()} found one. */
+  private String accessKeyInUse;
+
+  /**
+   * A client with the SDK's standard retry policy (backoff with jitter), a few more attempts. The
+   * keys are looked up here, once: without any, the SDK's failure (which {@link CommandFailures}
+   * explains) comes before the first request instead of after its retries.
+   */
   public S3Client client() {
     boolean custom = endpoint != null && !endpoint.isBlank();
+    AwsCredentialsProvider credentials =
+        S3ClientFactory.credentials(new S3Config(endpoint, region, custom, accessKey, secretKey, "auto"));
+    accessKeyInUse = credentials.resolveCredentials().accessKeyId();
     var builder =
         S3Client.builder()
             .region(Region.of(region))
             .forcePathStyle(custom)
-            .credentialsProvider(S3ClientFactory.credentials(new S3Config(endpoint, region, custom, accessKey, secretKey, "auto")))
+            .credentialsProvider(credentials)
             .httpClient(ApacheHttpClient.create())
             .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(6).build()));
     if (custom) {
       builder.endpointOverride(URI.create(endpoint));
     }
     return builder.build();
+  }
+
+  /** The endpoint given (option or AWS_ENDPOINT_URL), or null for AWS. */
+  String endpoint() {
+    return endpoint == null || endpoint.isBlank() ? null : endpoint;
+  }
+
+  /** The access key of the last {@link #client()}, or null before one was made. */
+  String accessKeyInUse() {
+    return accessKeyInUse;
   }
 
   /** {@code s3://bucket/prefix/} split into bucket and prefix (with a trailing slash, or empty). */

@@ -1,6 +1,7 @@
 package org.odmwatcher.cli;
 
 import org.odmwatcher.logging.EscapedMessageConverter;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -8,9 +9,11 @@ import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusCodec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
@@ -24,8 +27,16 @@ public final class StatusCommand implements Callable<Integer> {
   @Option(names = {"-f", "--follow"}, description = "Keep showing changes until the job ends")
   boolean follow;
 
-  @Option(names = "--interval", defaultValue = "PT2S", description = "Pause between two looks with --follow (ISO-8601). Default: 2s")
+  @Option(names = "--interval", defaultValue = "2s", converter = DurationConverter.class,
+      description = "Pause between two looks with --follow (2s, 500ms, …). Default: ${DEFAULT-VALUE}")
   Duration interval;
+
+  @Option(names = "--timeout", defaultValue = "5m", converter = DurationConverter.class,
+      description = "With --follow: give up when no status.json has appeared after this long (0 = wait for ever)."
+          + " A job that has a status.json is followed to its end. Default: ${DEFAULT-VALUE}")
+  Duration timeout;
+
+  @Spec CommandSpec spec;
 
   @Mixin S3Options s3Options;
 
@@ -33,21 +44,25 @@ public final class StatusCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     S3Options.Location location = S3Options.Location.parse(target);
     try (S3Client s3 = s3Options.client()) {
-      return show(s3, location, follow, interval, System.out);
+      return show(s3, location, follow, interval, timeout, spec.commandLine().getOut());
     }
   }
 
   /**
    * Prints the job's status (each change once) and, with {@code follow}, keeps looking until it is
-   * final. Returns 0 when the job succeeded (or, without follow, when a status exists), else 1.
+   * final, or until {@code timeout} has passed without any status.json (zero: no limit). Returns 0
+   * when the job succeeded (or, without follow, when a status exists), else 1.
    */
-  static int show(S3Client s3, S3Options.Location location, boolean follow, Duration interval, java.io.PrintStream out)
-      throws InterruptedException {
+  static int show(S3Client s3, S3Options.Location location, boolean follow, Duration interval, Duration timeout,
+      PrintWriter out) throws InterruptedException {
     StatusCodec codec = new StatusCodec();
     String last = null;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String limit = timeout.isZero() ? "" : " (waiting up to " + DurationConverter.format(timeout) + "; --timeout to change)";
     while (true) {
       Optional<JobStatus> status = read(s3, codec, location);
-      String line = status.map(StatusCommand::describe).orElse("no status.json yet (is odm.json uploaded? the watcher looks every few seconds)");
+      String line = status.map(StatusCommand::describe)
+          .orElse("no status.json yet under " + location + ": has odm.json been uploaded?" + (follow ? limit : ""));
       if (!line.equals(last)) {
         out.println(EscapedMessageConverter.escape(line));
         last = line;
@@ -67,6 +82,12 @@ public final class StatusCommand implements Callable<Integer> {
       }
       if (!follow) {
         return status.isPresent() ? 0 : 1;
+      }
+      if (status.isEmpty() && !timeout.isZero() && System.nanoTime() - deadline >= 0) {
+        out.println(EscapedMessageConverter.escape("gave up after " + DurationConverter.format(timeout)
+            + ": still no status.json under " + location + ". Upload odm.json (last) to start the job; if it is there,"
+            + " is the watcher (or local) running and watching bucket " + location.bucket() + "?"));
+        return 1;
       }
       Thread.sleep(interval.toMillis());
     }

@@ -61,7 +61,7 @@ public final class UploadCommand implements Callable<Integer> {
       System.err.println("upload: " + e.getMessage());
       return 2;
     }
-    System.out.println("follow it: odm-watcher status " + location + " --follow"
+    System.out.println("follow it: " + Invocation.command() + " status " + location + " --follow"
         + (s3Options.endpoint != null ? " --endpoint " + s3Options.endpoint : "")
         + (s3Options.accessKey != null ? " --access-key " + s3Options.accessKey + " --secret-key <secret>" : ""));
     return 0;

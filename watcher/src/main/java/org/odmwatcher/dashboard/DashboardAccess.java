@@ -106,7 +106,7 @@ public class DashboardAccess {
     }
     return HttpResponse.unauthorized()
         .contentType(MediaType.APPLICATION_JSON_TYPE)
-        .body("{\"error\":\"sign in with the watcher's API token (watcher.api.token)\"}");
+        .body("{\"error\":\"sign in with the watcher's API token (watcher.api.token; local mode: --api-token)\"}");
   }
 
   /**

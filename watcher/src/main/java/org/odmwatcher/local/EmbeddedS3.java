@@ -35,7 +35,14 @@ public final class EmbeddedS3 implements AutoCloseable {
             .endpoint(URI.create("http://" + host + ":" + port))
             .build();
     guard(proxy, new BrowserGuard(host));
-    proxy.start();
+    try {
+      proxy.start();
+    } catch (Exception e) {
+      if (PortInUseException.isBindFailure(e)) {
+        throw new PortInUseException(PortInUseException.Server.S3, host, port, e);
+      }
+      throw e;
+    }
     Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
     while (!"STARTED".equals(proxy.getState())) {
       if ("FAILED".equals(proxy.getState()) || Instant.now().isAfter(deadline)) {

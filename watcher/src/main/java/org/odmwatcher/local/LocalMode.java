@@ -4,6 +4,9 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,12 +99,19 @@ public final class LocalMode implements AutoCloseable {
       // a page whose name was made to resolve to this machine (DNS rebinding) sends its own name as
       // Host: the HTTP port answers only to this machine's names and addresses, plus those given
       props.put(HttpConfig.PREFIX + ".allowed-hosts", allowedHosts(settings));
+      int httpPort = Integer.parseInt(String.valueOf(props.get("micronaut.server.port")));
+      if (httpPort > 0) {
+        refuseTakenPort(settings.host(), httpPort); // before the context starts: its beans would log failures
+      }
       ApplicationContext context =
           ApplicationContext.builder().deduceEnvironment(false).environments("local").properties(props).start();
       try {
         context.getBean(EmbeddedServer.class).start();
       } catch (RuntimeException | Error e) {
         context.close();
+        if (httpPort > 0 && PortInUseException.isBindFailure(e)) {
+          throw new PortInUseException(PortInUseException.Server.HTTP, settings.host(), httpPort, e); // taken since the check
+        }
         throw e;
       }
       return new LocalMode(s3, context, settings);
@@ -130,6 +140,16 @@ public final class LocalMode implements AutoCloseable {
       names.addAll(List.of(given.split(",")));
     }
     return names.stream().map(String::trim).filter(n -> !n.isEmpty()).distinct().toList();
+  }
+
+  /** Fails with {@link PortInUseException} when {@code host:port} cannot be bound now. */
+  private static void refuseTakenPort(String host, int port) throws IOException {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true); // as Netty's server socket: a port in TIME_WAIT is free to it
+      probe.bind(new InetSocketAddress(host, port));
+    } catch (BindException e) {
+      throw new PortInUseException(PortInUseException.Server.HTTP, host, port, e);
+    }
   }
 
   private static void createBucket(String endpoint, Settings settings) {

@@ -122,10 +122,14 @@ public record JobStatus(
         List.copyOf(value), submodels);
   }
 
-  /** This status moved to {@code next} at {@code now} (finishedAt set when it becomes final). */
+  /**
+   * This status moved to {@code next} at {@code now} (finishedAt set when it becomes final; a
+   * succeeded job is at 100% and no stage).
+   */
   public JobStatus moveTo(JobState next, String why, Instant now) {
+    boolean succeeded = next == JobState.SUCCEEDED; // done: at no stage any more, as a cluster's job-finished writes it
     return new JobStatus(schemaVersion, jobId, manifestETag, name, next, why, errors, images,
-        expectedImages, workflow, stage, next == JobState.SUCCEEDED ? Integer.valueOf(100) : progress,
+        expectedImages, workflow, succeeded ? null : stage, succeeded ? Integer.valueOf(100) : progress,
         engine, createdAt, now, next.isFinal() ? (finishedAt != null ? finishedAt : now) : null,
         outputs, logTail, submodels);
   }

@@ -115,6 +115,64 @@ class FolderUploadTest {
     assertThat(s3.puts).isEmpty();
   }
 
+  /**
+   * Issue 21 row 7: an SD card keeps its images under DCIM/100MEDIA/; upload found none ("no
+   * images … in <folder>"). ODM takes its images from one flat folder, so they go up flat.
+   */
+  @Test
+  void imagesInSubfoldersOfAnSdCardAreUploadedFlat() throws Exception {
+    Path card = Files.createTempDirectory("sdcard");
+    Path media = Files.createDirectories(card.resolve("DCIM/100MEDIA"));
+    for (String name : List.of("DJI_0001.JPG", "DJI_0002.JPG", "DJI_0002_mask.png")) {
+      Files.write(media.resolve(name), new byte[] {1, 2, 3});
+    }
+    Files.write(Files.createDirectories(card.resolve(".Trashes/501")).resolve("DJI_0009.JPG"), new byte[] {1});
+    Files.writeString(card.resolve("gcp_list.txt"), "EPSG:4326\n");
+    s3.puts.clear();
+
+    upload().upload(card, new S3Options.Location(fixture.bucket, "sd/"), Map.of());
+
+    assertThat(s3.puts).containsExactlyInAnyOrder("sd/DJI_0001.JPG", "sd/DJI_0002.JPG", "sd/DJI_0002_mask.png",
+        "sd/gcp_list.txt", "sd/odm.json");
+  }
+
+  /**
+   * Two subfolders with the same file names (a second card, a camera that restarted its count):
+   * every file under a subfolder is named after its folder, so none overwrites another and each
+   * mask still pairs with its image; the rule depends only on the folder, so a resumed upload maps
+   * every file to the same key and skips what is there.
+   */
+  @Test
+  void sameNamesInTwoSubfoldersArePrefixedWithTheirFolderTheSameWayOnResume() throws Exception {
+    Path card = Files.createTempDirectory("sdcard");
+    for (String dir : List.of("DCIM/100MEDIA", "DCIM/101MEDIA")) {
+      Path media = Files.createDirectories(card.resolve(dir));
+      Files.write(media.resolve("DJI_0001.JPG"), new byte[] {1, 2, 3});
+      Files.write(media.resolve("DJI_0001_mask.png"), new byte[] {1});
+    }
+    Files.write(card.resolve("DCIM/101MEDIA/DJI_0002.JPG"), new byte[] {4});
+    s3.puts.clear();
+
+    upload().upload(card, new S3Options.Location(fixture.bucket, "two-cards/"), Map.of());
+    assertThat(s3.puts).containsExactlyInAnyOrder("two-cards/DCIM_100MEDIA_DJI_0001.JPG",
+        "two-cards/DCIM_100MEDIA_DJI_0001_mask.png", "two-cards/DCIM_101MEDIA_DJI_0001.JPG",
+        "two-cards/DCIM_101MEDIA_DJI_0001_mask.png", "two-cards/DCIM_101MEDIA_DJI_0002.JPG", "two-cards/odm.json");
+
+    s3.puts.clear();
+    FolderUpload.Result again = upload().upload(card, new S3Options.Location(fixture.bucket, "two-cards/"), Map.of());
+    assertThat(again.skipped()).isEqualTo(5);
+    assertThat(s3.puts).containsExactly("two-cards/odm.json");
+  }
+
+  @Test
+  void aFolderWithoutImagesAnywhereSaysSubfoldersWereSearchedToo() throws Exception {
+    Path dir = Files.createTempDirectory("flight");
+    Files.writeString(Files.createDirectories(dir.resolve("docs")).resolve("notes.txt"), "x");
+    assertThatThrownBy(() -> upload().upload(dir, new S3Options.Location(fixture.bucket, "none/"), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("no images (bmp, dng").hasMessageEndingWith(" in " + dir + " or its subfolders");
+  }
+
   @Test
   void anInvalidManifestUploadsNothing() throws Exception {
     Path dir = folder(2);

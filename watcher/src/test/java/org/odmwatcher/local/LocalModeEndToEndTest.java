@@ -63,6 +63,8 @@ class LocalModeEndToEndTest {
     JsonNode done = seen.get(seen.size() - 1);
     assertThat(done.path("engine").asText()).isEqualTo("test");
     assertThat(done.path("progress").asInt()).isEqualTo(100);
+    // issue 21 row 8: local mode's succeeded jobs stayed at stage "upload" (a cluster's are at none)
+    assertThat(done.path("stage").asText(null)).as("stage of a succeeded job").isNull();
     assertThat(done.path("images").asInt()).isEqualTo(4);
     List<String> outputs = new ArrayList<>();
     done.path("outputs").forEach(o -> outputs.add(o.asText()));

@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +17,8 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.odmwatcher.api.TokenFilter;
+import org.slf4j.LoggerFactory;
 
 /**
  * Local mode serves HTTP on the address its banner prints: the dashboard (listing the job a
@@ -40,6 +45,25 @@ class LocalModeHttpTest {
       world.uploadSample("flight/");
       await().atMost(Duration.ofSeconds(60)).until(() -> json.readTree(get(url + "jobs").body()).path("jobs").toString(),
           jobs -> jobs.contains("\"folder\":\"flight/\"") && jobs.contains("\"state\":\"succeeded\""));
+    }
+  }
+
+  /**
+   * Issue 21 row 8: local mode's warning about an API without a token told the user to set
+   * {@code watcher.api.token}, a setting local mode's user never sees; it names {@code --api-token}.
+   */
+  @Test
+  void theNoTokenWarningNamesLocalModesFlag(@TempDir Path data) throws Exception {
+    Logger filter = (Logger) LoggerFactory.getLogger(TokenFilter.class);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    filter.addAppender(logs);
+    try (LocalWorld world = LocalWorld.start(data, "test", Map.of())) {
+      assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+          .anySatisfy(m -> assertThat(m).contains("WITHOUT authentication").contains("--api-token"))
+          .noneSatisfy(m -> assertThat(m).contains("watcher.api."));
+    } finally {
+      filter.detachAppender(logs);
     }
   }
 
