@@ -8,7 +8,10 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.net.HttpURLConnection;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobStatus;
@@ -72,6 +75,7 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
     GenericKubernetesResource workflow = renderer.render(spec);
     JobStatus.WorkflowRef ref =
         new JobStatus.WorkflowRef(argo.namespace(), workflow.getMetadata().getName());
+    stopEarlierJobs(spec);
     try {
       kubernetes.genericKubernetesResources(WORKFLOWS).inNamespace(argo.namespace()).resource(workflow).create();
       LOG.info("submitted Workflow {}/{} for s3://{}/{}", ref.namespace(), ref.name(), spec.bucket(), spec.folder());
@@ -91,6 +95,52 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
           "cannot create Workflow " + ref.name() + " (HTTP " + e.getCode() + "): " + e.getMessage(), e);
     }
   }
+
+  /**
+   * Stops the folder's unfinished Workflows of other jobs, as {@link #cancel} does: each upload of
+   * the manifest is a job of its own, and an earlier one still running would write the same
+   * {@code results/} as this one. Their exit handlers still run; what they record cannot replace
+   * this job's {@code status.json} ({@code job-finished} only advances the status of its own job).
+   * Local mode does the same from the run itself ({@code LocalRun}: "superseded").
+   */
+  private void stopEarlierJobs(JobSpec spec) throws TransientFailureException {
+    List<GenericKubernetesResource> folderWorkflows;
+    try {
+      folderWorkflows = kubernetes.genericKubernetesResources(WORKFLOWS).inNamespace(argo.namespace())
+          .withLabel(WorkflowLabels.BUCKET_HASH, JobId.shortHash(spec.bucket()))
+          .withLabel(WorkflowLabels.PREFIX_HASH, JobId.shortHash(spec.bucket() + "/" + spec.folder()))
+          .list().getItems();
+    } catch (KubernetesClientException e) {
+      throw new TransientFailureException(
+          "cannot list the Workflows of s3://" + spec.bucket() + "/" + spec.folder() + ": " + e.getMessage(), e);
+    }
+    Set<String> earlier = new LinkedHashSet<>();
+    for (GenericKubernetesResource wf : folderWorkflows) {
+      Map<String, String> labels = wf.getMetadata().getLabels();
+      Map<String, String> annotations = wf.getMetadata().getAnnotations() == null ? Map.of() : wf.getMetadata().getAnnotations();
+      String jobId = labels == null ? null : labels.get(WorkflowLabels.JOB_ID);
+      // The labels hold hashes only: the annotations say which folder it really is.
+      if (jobId != null && !jobId.equals(spec.jobId().value()) && !finished(wf)
+          && spec.bucket().equals(annotations.get(WorkflowLabels.BUCKET))
+          && spec.folder().equals(annotations.get(WorkflowLabels.PREFIX))) {
+        earlier.add(jobId);
+      }
+    }
+    for (String jobId : earlier) {
+      LOG.info("stopping job {} of s3://{}/{}: superseded by job {} (the manifest was uploaded again)",
+          jobId, spec.bucket(), spec.folder(), spec.jobId().value());
+      cancel(new JobId(jobId));
+    }
+  }
+
+  /** Whether Argo finished the Workflow (it sets {@code status.finishedAt} with the final phase). */
+  private static boolean finished(GenericKubernetesResource wf) {
+    return wf.getAdditionalProperties().get("status") instanceof Map<?, ?> status
+        && (status.get("finishedAt") != null || FINAL_PHASES.contains(String.valueOf(status.get("phase"))));
+  }
+
+  /** Argo's completed phases (pkg/apis/workflow/v1alpha1/workflow_types.go, WorkflowPhase.Completed). */
+  private static final Set<String> FINAL_PHASES = Set.of("Succeeded", "Failed", "Error");
 
   @Override
   public void cancel(JobId jobId) throws TransientFailureException {
