@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * this manifest version exists already: that is success. A 400, 413 or 422 means the API server
  * refused this Workflow object itself (e.g. annotations over 256 KiB): the same object would be
  * refused again, so the job is rejected for good with the server's reason. Every other failure is
- * transient (see {@link #isPermanent}): the event is kept and offered again.
+ * transient (see {@link #isPermanent}): the event is kept and offered again. Before creating, the
+ * folder's unfinished Workflows of other jobs are stopped (see {@link #stopEarlierJobs}).
  */
 public final class ArgoWorkflowSubmitter implements JobSubmitter {
   /** The Workflow kind as the API server knows it. */
@@ -139,8 +140,11 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
         && (status.get("finishedAt") != null || FINAL_PHASES.contains(String.valueOf(status.get("phase"))));
   }
 
-  /** Argo's completed phases (pkg/apis/workflow/v1alpha1/workflow_types.go, WorkflowPhase.Completed). */
-  private static final Set<String> FINAL_PHASES = Set.of("Succeeded", "Failed", "Error");
+  /**
+   * Argo's completed phases: WorkflowPhase.Completed (pkg/apis/workflow/v1alpha1/workflow_phase.go;
+   * newer Argo versions add Cancelled).
+   */
+  private static final Set<String> FINAL_PHASES = Set.of("Succeeded", "Failed", "Error", "Cancelled");
 
   @Override
   public void cancel(JobId jobId) throws TransientFailureException {

@@ -92,6 +92,8 @@ class RetryAndWaitEndToEndTest implements TestPropertyProvider {
       assertThat(retried.path("manifestETag").asText()).isEqualTo(eTag);
       assertThat(workflowsOf(folder)).extracting(w -> w.getMetadata().getLabels().get(WorkflowLabels.JOB_ID))
           .containsExactlyInAnyOrder(firstJob, secondJob);
+      // The first job had ended: its Workflow is left as it is (only unfinished ones are stopped).
+      assertThat(spec(world.workflowsFor(firstJob).get(0)).get("shutdown")).isNull();
 
       // The second upload announced again by every source (an SQS redelivery, a webhook retry,
       // more sweep rounds): no third run, and the finished status stays as it is.
