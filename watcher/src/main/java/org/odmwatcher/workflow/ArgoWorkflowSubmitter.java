@@ -11,9 +11,11 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobStatus;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * this manifest version exists already: that is success. A 400, 413 or 422 means the API server
  * refused this Workflow object itself (e.g. annotations over 256 KiB): the same object would be
  * refused again, so the job is rejected for good with the server's reason. Every other failure is
- * transient (see {@link #isPermanent}): the event is kept and offered again.
+ * transient (see {@link #isPermanent}): the event is kept and offered again. Before creating, the
+ * folder's unfinished Workflows of other jobs are stopped (see {@link #stopEarlierJobs}).
  */
 public final class ArgoWorkflowSubmitter implements JobSubmitter {
   /** The Workflow kind as the API server knows it. */
@@ -85,6 +88,7 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
     JobStatus.WorkflowRef ref =
         new JobStatus.WorkflowRef(argo.namespace(), workflow.getMetadata().getName());
     Optional<String> token = renderer.splitMergeToken(spec, clock.instant());
+    stopEarlierJobs(spec);
     try {
       GenericKubernetesResource created =
           kubernetes.genericKubernetesResources(WORKFLOWS).inNamespace(argo.namespace()).resource(workflow).create();
@@ -152,6 +156,55 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
         .withStringData(Map.of(SplitMergeToken.SECRET_KEY, token))
         .build();
   }
+
+  /**
+   * Stops the folder's unfinished Workflows of other jobs, as {@link #cancel} does: each upload of
+   * the manifest is a job of its own, and an earlier one still running would write the same
+   * {@code results/} as this one. Their exit handlers still run; what they record cannot replace
+   * this job's {@code status.json} ({@code job-finished} only advances the status of its own job).
+   * Local mode does the same from the run itself ({@code LocalRun}: "superseded").
+   */
+  private void stopEarlierJobs(JobSpec spec) throws TransientFailureException {
+    List<GenericKubernetesResource> folderWorkflows;
+    try {
+      folderWorkflows = kubernetes.genericKubernetesResources(WORKFLOWS).inNamespace(argo.namespace())
+          .withLabel(WorkflowLabels.BUCKET_HASH, JobId.shortHash(spec.bucket()))
+          .withLabel(WorkflowLabels.PREFIX_HASH, JobId.shortHash(spec.bucket() + "/" + spec.folder()))
+          .list().getItems();
+    } catch (KubernetesClientException e) {
+      throw new TransientFailureException(
+          "cannot list the Workflows of s3://" + spec.bucket() + "/" + spec.folder() + ": " + e.getMessage(), e);
+    }
+    Set<String> earlier = new LinkedHashSet<>();
+    for (GenericKubernetesResource wf : folderWorkflows) {
+      Map<String, String> labels = wf.getMetadata().getLabels();
+      Map<String, String> annotations = wf.getMetadata().getAnnotations() == null ? Map.of() : wf.getMetadata().getAnnotations();
+      String jobId = labels == null ? null : labels.get(WorkflowLabels.JOB_ID);
+      // The labels hold hashes only: the annotations say which folder it really is.
+      if (jobId != null && !jobId.equals(spec.jobId().value()) && !finished(wf)
+          && spec.bucket().equals(annotations.get(WorkflowLabels.BUCKET))
+          && spec.folder().equals(annotations.get(WorkflowLabels.PREFIX))) {
+        earlier.add(jobId);
+      }
+    }
+    for (String jobId : earlier) {
+      LOG.info("stopping job {} of s3://{}/{}: superseded by job {} (the manifest was uploaded again)",
+          jobId, spec.bucket(), spec.folder(), spec.jobId().value());
+      cancel(new JobId(jobId));
+    }
+  }
+
+  /** Whether Argo finished the Workflow (it sets {@code status.finishedAt} with the final phase). */
+  private static boolean finished(GenericKubernetesResource wf) {
+    return wf.getAdditionalProperties().get("status") instanceof Map<?, ?> status
+        && (status.get("finishedAt") != null || FINAL_PHASES.contains(String.valueOf(status.get("phase"))));
+  }
+
+  /**
+   * Argo's completed phases: WorkflowPhase.Completed (pkg/apis/workflow/v1alpha1/workflow_phase.go;
+   * newer Argo versions add Cancelled).
+   */
+  private static final Set<String> FINAL_PHASES = Set.of("Succeeded", "Failed", "Error", "Cancelled");
 
   @Override
   public void cancel(JobId jobId) throws TransientFailureException {

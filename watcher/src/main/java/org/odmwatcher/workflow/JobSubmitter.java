@@ -5,7 +5,9 @@ import org.odmwatcher.status.JobStatus;
 
 /**
  * Starts jobs somewhere (Argo on Kubernetes, or a local executor). Submitting the same {@link
- * JobSpec} twice must start it once: the second call reports {@code created=false}.
+ * JobSpec} twice must start it once: the second call reports {@code created=false}. A folder runs
+ * one job at a time: an earlier job of the folder (an earlier upload of its manifest) that still
+ * runs is stopped, as {@link #cancel} stops it, and records nothing over the new job's status.
  */
 public interface JobSubmitter {
 

@@ -18,6 +18,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -241,6 +242,51 @@ class SplitMergeReplayTest implements TestPropertyProvider {
           .isEqualTo("Stopped with strategy 'Stop'");
       argo.release(null, "process");
       argo.release(parentFolder, "process");
+    }
+  }
+
+  @Test
+  void theParentsOdmJsonUploadedAgainWhileItRunsStopsTheOldParentAndItsSubmodels() throws Exception {
+    String parentFolder = "farm/again/";
+    String manifest = "{\"options\": {\"split\": 3, \"split-overlap\": 50, \"sm-no-align\": true}}";
+    world.uploadImages(parentFolder, 9);
+    world.putManifest(parentFolder, manifest);
+    try (TestArgo argo = world.startArgo()) {
+      argo.hold(null, "process"); // the parent's ODM and its submodel's run on
+      pipeline.handleFolder(world.bucket, parentFolder);
+      String oldParentJob = world.status(parentFolder).orElseThrow().path("jobId").asText();
+      String oldParent = world.workflowsFor(oldParentJob).get(0).getMetadata().getName();
+      argo.awaitStatus(oldParent, s -> "Running".equals(s.get("phase")));
+      List<String> odmArgs = odmArgs(world.workflowsFor(oldParentJob).get(0));
+      URI cluster = URI.create(odmArgs.get(odmArgs.indexOf("--sm-cluster") + 1));
+      String token = URLDecoder.decode(cluster.getQuery().substring("token=".length()), StandardCharsets.UTF_8);
+      NodeOdmClient odm = new NodeOdmClient(server.getURI(), token);
+      Map<String, Object> options = new LinkedHashMap<>();
+      // get_submodel_args_dict (opendm/osfm.py): the parent's options without split and
+      // split-overlap, plus the four it always adds.
+      for (String option : List.of("sm-no-align", "orthophoto-cutline", "dem-euclidean-map", "skip-3dmodel", "skip-report")) {
+        options.put(option, true);
+      }
+      String child = createTask(odm, new Submodel("submodel_0000", 3), options, reconstructionSeed(), RECONSTRUCTION_OUTPUTS);
+      assertThat(code(odm, child)).isEqualTo(20);
+      String childName = childWorkflow(child).getMetadata().getName();
+
+      // The same bytes uploaded again (a second later: S3's Last-Modified has whole seconds).
+      Instant firstUpload = world.s3.headObject(b -> b.bucket(world.bucket).key(parentFolder + "odm.json")).lastModified();
+      await().atMost(Duration.ofSeconds(3)).until(() -> Instant.now().isAfter(firstUpload.plusSeconds(1)));
+      world.putManifest(parentFolder, manifest);
+      pipeline.handleFolder(world.bucket, parentFolder);
+
+      String newParentJob = world.status(parentFolder).orElseThrow().path("jobId").asText();
+      assertThat(newParentJob).isNotEqualTo(oldParentJob);
+      for (String stopped : List.of(oldParent, childName)) {
+        assertThat(argo.awaitStatus(stopped, s -> s.get("finishedAt") != null).get("message"))
+            .as(stopped).isEqualTo("Stopped with strategy 'Stop'");
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> newSpec = (Map<String, Object>) world.workflowsFor(newParentJob).get(0).getAdditionalProperties().get("spec");
+      assertThat(newSpec.get("shutdown")).isNull();
+      argo.release(null, "process");
     }
   }
 

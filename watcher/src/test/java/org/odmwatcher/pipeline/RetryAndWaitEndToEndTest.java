@@ -92,6 +92,8 @@ class RetryAndWaitEndToEndTest implements TestPropertyProvider {
       assertThat(retried.path("manifestETag").asText()).isEqualTo(eTag);
       assertThat(workflowsOf(folder)).extracting(w -> w.getMetadata().getLabels().get(WorkflowLabels.JOB_ID))
           .containsExactlyInAnyOrder(firstJob, secondJob);
+      // The first job had ended: its Workflow is left as it is (only unfinished ones are stopped).
+      assertThat(spec(world.workflowsFor(firstJob).get(0)).get("shutdown")).isNull();
 
       // The second upload announced again by every source (an SQS redelivery, a webhook retry,
       // more sweep rounds): no third run, and the finished status stays as it is.
@@ -102,6 +104,68 @@ class RetryAndWaitEndToEndTest implements TestPropertyProvider {
               && world.status(folder).orElseThrow().path("jobId").asText().equals(secondJob)
               && world.status(folder).orElseThrow().path("state").asText().equals("succeeded"));
     }
+  }
+
+  @Test
+  void theSameOdmJsonUploadedAgainWhileItsJobRunsStopsThatWorkflowAndOnlyTheNewJobIsRecorded() {
+    String folder = "again-while-running/";
+    world.uploadImages(folder, 2);
+    try (TestArgo argo = world.startArgo()) {
+      argo.hold(folder, "process"); // a long ODM run: the process pod of either job stays running
+      world.putManifest(folder, MANIFEST);
+      announce(folder);
+      String firstJob = awaitState(folder, "running").path("jobId").asText();
+      String firstName = world.workflowsFor(firstJob).get(0).getMetadata().getName();
+      argo.awaitStatus(firstName, s -> findNode(s, "process(0)").isPresent());
+
+      Instant firstUpload = lastModified(folder);
+      await().atMost(Duration.ofSeconds(3)).until(() -> Instant.now().isAfter(firstUpload.plusSeconds(1)));
+      world.putManifest(folder, MANIFEST);
+      announce(folder);
+
+      // The first Workflow is stopped as cancel stops it (its exit handler still runs) and ends.
+      await("the first job's Workflow gets spec.shutdown Stop").atMost(PATIENCE)
+          .until(() -> "Stop".equals(spec(argo.workflow(firstName)).get("shutdown")));
+      Map<String, Object> stopped = argo.awaitStatus(firstName, s -> s.get("finishedAt") != null);
+      assertThat(stopped.get("message")).isEqualTo("Stopped with strategy 'Stop'");
+      String secondJob = workflowsOf(folder).stream()
+          .map(w -> w.getMetadata().getLabels().get(WorkflowLabels.JOB_ID))
+          .filter(id -> !id.equals(firstJob)).findFirst().orElseThrow();
+      assertThat(spec(world.workflowsFor(secondJob).get(0)).get("shutdown")).isNull();
+
+      // Once the second job is in status.json, the first job's final write (job-finished in its
+      // exit handler, or the informer) never takes it back.
+      List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      argo.release(folder, "process");
+      JsonNode done = await().atMost(PATIENCE).until(() -> {
+        JsonNode s = world.status(folder).orElseThrow();
+        seen.add(s.path("jobId").asText() + " " + s.path("state").asText());
+        return s;
+      }, s -> s.path("jobId").asText().equals(secondJob) && s.path("state").asText().equals("succeeded"));
+      await().during(Duration.ofSeconds(3)).atMost(PATIENCE).until(() -> {
+        JsonNode s = world.status(folder).orElseThrow();
+        seen.add(s.path("jobId").asText() + " " + s.path("state").asText());
+        return s.path("jobId").asText().equals(secondJob) && s.path("state").asText().equals("succeeded");
+      });
+      assertThat(done.path("outputs").toString()).contains("results/odm_orthophoto/odm_orthophoto.tif");
+      assertThat(seen.subList(seen.indexOf(seen.stream().filter(s -> s.startsWith(secondJob)).findFirst().orElseThrow()),
+          seen.size())).allSatisfy(s -> assertThat(s).startsWith(secondJob));
+      assertThat(argo.awaitStatus(firstName, s -> s.get("finishedAt") != null).get("phase")).isEqualTo("Failed");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> spec(GenericKubernetesResource workflow) {
+    return (Map<String, Object>) workflow.getAdditionalProperties().get("spec");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static java.util.Optional<Map<String, Object>> findNode(Map<String, Object> status, String displayName) {
+    if (!(status.get("nodes") instanceof Map<?, ?> nodes)) {
+      return java.util.Optional.empty();
+    }
+    return ((Map<String, Map<String, Object>>) nodes).values().stream()
+        .filter(n -> displayName.equals(n.get("displayName"))).findFirst();
   }
 
   @Test
