@@ -14,7 +14,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -257,10 +256,7 @@ class SplitMergeReplayTest implements TestPropertyProvider {
       String oldParentJob = world.status(parentFolder).orElseThrow().path("jobId").asText();
       String oldParent = world.workflowsFor(oldParentJob).get(0).getMetadata().getName();
       argo.awaitStatus(oldParent, s -> "Running".equals(s.get("phase")));
-      List<String> odmArgs = odmArgs(world.workflowsFor(oldParentJob).get(0));
-      URI cluster = URI.create(odmArgs.get(odmArgs.indexOf("--sm-cluster") + 1));
-      String token = URLDecoder.decode(cluster.getQuery().substring("token=".length()), StandardCharsets.UTF_8);
-      NodeOdmClient odm = new NodeOdmClient(server.getURI(), token);
+      NodeOdmClient odm = new NodeOdmClient(server.getURI(), tokenSecret(world.workflowsFor(oldParentJob).get(0)));
       Map<String, Object> options = new LinkedHashMap<>();
       // get_submodel_args_dict (opendm/osfm.py): the parent's options without split and
       // split-overlap, plus the four it always adds.
