@@ -80,26 +80,6 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       int maxImages,
       long maxImageBytes,
       @Nullable ChildWorkflows children,
-      ImageWait imageWait) {
-    this(ownWrites, manifests, manifestName, maxManifestBytes, resultsFolder, store, parser, submitter, statusWriter,
-        waiting, clock, maxImages, maxImageBytes, children, imageWait, SubmodelOrigins.NONE);
-  }
-
-  public ManifestHandler(
-      ObjectFilter ownWrites,
-      ObjectFilter manifests,
-      String manifestName,
-      long maxManifestBytes,
-      String resultsFolder,
-      BucketStore store,
-      ManifestParser parser,
-      JobSubmitter submitter,
-      StatusWriter statusWriter,
-      WaitingFolders waiting,
-      Clock clock,
-      int maxImages,
-      long maxImageBytes,
-      @Nullable ChildWorkflows children,
       ImageWait imageWait,
       SubmodelOrigins submodels) {
     this.imageWait = imageWait;

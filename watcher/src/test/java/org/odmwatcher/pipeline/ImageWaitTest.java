@@ -61,7 +61,7 @@ class ImageWaitTest {
         new OwnWritesFilter("status.json", "results/"), new ManifestKeyFilter("odm.json"), "odm.json", 1 << 20,
         "results/", store, new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json))),
         submitter, statusWriter, new WaitingFolders(), clock, Integer.MAX_VALUE, Long.MAX_VALUE, null,
-        new ManifestHandler.ImageWait(Duration.ofHours(24), Duration.ofMinutes(10)));
+        new ManifestHandler.ImageWait(Duration.ofHours(24), Duration.ofMinutes(10)), SubmodelOrigins.NONE);
   }
 
   @Test

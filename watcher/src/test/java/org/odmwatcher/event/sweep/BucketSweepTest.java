@@ -24,6 +24,7 @@ import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OptionCatalogue;
 import org.odmwatcher.pipeline.ManifestHandler;
+import org.odmwatcher.pipeline.SubmodelOrigins;
 import org.odmwatcher.pipeline.WaitingFolders;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
@@ -65,7 +66,7 @@ class BucketSweepTest {
         new OwnWritesFilter("status.json", "results/"), new ManifestKeyFilter("odm.json"), "odm.json", 1 << 20,
         "results/", store, new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json))),
         submitter, statusWriter, new WaitingFolders(), Clock.systemUTC(), Integer.MAX_VALUE, Long.MAX_VALUE, null,
-        ManifestHandler.ImageWait.DEFAULT);
+        ManifestHandler.ImageWait.DEFAULT, SubmodelOrigins.NONE);
     ObjectCreatedHandler recording = object -> {
       offered.add(object.key());
       return real.handle(object);
