@@ -10,7 +10,6 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
-import io.netty.util.NetUtil;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -39,11 +38,11 @@ import org.odmwatcher.config.HttpConfig;
 public class BrowserOriginFilter {
   private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
-  private final Set<String> allowedHosts;
+  private final HttpConfig config;
   private final Set<String> trustedOrigins;
 
   public BrowserOriginFilter(HttpConfig config) {
-    this.allowedHosts = Set.copyOf(config.allowedHosts());
+    this.config = config;
     this.trustedOrigins = Set.copyOf(config.trustedOrigins());
   }
 
@@ -51,7 +50,7 @@ public class BrowserOriginFilter {
   @Nullable
   public HttpResponse<?> check(HttpRequest<?> request) {
     String host = request.getHeaders().get("Host");
-    if (host != null && !allowedHost(host)) {
+    if (host != null && !config.allowsHost(host)) {
       return refuse(HttpStatus.MISDIRECTED_REQUEST, "this server does not answer to the name " + host
           + " (watcher.http.allowed-hosts; local --allowed-host)");
     }
@@ -60,22 +59,6 @@ public class BrowserOriginFilter {
           + " (watcher.http.trusted-origins lists the sites that may)");
     }
     return null;
-  }
-
-  boolean allowedHost(String header) {
-    if (allowedHosts.isEmpty()) {
-      return true;
-    }
-    String name = header.trim().toLowerCase(Locale.ROOT);
-    if (name.startsWith("[")) { // [v6 literal]:port
-      int end = name.indexOf(']');
-      return end > 0 && NetUtil.isValidIpV6Address(name.substring(1, end));
-    }
-    int colon = name.lastIndexOf(':');
-    if (colon >= 0) {
-      name = name.substring(0, colon);
-    }
-    return allowedHosts.contains(name) || NetUtil.isValidIpV4Address(name);
   }
 
   private boolean crossSite(HttpRequest<?> request, @Nullable String host) {

@@ -2,6 +2,7 @@ package org.odmwatcher.config;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
+import io.netty.util.NetUtil;
 import java.util.List;
 import java.util.Locale;
 
@@ -29,5 +30,26 @@ public record HttpConfig(@Nullable List<String> allowedHosts, @Nullable List<Str
     trustedOrigins = trustedOrigins == null ? List.of()
         : trustedOrigins.stream().map(o -> o.trim().toLowerCase(Locale.ROOT).replaceAll("/+$", ""))
             .filter(o -> !o.isEmpty()).distinct().toList();
+  }
+
+  /**
+   * Whether a request's {@code Host} header ({@code name}, {@code name:port}, {@code [v6]:port})
+   * names one of {@link #allowedHosts} or is an IP address; with no list, any host. The one rule of
+   * both local ports: the HTTP port's filter and the embedded S3 server's guard.
+   */
+  public boolean allowsHost(String header) {
+    if (allowedHosts.isEmpty()) {
+      return true;
+    }
+    String name = header.trim().toLowerCase(Locale.ROOT);
+    if (name.startsWith("[")) { // [v6 literal]:port
+      int end = name.indexOf(']');
+      return end > 0 && NetUtil.isValidIpV6Address(name.substring(1, end));
+    }
+    int colon = name.lastIndexOf(':');
+    if (colon >= 0) {
+      name = name.substring(0, colon);
+    }
+    return allowedHosts.contains(name) || NetUtil.isValidIpV4Address(name);
   }
 }

@@ -10,7 +10,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.Locale;
-import java.util.Set;
+import java.util.List;
+import org.odmwatcher.config.HttpConfig;
 
 /**
  * A servlet filter in front of the embedded S3 server that keeps web pages out of it:
@@ -27,7 +28,7 @@ import java.util.Set;
  * Refusals are S3-shaped 403 answers ({@code AccessDenied}).
  */
 final class BrowserGuard implements Filter {
-  private final Set<String> hostNames;
+  private final HttpConfig hosts;
 
   BrowserGuard(String listenHost) {
     String own;
@@ -36,7 +37,7 @@ final class BrowserGuard implements Filter {
     } catch (IOException e) {
       own = "localhost";
     }
-    this.hostNames = Set.of("localhost", own, listenHost.toLowerCase(Locale.ROOT));
+    this.hosts = new HttpConfig(List.of("localhost", own, listenHost), null);
   }
 
   @Override
@@ -44,7 +45,7 @@ final class BrowserGuard implements Filter {
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) res;
     String host = request.getHeader("Host");
-    if (host == null || !allowedHost(host)) {
+    if (host == null || !hosts.allowsHost(host)) {
       deny(response, "Host header '" + host + "' does not name this machine");
       return;
     }
@@ -55,23 +56,6 @@ final class BrowserGuard implements Filter {
       return;
     }
     chain.doFilter(req, res);
-  }
-
-  boolean allowedHost(String header) {
-    String host = header.trim().toLowerCase(Locale.ROOT);
-    if (host.startsWith("[")) {
-      int end = host.indexOf(']');
-      return end > 0 && isIpLiteral(host.substring(1, end));
-    }
-    int colon = host.lastIndexOf(':');
-    if (colon >= 0) {
-      host = host.substring(0, colon);
-    }
-    return hostNames.contains(host) || isIpLiteral(host);
-  }
-
-  private static boolean isIpLiteral(String host) {
-    return host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (host.contains(":") && host.matches("[0-9a-f:.]+"));
   }
 
   private static void deny(HttpServletResponse response, String why) throws IOException {
