@@ -189,7 +189,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     if (found == 0 || expected != null && found < expected) {
       return waitForImages(bucket, folder, jobId, manifestBlob, manifest, found, recorded);
     }
-    if (manifest.parentJob() != null && children != null && !started(bucket, folder, jobId)
+    if (manifest.parentJob() != null && children != null && !started(recorded)
         && !children.hasRoom(manifest.parentJob())) {
       // A split-merge submodel above the caps waits, whichever way its manifest arrived (the
       // NodeODM API, or a notification of the API's bucket): re-checked with the waiting folders
@@ -277,11 +277,9 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     waiting.add(bucket, folder);
   }
 
-  /** Whether this manifest version's job was submitted before (its status is past waiting). */
-  private boolean started(String bucket, String folder, JobId jobId) throws TransientFailureException {
-    return statusWriter.read(bucket, folder)
-        .filter(status -> jobId.value().equals(status.jobId()) && status.state() != JobState.WAITING)
-        .isPresent();
+  /** Whether this upload's job was submitted before: its status, read above, is past waiting. */
+  private static boolean started(Optional<JobStatus> recorded) {
+    return recorded.filter(status -> status.state() != JobState.WAITING).isPresent();
   }
 
   private Outcome invalid(String bucket, String folder, JobId jobId, String eTag, List<String> errors)
