@@ -81,6 +81,11 @@ class SplitMergeTokenTest implements TestPropertyProvider {
       String name = workflow.getMetadata().getName();
       assertThat(Serialization.asJson(workflow)).as("the Workflow").doesNotContain(tokenStart).doesNotContain("token=");
 
+      // The status is written on the Workflow's changes; a paused ODM makes none once its line is
+      // out. So wait for the line in the pod's log, then move the pod's progress (as ODM's next
+      // PGUP would): the status written on that change carries the line in its logTail.
+      await().atMost(Duration.ofSeconds(60)).until(() -> argo.podLog(name, "process(0)").contains("running: "));
+      java.nio.file.Files.writeString(argo.progressFile(name, "process(0)"), "13/17\n");
       await().atMost(Duration.ofSeconds(60)).until(() ->
           world.status(folder).map(s -> s.path("logTail").toString()).orElse("").contains("running: "));
       JsonNode running = world.status(folder).orElseThrow();
