@@ -5,6 +5,7 @@ import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.core.annotation.Nullable;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.random.RandomGenerator;
@@ -12,7 +13,8 @@ import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.SplitMergeConfig;
 import org.odmwatcher.manifest.ManifestValidator;
-import org.odmwatcher.manifest.OptionCatalogue;
+import org.odmwatcher.manifest.Engine;
+import org.odmwatcher.manifest.Engines;
 import org.odmwatcher.pipeline.ManifestHandler;
 import org.odmwatcher.pipeline.SubmodelOrigins;
 import org.odmwatcher.retry.BackoffCalculator;
@@ -35,7 +37,8 @@ public class ApiFactory {
       BucketStore store,
       StatusWriter statusWriter,
       @Nullable ManifestHandler pipeline,
-      OptionCatalogue catalogue,
+      Engines engines,
+      @Named("api") Engine engine,
       ObjectMapper json,
       Clock clock,
       @Nullable JobConsole console,
@@ -55,7 +58,7 @@ public class ApiFactory {
         store,
         statusWriter,
         pipeline,
-        new TaskOptions(json, new ManifestValidator(catalogue)),
+        new TaskOptions(json, new ManifestValidator(engines), engine),
         archive,
         view,
         new WebhookTargets(api.webhookAllowedNetworks()),
@@ -66,6 +69,14 @@ public class ApiFactory {
         api.maxTasks(),
         splitMerge == null ? SplitMergeConfig.off().maxTasksPerJob() : splitMerge.maxTasksPerJob(),
         jobs);
+  }
+
+  /** The engine the API's tasks run on ({@code watcher.api.engine}); it must be enabled. */
+  @Singleton
+  @Named("api")
+  Engine apiEngine(ApiConfig api, Engines engines) {
+    return engines.enabled(api.engine()).orElseThrow(() -> new IllegalStateException(
+        "watcher.api.engine is " + api.engine() + ", which is not in watcher.engines.enabled " + engines.enabledNames()));
   }
 
   /** Which folders may carry a split-merge {@code parentJob}: the API's tasks created with that job's token. */
@@ -88,7 +99,7 @@ public class ApiFactory {
   }
 
   @Singleton
-  NodeFigures nodeFigures(ApiConfig api, ApiTaskWatcher watcher) {
-    return new NodeFigures(api, watcher);
+  NodeFigures nodeFigures(ApiConfig api, ApiTaskWatcher watcher, @Named("api") Engine engine) {
+    return new NodeFigures(api, watcher, engine);
   }
 }

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import org.odmwatcher.api.dto.TaskInfo;
 import org.odmwatcher.api.dto.TaskRecord;
 import org.odmwatcher.retry.TransientFailureException;
+import org.odmwatcher.manifest.Engine;
 import org.odmwatcher.manifest.FolderImages;
 import org.odmwatcher.pipeline.ManifestHandler;
 import org.odmwatcher.status.JobState;
@@ -690,6 +691,9 @@ public final class ApiTasks {
     }
     if (task.parentJob() != null) {
       manifest.put("parentJob", task.parentJob());
+    }
+    if (!Engine.ODM.equals(taskOptions.engine().name())) {
+      manifest.put("engine", taskOptions.engine().name());
     }
     if (cancel) {
       manifest.put("cancel", true);

@@ -20,6 +20,7 @@ import io.micronaut.http.multipart.StreamingFileUpload;
 import io.micronaut.http.server.types.files.StreamedFile;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import jakarta.inject.Named;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +32,7 @@ import org.odmwatcher.api.dto.NodeOption;
 import org.odmwatcher.api.dto.TaskInfo;
 import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.retry.TransientFailureException;
+import org.odmwatcher.manifest.Engine;
 import org.odmwatcher.manifest.OptionCatalogue;
 import org.odmwatcher.storage.BucketStore;
 import org.reactivestreams.Publisher;
@@ -55,11 +57,11 @@ public class NodeOdmController {
   private final NodeFigures figures;
   private final OptionCatalogue catalogue;
 
-  public NodeOdmController(ApiTasks tasks, ApiTaskWatcher watcher, NodeFigures figures, OptionCatalogue catalogue) {
+  public NodeOdmController(ApiTasks tasks, ApiTaskWatcher watcher, NodeFigures figures, @Named("api") Engine engine) {
     this.tasks = tasks;
     this.watcher = watcher;
     this.figures = figures;
-    this.catalogue = catalogue;
+    this.catalogue = engine.catalogue();
   }
 
   @Get("/info")

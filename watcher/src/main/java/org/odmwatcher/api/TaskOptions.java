@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.odmwatcher.manifest.Engine;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OutputRule;
 
@@ -23,10 +24,17 @@ import org.odmwatcher.manifest.OutputRule;
 final class TaskOptions {
   private final ObjectMapper json;
   private final ManifestValidator validator;
+  private final Engine engine;
 
-  TaskOptions(ObjectMapper json, ManifestValidator validator) {
+  TaskOptions(ObjectMapper json, ManifestValidator validator, Engine engine) {
     this.json = json;
     this.validator = validator;
+    this.engine = engine;
+  }
+
+  /** The engine the API's tasks run on: their options are checked against its catalogue. */
+  Engine engine() {
+    return engine;
   }
 
   /** The options in list form, validated; an empty list when none were given. */
@@ -58,7 +66,7 @@ final class TaskOptions {
     List<ObjectNode> errors = new ArrayList<>();
     options.forEach(
         (name, value) -> {
-          for (String error : validator.validateOptions(Map.of(name, value))) {
+          for (String error : validator.validateOptions(engine, Map.of(name, value))) {
             errors.add(json.createObjectNode().put("name", ManifestValidator.echo(name)).put("error", error));
           }
           list.addObject().put("name", name).set("value", value);

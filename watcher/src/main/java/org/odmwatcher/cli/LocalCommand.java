@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.odmwatcher.local.LocalMode;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
-import org.odmwatcher.manifest.OptionCatalogue;
+import org.odmwatcher.manifest.Engines;
 import software.amazon.awssdk.services.s3.S3Client;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,6 +89,8 @@ public final class LocalCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Map<String, String> extra = new LinkedHashMap<>();
     extra.put("watcher.local.image", image);
+    // One machine runs what its owner asks: both engines (ODX from watcher.engines.odx-image).
+    extra.put("watcher.engines.enabled", "odm,odx");
     extra.put("watcher.local.concurrency", Integer.toString(concurrency));
     extra.put("micronaut.server.port", httpPort == 0 ? "-1" : Integer.toString(httpPort));
     if (apiToken != null && !apiToken.isEmpty()) {
@@ -143,7 +145,7 @@ public final class LocalCommand implements Callable<Integer> {
     String name = run.toAbsolutePath().normalize().getFileName().toString();
     S3Options.Location location = new S3Options.Location(bucket, name + "/");
     ObjectMapper json = new ObjectMapper();
-    ManifestParser parser = new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json)));
+    ManifestParser parser = new ManifestParser(json, new ManifestValidator(Engines.allBundled(json)));
     long start = System.nanoTime();
     int code;
     try (S3Client s3 = LocalMode.client(mode.endpoint(), mode.keys().accessKey(), mode.keys().secretKey())) {

@@ -22,7 +22,7 @@ import org.odmwatcher.manifest.FolderImages;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OdmManifest;
-import org.odmwatcher.manifest.OptionCatalogue;
+import org.odmwatcher.manifest.Engines;
 import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.JobSpec;
 import org.odmwatcher.workflow.OdmArguments;
@@ -123,8 +123,8 @@ public final class RenderCommand implements Callable<Integer> {
   /** Renders and prints; 0, or 1 when the manifest is invalid (the reasons go to {@code err}). */
   static int render(S3Options.Location location, byte[] manifestBytes, List<String> imageKeys, long imageBytes,
       String namespace, S3Config s3, String clusterUrl, int maxChildrenPerJob, PrintStream out, PrintStream err) {
-    OptionCatalogue catalogue = OptionCatalogue.load(JSON);
-    ManifestParser parser = new ManifestParser(JSON, new ManifestValidator(catalogue));
+    Engines engines = Engines.allBundled(JSON);
+    ManifestParser parser = new ManifestParser(JSON, new ManifestValidator(engines));
     ManifestParser.Result parsed = parser.parse(manifestBytes);
     if (!parsed.errors().isEmpty()) {
       err.println("odm.json is invalid; the watcher would record state 'invalid' with:");
@@ -135,7 +135,7 @@ public final class RenderCommand implements Callable<Integer> {
         : new SplitMergeConfig(clusterUrl, RENDER_SECRET, maxChildrenPerJob, Math.max(16, maxChildrenPerJob),
             Duration.ofHours(48), 200);
     WorkflowRenderer renderer = new WorkflowRenderer(new ArgoConfig(namespace, "odm-process", null, true, Duration.ofMinutes(5)), s3,
-        new OdmArguments(catalogue), splitMerge);
+        new OdmArguments(engines), splitMerge);
     OdmManifest manifest = parsed.manifest();
     JobId jobId = JobId.derive(location.bucket(), location.prefix(), "rendered");
     JobSpec parent = new JobSpec(location.bucket(), location.prefix(), jobId, "rendered", manifest, imageKeys,
@@ -182,7 +182,7 @@ public final class RenderCommand implements Callable<Integer> {
     SUBMODEL_ADDS.forEach(name -> options.putIfAbsent(name, BooleanNode.TRUE));
     List<String> paths = kind.equals("reconstruction") ? RECONSTRUCTION_OUTPUTS : TOOLCHAIN_OUTPUTS;
     OdmManifest submodel = new OdmManifest(kind + " of a submodel", options, manifest.outputs(), null, false, paths,
-        parent.jobId().value());
+        parent.jobId().value(), manifest.engine());
     String folder = "api-tasks/" + kind + "-submodel/";
     List<String> keys = new ArrayList<>();
     for (int i = 1; i <= images; i++) {

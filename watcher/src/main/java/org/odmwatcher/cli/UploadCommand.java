@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
-import org.odmwatcher.manifest.OptionCatalogue;
+import org.odmwatcher.manifest.Engines;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,7 +54,7 @@ public final class UploadCommand implements Callable<Integer> {
       return 2;
     }
     ObjectMapper json = new ObjectMapper();
-    ManifestParser parser = new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json)));
+    ManifestParser parser = new ManifestParser(json, new ManifestValidator(Engines.allBundled(json)));
     try (S3Client s3 = s3Options.client()) {
       new FolderUpload(s3, parser, json, Math.max(1, parallel), System.out).upload(folder, location, options, outputs);
     } catch (IllegalArgumentException e) {

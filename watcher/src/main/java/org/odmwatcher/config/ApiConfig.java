@@ -45,6 +45,9 @@ import java.util.List;
  * @param cleanupTasksAfter how long a finished task (completed, failed or canceled) is kept after
  *     its job ended before its folder is deleted (NodeODM's {@code cleanup_tasks_after}, 2880
  *     minutes there too); {@code 0s} keeps finished tasks until they are removed
+ * @param engine the engine the API's tasks run on, and whose options {@code /options} lists and
+ *     {@code /info} names: {@code odm} (a NodeODM) or {@code odx} (a NodeODX); one of
+ *     {@code watcher.engines.enabled}
  */
 @Context // bound at start-up: a missing token stops the watcher there, not at the first call
 @ConfigurationProperties(ApiConfig.PREFIX)
@@ -69,7 +72,8 @@ public record ApiConfig(
     @Bindable(defaultValue = "16") @Min(1) int maxConcurrentUploads,
     @Bindable(defaultValue = "3s") @NotNull Duration viewExpiry,
     @Bindable(defaultValue = "1000") @Min(1) int maxTasks,
-    @Bindable(defaultValue = "2880m") @NotNull Duration cleanupTasksAfter) {
+    @Bindable(defaultValue = "2880m") @NotNull Duration cleanupTasksAfter,
+    @Bindable(defaultValue = "odm") @NotBlank String engine) {
 
   public static final String PREFIX = "watcher.api";
 

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 public final class ManifestParser {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestParser.class);
   private static final Set<String> TOP_LEVEL =
-      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion", "resultPaths", "parentJob");
+      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion", "resultPaths", "parentJob", "engine");
 
   /**
    * How deep an {@code odm.json} may nest. A real one is 4 levels deep ({@code options} → a list →
@@ -127,14 +127,40 @@ public final class ManifestParser {
         errors.add("parentJob must be a job id (32 lowercase hex characters)");
       }
     }
-    errors.addAll(validator.validateOptions(options));
+    Engine engine = readEngine(root.get("engine"), errors);
+    errors.addAll(validator.validateOptions(engine, options));
     if (errors.isEmpty()) {
       errors.addAll(OutputRule.conflicts(options, outputs));
     }
     if (!errors.isEmpty()) {
       return new Result(null, List.copyOf(errors));
     }
-    return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob), List.of());
+    return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob, engine.name()), List.of());
+  }
+
+  /**
+   * {@code engine}: {@code odm} (the default) or another engine the operator offers. An engine that
+   * is not offered is an error naming those that are; options are then checked against ODM's.
+   */
+  private Engine readEngine(JsonNode node, List<String> errors) {
+    Engines engines = validator.engines();
+    if (node == null || node.isNull()) {
+      return engines.defaultEngine();
+    }
+    String offered = String.join(", ", engines.enabledNames());
+    if (!node.isTextual()) {
+      errors.add("engine must be a string, one of: " + offered);
+      return engines.defaultEngine();
+    }
+    String name = node.asText();
+    Optional<Engine> engine = engines.enabled(name);
+    if (engine.isPresent()) {
+      return engine.get();
+    }
+    errors.add(engines.knows(name)
+        ? "engine '" + name + "' is not offered here (offered: " + offered + "; the operator enables it with watcher.engines.enabled)"
+        : "unknown engine '" + ManifestValidator.echo(name) + "' (offered: " + offered + ")");
+    return engines.defaultEngine();
   }
 
   private static List<String> sorted() {

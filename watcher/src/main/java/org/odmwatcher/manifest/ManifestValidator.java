@@ -37,19 +37,34 @@ public final class ManifestValidator {
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private static final Pattern RANGE = Pattern.compile("integer: (-?\\d+) <= x <= (-?\\d+)");
-  private final OptionCatalogue catalogue;
+  private final Engines engines;
 
   public ManifestValidator(OptionCatalogue catalogue) {
-    this.catalogue = catalogue;
+    this(Engines.odmOnly(catalogue));
   }
 
+  public ManifestValidator(Engines engines) {
+    this.engines = engines;
+  }
+
+  public Engines engines() {
+    return engines;
+  }
+
+  /** Checks options against the default engine's (ODM's) catalogue. */
   public List<String> validateOptions(Map<String, JsonNode> options) {
+    return validateOptions(engines.defaultEngine(), options);
+  }
+
+  /** Checks options against an engine's catalogue. */
+  public List<String> validateOptions(Engine engine, Map<String, JsonNode> options) {
+    OptionCatalogue catalogue = engine.catalogue();
     List<String> errors = new ArrayList<>();
     options.forEach(
         (name, value) -> {
           Optional<OptionCatalogue.Option> option = catalogue.find(name);
           if (option.isEmpty()) {
-            errors.add("unknown option '" + echo(name) + "'" + suggestion(name));
+            errors.add("unknown option '" + echo(name) + "'" + suggestion(catalogue, name) + otherEngines(engine, name));
           } else if (RESTRICTED.containsKey(option.get().name())) {
             errors.add("option '" + name + "' cannot be set by a job: " + RESTRICTED.get(option.get().name()));
           } else if (value != null && hasTemplateTag(inline(option.get(), value))) {
@@ -228,7 +243,16 @@ public final class ManifestValidator {
     return Optional.of("option '" + option.name() + "' must be a string, found " + echo(value));
   }
 
-  private String suggestion(String name) {
+  /** Where another engine has the option, says so: ODM's and ODX's catalogues differ. */
+  private String otherEngines(Engine engine, String name) {
+    List<String> others = engines.enabledNames().stream()
+        .filter(other -> !other.equals(engine.name()))
+        .filter(other -> engines.enabled(other).orElseThrow().catalogue().find(name).isPresent())
+        .toList();
+    return others.isEmpty() ? "" : " for engine " + engine.name() + " (engine " + String.join(", ", others) + " has it)";
+  }
+
+  private static String suggestion(OptionCatalogue catalogue, String name) {
     String normalized = name.replace('_', '-').toLowerCase(java.util.Locale.ROOT);
     if (normalized.startsWith("--")) {
       normalized = normalized.substring(2);

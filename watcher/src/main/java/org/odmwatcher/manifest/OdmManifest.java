@@ -21,6 +21,7 @@ import java.util.Map;
  *     {@code outputs} of a task, e.g. {@code opensfm/reconstruction.json}); empty for none
  * @param parentJob the split-merge job this one is a submodel of (set by the NodeODM API for a
  *     task created with that job's token), or null
+ * @param engine the engine it runs on ({@link Engine#ODM} unless {@code engine} says otherwise)
  */
 public record OdmManifest(
     @Nullable String name,
@@ -29,7 +30,8 @@ public record OdmManifest(
     @Nullable Integer expectedImages,
     boolean cancel,
     List<String> resultPaths,
-    @Nullable String parentJob) {
+    @Nullable String parentJob,
+    String engine) {
 
   /** Output names a manifest may ask for. */
   public static final List<String> KNOWN_OUTPUTS =
@@ -42,11 +44,17 @@ public record OdmManifest(
     options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
     outputs = OutputRule.outputs(options, outputs);
     resultPaths = resultPaths == null ? List.of() : List.copyOf(resultPaths);
+    engine = engine == null ? Engine.ODM : engine;
+  }
+
+  public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
+      @Nullable Integer expectedImages, boolean cancel, List<String> resultPaths, @Nullable String parentJob) {
+    this(name, options, outputs, expectedImages, cancel, resultPaths, parentJob, Engine.ODM);
   }
 
   public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
       @Nullable Integer expectedImages, boolean cancel) {
-    this(name, options, outputs, expectedImages, cancel, List.of(), null);
+    this(name, options, outputs, expectedImages, cancel, List.of(), null, Engine.ODM);
   }
 
   /** Whether ODM splits this job into submodels ({@code split} or {@code split-image-groups} set). */

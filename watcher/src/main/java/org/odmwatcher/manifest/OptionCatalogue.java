@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * ODM's processing options (name, type, default, domain, help) in NodeODM's {@code /options} shape,
- * loaded from {@code odm/odm-3.6.0-options.json} on the classpath.
+ * An engine's processing options (name, type, default, domain, help) in NodeODM's {@code /options}
+ * shape, loaded from the classpath: ODM's from {@code odm/odm-3.6.0-options.json}, ODX's from
+ * {@code odx/} ({@link Engines}).
  */
 public final class OptionCatalogue {
   /** The ODM version the catalogue was extracted from. */
@@ -39,15 +40,20 @@ public final class OptionCatalogue {
 
   private final List<Option> ordered;
 
-  /** Loads the bundled catalogue. */
+  /** Loads the bundled ODM catalogue. */
   public static OptionCatalogue load(ObjectMapper json) {
-    try (InputStream in = OptionCatalogue.class.getResourceAsStream(RESOURCE)) {
+    return load(json, RESOURCE);
+  }
+
+  /** Loads a catalogue in NodeODM's {@code /options} shape from the classpath. */
+  public static OptionCatalogue load(ObjectMapper json, String resource) {
+    try (InputStream in = OptionCatalogue.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("missing classpath resource " + RESOURCE);
+        throw new IllegalStateException("missing classpath resource " + resource);
       }
       return new OptionCatalogue(json.readValue(in, new TypeReference<List<Option>>() {}));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + RESOURCE, e);
+      throw new UncheckedIOException("cannot read " + resource, e);
     }
   }
 

@@ -6,12 +6,15 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import org.odmwatcher.config.EnginesConfig;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.event.filter.ManifestKeyFilter;
 import org.odmwatcher.event.filter.OwnWritesFilter;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
+import org.odmwatcher.manifest.Engine;
+import org.odmwatcher.manifest.Engines;
 import org.odmwatcher.manifest.OptionCatalogue;
 import org.odmwatcher.status.StatusCodec;
 import org.odmwatcher.status.StatusWriter;
@@ -38,13 +41,20 @@ public class PipelineFactory {
   }
 
   @Singleton
-  ManifestParser manifestParser(ObjectMapper json, OptionCatalogue catalogue) {
-    return new ManifestParser(json, new ManifestValidator(catalogue));
+  Engines engines(ObjectMapper json, EnginesConfig config) {
+    return Engines.bundled(json, config.enabled(), java.util.Map.of(
+        Engine.ODM, new Engine.Images(config.odmImage(), config.odmGpuImage()),
+        Engine.ODX, new Engine.Images(config.odxImage(), config.odxGpuImage())));
   }
 
   @Singleton
-  OdmArguments odmArguments(OptionCatalogue catalogue) {
-    return new OdmArguments(catalogue);
+  ManifestParser manifestParser(ObjectMapper json, Engines engines) {
+    return new ManifestParser(json, new ManifestValidator(engines));
+  }
+
+  @Singleton
+  OdmArguments odmArguments(Engines engines) {
+    return new OdmArguments(engines);
   }
 
   @Singleton

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.odmwatcher.manifest.Engines;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OdmManifest;
 import org.odmwatcher.manifest.OptionCatalogue;
@@ -16,13 +17,23 @@ import org.odmwatcher.manifest.OutputRule;
  * ({@code dsm}, {@code dtm}, {@code 3d-tiles}) turn it on ({@link OutputRule}).
  */
 public final class OdmArguments {
-  private final OptionCatalogue catalogue;
+  private final Engines engines;
 
   public OdmArguments(OptionCatalogue catalogue) {
-    this.catalogue = catalogue;
+    this(Engines.odmOnly(catalogue));
+  }
+
+  public OdmArguments(Engines engines) {
+    this.engines = engines;
+  }
+
+  /** The engines whose options this renders (each manifest's own: {@link Engines#of}). */
+  public Engines engines() {
+    return engines;
   }
 
   public List<String> render(OdmManifest manifest) {
+    OptionCatalogue catalogue = engines.of(manifest).catalogue();
     List<String> args = new ArrayList<>();
     Set<String> flagsOn = new LinkedHashSet<>();
     manifest

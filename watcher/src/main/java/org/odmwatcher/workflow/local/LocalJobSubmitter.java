@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.odmwatcher.config.LocalConfig;
+import org.odmwatcher.manifest.Engine;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusWriter;
@@ -79,7 +80,10 @@ public final class LocalJobSubmitter implements JobSubmitter, JobConsole, AutoCl
       LOG.info("job {} (s3://{}/{}) was interrupted ({}); running it again", id, spec.bucket(), spec.folder(),
           status.get().state().wireName());
     }
-    LocalRun run = new LocalRun(spec, odmArguments.render(spec.manifest()), config, command, store, statusWriter,
+    // ODM jobs run from the local image (`local --image`); another engine's from its own image.
+    OdmCommand jobCommand = Engine.ODM.equals(spec.manifest().engine()) ? command
+        : new OdmCommand(config, odmArguments.engines().of(spec.manifest()).image(false));
+    LocalRun run = new LocalRun(spec, odmArguments.render(spec.manifest()), config, jobCommand, store, statusWriter,
         manifestName, maxManifestBytes, workRoot, ticker, clock, () -> runs.remove(id));
     runs.put(id, run);
     pool.execute(run);

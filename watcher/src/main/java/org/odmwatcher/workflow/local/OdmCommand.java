@@ -16,9 +16,16 @@ public final class OdmCommand {
   public static final String PROJECT = "project";
 
   private final LocalConfig config;
+  private final String image;
 
   public OdmCommand(LocalConfig config) {
+    this(config, config.image());
+  }
+
+  /** With the container image of the job's engine (docker/podman only): ODX's for an ODX job. */
+  public OdmCommand(LocalConfig config, String image) {
     this.config = config;
+    this.image = image;
   }
 
   /** The container's name for a job (so that a cancel can remove it). */
@@ -40,7 +47,7 @@ public final class OdmCommand {
           // image cannot call out) and a memory limit (a job cannot take the whole machine down).
           cmd.addAll(List.of(runtime(), "run", "--rm", "--name", containerName(jobId),
               "--network", "none", "--memory", memoryLimit(), "--security-opt", "no-new-privileges",
-              "-v", work + ":/datasets", config.image(), "--project-path", "/datasets", PROJECT));
+              "-v", work + ":/datasets", image, "--project-path", "/datasets", PROJECT));
         }
         case "native" -> {
           String runPy = config.runPy() == null || config.runPy().isBlank() ? "run.py" : config.runPy();
