@@ -216,7 +216,8 @@ public class ImageRuntime {
       if (polling) {
         // the first receive and its failure (the SDK's error path), then a clean stop
         process.waitFor(2, TimeUnit.SECONDS);
-        process.destroy();
+        // SIGTERM through the handle: Process.destroy() would also close the output still to read
+        process.toHandle().destroy();
       } else {
         process.destroyForcibly();
       }
