@@ -254,6 +254,8 @@ class ImageTest {
         .as("env of the watcher in overlays/" + overlay).doesNotContain("JDK_JAVA_OPTIONS", "PATH");
 
     assertThat(env.getOrDefault("PATH", "")).as("PATH: the image's runtime first").startsWith(RUNTIME + "/bin:");
+    // Java 17's default charset follows the locale; the OS base alone would leave it at POSIX (ASCII)
+    assertThat(env.getOrDefault("LANG", "")).as("LANG").endsWith(".UTF-8");
     assertThat(image.file(RUNTIME + "/bin/java")).as(RUNTIME + "/bin/java")
         .hasValueSatisfying(f -> assertThat(f.mode() & 0111).as("executable by the image's user").isEqualTo(0111));
     assertThat(image.file(RUNTIME + "/lib/server/classes.jsa")).as("the runtime's own class-data archive (jlink --generate-cds-archive)").isPresent();
