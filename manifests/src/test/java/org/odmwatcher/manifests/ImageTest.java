@@ -236,7 +236,7 @@ class ImageTest {
    * Start-up from the image: it runs on its own Java runtime (/app/jre, made by the build from the
    * build's JDK with jlink, first on the image's PATH, so the entrypoint's and the record-status
    * step's {@code java} is it), and its JVM options are the start-up tuning the bench measured
-   * (Serial GC, small stacks, 10% initial heap, C1 only) plus the class-data archive a training run
+   * (Serial GC, small stacks, 5% initial heap, C1 only) plus the class-data archive a training run
    * on that same runtime wrote during the build (/app/odm-watcher.jsa; valid only for the JVM build
    * that wrote it, which is why the runtime ships in the image). Nothing records an archive at run
    * time: on a new pod that made the first poll come later (docs/performance.md).
@@ -247,7 +247,7 @@ class ImageTest {
     Map<String, String> env = imageEnvironment();
     List<String> options = Arrays.asList(env.getOrDefault("JDK_JAVA_OPTIONS", "").trim().split("\\s+"));
     assertThat(options).as("JDK_JAVA_OPTIONS")
-        .contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:InitialRAMPercentage=10", "-XX:SharedArchiveFile=" + ARCHIVE)
+        .contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:InitialRAMPercentage=5", "-XX:SharedArchiveFile=" + ARCHIVE)
         .noneMatch(o -> o.contains("AutoCreateSharedArchive") || o.startsWith("-XX:ArchiveClassesAtExit"));
     // the Deployment's container sets no JDK_JAVA_OPTIONS of its own, which would replace the image's
     assertThat(watcherContainer(Manifests.rendered(overlay)).path("env").findValuesAsText("name"))

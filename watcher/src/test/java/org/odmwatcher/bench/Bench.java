@@ -536,7 +536,7 @@ public final class Bench {
 
   /** JVM options tried on top of the image's set (start-up and idle RSS), kept out unless they win. */
   static final List<String> CANDIDATE_OPTIONS = List.of(
-      "-XX:ReservedCodeCacheSize=32m", "-XX:-UsePerfData", "-XX:InitialRAMPercentage=5", "-XX:CICompilerCount=1", "-Xss256k");
+      "-XX:ReservedCodeCacheSize=32m", "-XX:-UsePerfData", "-XX:InitialRAMPercentage=10", "-XX:CICompilerCount=1", "-Xss256k");
 
   private static String shortName(String option) {
     int at = option.indexOf("=/");
@@ -558,6 +558,11 @@ public final class Bench {
     if (Files.exists(release)) {
       for (String line : Files.readAllLines(release)) {
         if (line.startsWith("JAVA_RUNTIME_VERSION=")) {
+          return line.substring(line.indexOf('=') + 1).replace("\"", "");
+        }
+      }
+      for (String line : Files.readAllLines(release)) { // a jlink runtime's release file has only this
+        if (line.startsWith("JAVA_VERSION=")) {
           return line.substring(line.indexOf('=') + 1).replace("\"", "");
         }
       }
@@ -766,7 +771,7 @@ public final class Bench {
       return new Launch(startMs, rssKb(process.pid(), "VmRSS:") / 1024.0, rssKb(process.pid(), "RssAnon:") / 1024.0);
     } finally {
       process.destroy(); // SIGTERM: a clean exit, which is also when a training run writes its archive
-      process.waitFor(30, TimeUnit.SECONDS);
+      process.waitFor(3, TimeUnit.MINUTES); // writing an archive takes a while on a busy machine
     }
   }
 
