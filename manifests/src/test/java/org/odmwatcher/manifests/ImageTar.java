@@ -8,11 +8,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -125,6 +129,24 @@ record ImageTar(
     return files;
   }
 
+  /** A tar entry's mode bits (rwxrwxrwx) as file permissions. */
+  private static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] bits = {
+      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+      PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE,
+      PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+      PosixFilePermission.OWNER_READ};
+    for (int i = 0; i < bits.length; i++) {
+      if ((mode & (1 << i)) != 0) {
+        set.add(bits[i]);
+      }
+    }
+    set.add(PosixFilePermission.OWNER_WRITE); // so that the test's temporary directory can be deleted
+    return set;
+  }
+
   /**
    * Writes the regular files and directories of every layer under {@code directory} (an absolute
    * path in the image), in layer order, below {@code root} (for running what the image runs).
@@ -158,6 +180,10 @@ record ImageTar(
             } else {
               Files.createDirectories(target.getParent());
               Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+              // as a container runtime unpacks it: the mode (the runtime's executables) and the
+              // time (a class-data archive checks its jars' times)
+              Files.setPosixFilePermissions(target, permissions(e.getMode()));
+              Files.setLastModifiedTime(target, FileTime.from(e.getModTime().toInstant()));
             }
           }
         }

@@ -426,10 +426,10 @@ public final class Bench {
   //    - plain: the fat jar on this JVM, default flags, as is and with a class-data-sharing archive
   //      made by a training start;
   //    - the image's way: the Jib tar's layers unpacked into a temporary root and its entrypoint and
-  //      environment run as the image runs them (same class path layout, same flags), with this
-  //      machine's JVM of the base image's version (-Dbench.image.java). A new pod has no
-  //      class-data archive yet: its JVM writes one at exit into the volume the flags name; a
-  //      restart with that volume starts from it. Both are measured.
+  //      environment run as the image runs them (same class path layout, same flags, the image's own
+  //      Java runtime from the layers, /app/jre, with the class-data archive its build made). A new
+  //      pod is exactly that: nothing of the image's differs between pods. The same launch without
+  //      the archive is the before; each of the image's options left out in turn says what it earns.
   private void startup() throws Exception {
     try (PipelineFixture world = new PipelineFixture("bench-startup", nextNamespace())) {
       Path archive = Path.of("target", "bench-cds.jsa").toAbsolutePath();
@@ -451,103 +451,96 @@ public final class Bench {
         row("start-up from the image", "not measured: target/jib-image.tar missing (run package first)", "", "");
         return;
       }
-      if (javaFeature(imageJava()) < 19) {
-        row("start-up from the image", "not measured: the image's JVM options need Java 19+ (its base has 25);"
-            + " name one with -Dbench.image.java=/path/to/bin/java", "", "");
+      ImageLaunch image = ImageLaunch.unpack(Path.of("target", "jib-image.tar"), Path.of("target", "bench-image"));
+      Path imageJava = image.java();
+      if (!Files.isExecutable(imageJava)) {
+        row("start-up from the image", "not measured: the image carries no runtime at " + imageJava, "", "");
         return;
       }
-      ImageLaunch image = ImageLaunch.unpack(Path.of("target", "jib-image.tar"), Path.of("target", "bench-image"));
       // In a pod the JVM sizes its heap from the container's memory limit (cgroups), not the
       // machine's: the Deployment's limit (manifests/base/watcher-deployment.yaml, 768Mi).
       String memory = System.getProperty("bench.image.memory", "768m");
-      List<String> java = List.of(imageJava().toString(), "-XX:MaxRAM=" + memory);
-      Launch fresh = launch(world, java, List.of(), image.jvmArgs(), image.environment(), image.workingDirectory());
-      // The opt-in for volumes that outlive a pod: the image's options plus a class-data archive the
-      // JVM writes at its first clean exit and maps at later starts.
-      Path imageArchive = Path.of("target", "bench-image-archive.jsa").toAbsolutePath();
-      Files.deleteIfExists(imageArchive);
-      Map<String, String> withArchive = withOptions(image, ARCHIVE_OPTIONS.stream().map(o -> o.replace("{archive}", imageArchive.toString())).toList());
-      Launch archiveFirst = launch(world, java, List.of(), image.jvmArgs(), withArchive, image.workingDirectory());
-      boolean archived = Files.exists(imageArchive);
-      Launch archiveLater = archived
-          ? launch(world, java, List.of(), image.jvmArgs(), withArchive, image.workingDirectory())
-          : new Launch(-1, -1);
-      Path imageJava = imageJava();
+      List<String> java = List.of(imageJava.toString(), "-XX:MaxRAM=" + memory);
+      List<String> options = image.options();
+      List<String> withoutArchive = options.stream().filter(o -> !o.startsWith("-XX:SharedArchiveFile=")).toList();
+      int repeats = Integer.getInteger("bench.startup.repeats", "smoke".equals(size.name()) ? 1 : 3);
+      // alternated, so that the machine's weather falls on both alike
+      List<Launch> pods = new ArrayList<>();
+      List<Launch> unarchived = new ArrayList<>();
+      for (int i = 0; i < repeats; i++) {
+        pods.add(launch(world, java, List.of(), image.jvmArgs(), image.withOptions(options), image.workingDirectory()));
+        unarchived.add(launch(world, java, List.of(), image.jvmArgs(), image.withOptions(withoutArchive), image.workingDirectory()));
+      }
+      Launch pod = Launch.median(pods);
+      Launch before = Launch.median(unarchived);
       String jvm = javaVersion(imageJava);
       figures.put("startup.image.java", jvm);
-      figures.put("startup.image.newPod.toFirstPollMs", round(fresh.startMs()));
-      figures.put("startup.image.newPod.idleRssMb", round(fresh.rssMb()));
-      figures.put("startup.image.newPod.idleAnonMb", round(fresh.anonMb()));
-      figures.put("startup.image.archive.firstStart.toFirstPollMs", round(archiveFirst.startMs()));
-      figures.put("startup.image.archive.laterStart.toFirstPollMs", round(archiveLater.startMs()));
-      figures.put("startup.image.archive.laterStart.idleRssMb", round(archiveLater.rssMb()));
-      figures.put("startup.image.archive.laterStart.idleAnonMb", round(archiveLater.anonMb()));
-      figures.put("startup.image.archiveBytes", archived ? Files.size(imageArchive) : 0);
+      figures.put("startup.image.archiveBytes", image.archiveBytes());
+      figures.put("startup.image.newPod.toFirstPollMs", round(pod.startMs()));
+      figures.put("startup.image.newPod.idleRssMb", round(pod.rssMb()));
+      figures.put("startup.image.newPod.idleAnonMb", round(pod.anonMb()));
+      figures.put("startup.image.noArchive.toFirstPollMs", round(before.startMs()));
+      figures.put("startup.image.noArchive.idleRssMb", round(before.rssMb()));
+      figures.put("startup.image.noArchive.idleAnonMb", round(before.anonMb()));
       row("start-up: JVM start -> first poll, the image's way", String.format(
-              "new pod %.0f ms; opt-in archive in a lasting volume: first start %.0f ms, later starts %.0f ms",
-              fresh.startMs(), archiveFirst.startMs(), archiveLater.startMs()),
-          "goal <= 1.0 s", "Java " + jvm + ", memory limit " + memory + ", JDK_JAVA_OPTIONS of the image");
-      row("idle RSS after start-up, the image's way", String.format("new pod %.0f MB (anonymous %.0f); later start with the archive %.0f MB (anonymous %.0f)",
-          fresh.rssMb(), fresh.anonMb(), archiveLater.rssMb(), archiveLater.anonMb()), "goal <= 150 MB", "");
+              "new pod %.0f ms; without the image's archive %.0f ms", pod.startMs(), before.startMs()),
+          "goal <= 1.0 s", String.format("%.2fx; Java %s (the image's own runtime), memory limit %s, median of %d",
+              pod.startMs() / before.startMs(), jvm, memory, repeats));
+      row("idle RSS after start-up, the image's way", String.format("new pod %.0f MB (anonymous %.0f); without the archive %.0f MB (anonymous %.0f)",
+          pod.rssMb(), pod.anonMb(), before.rssMb(), before.anonMb()), "goal <= 150 MB", String.format("archive %,d bytes", image.archiveBytes()));
       if (!"smoke".equals(size.name())) {
-        imageOptionsInTurn(world, java, image);
+        imageOptionsInTurn(world, java, image, repeats);
       }
     }
   }
 
   /**
-   * Which of the image's JVM options make a new pod start slower or faster: the image's set, then
-   * each option left out in turn, no option at all, and the set plus the archive options, each as a
-   * new pod (no archive yet), the median of {@code bench.startup.repeats} launches (3), all in
-   * this run, so each is a ratio against the image's own set measured beside it.
+   * Which JVM options make a new pod start slower or faster, and its idle RSS larger or smaller:
+   * the image's set, then each option left out in turn, no option at all, and the set plus each of
+   * {@link #CANDIDATE_OPTIONS} ({@code -Dbench.startup.candidates="-XX:A -XX:B"} to try others), each
+   * the median of {@code repeats} launches, all in this run, so each is a ratio against the image's
+   * own set measured beside it.
    */
-  private void imageOptionsInTurn(PipelineFixture world, List<String> java, ImageLaunch image) throws Exception {
-    List<String> options = List.of(image.environment().getOrDefault("JDK_JAVA_OPTIONS", "").trim().split("\\s+"));
-    Path archive = Path.of("target", "bench-image-archive.jsa").toAbsolutePath();
+  private void imageOptionsInTurn(PipelineFixture world, List<String> java, ImageLaunch image, int repeats) throws Exception {
+    List<String> options = image.options();
     Map<String, List<String>> variants = new LinkedHashMap<>();
     variants.put("the image's", options);
     for (String option : options) {
-      variants.put("without " + option, options.stream().filter(o -> !o.equals(option)).toList());
+      variants.put("without " + shortName(option), options.stream().filter(o -> !o.equals(option)).toList());
     }
     variants.put("no options", List.of());
-    List<String> plusArchive = new ArrayList<>(options);
-    ARCHIVE_OPTIONS.forEach(o -> plusArchive.add(o.replace("{archive}", archive.toString())));
-    variants.put("plus the archive options", plusArchive);
-    int repeats = Integer.getInteger("bench.startup.repeats", 3);
-    Map<String, Double> medians = new LinkedHashMap<>();
-    for (Map.Entry<String, List<String>> variant : variants.entrySet()) {
-      Map<String, String> environment = new LinkedHashMap<>(image.environment());
-      environment.put("JDK_JAVA_OPTIONS", String.join(" ", variant.getValue()));
-      List<Double> starts = new ArrayList<>();
-      for (int i = 0; i < repeats; i++) {
-        Files.deleteIfExists(archive); // a new pod: no archive in its volume yet
-        starts.add(launch(world, java, List.of(), image.jvmArgs(), environment, image.workingDirectory()).startMs());
-      }
-      medians.put(variant.getKey(), quantile(starts, 0.5));
+    String candidates = System.getProperty("bench.startup.candidates", "");
+    for (String candidate : candidates.isBlank() ? CANDIDATE_OPTIONS : List.of(candidates.trim().split("\\s+"))) {
+      variants.put("plus " + candidate, plus(options, candidate));
     }
-    double base = medians.get("the image's");
+    Map<String, List<Launch>> launches = new LinkedHashMap<>();
+    for (int i = 0; i < repeats; i++) { // rounds over all variants, so that a slow spell hits each alike
+      for (Map.Entry<String, List<String>> variant : variants.entrySet()) {
+        launches.computeIfAbsent(variant.getKey(), k -> new ArrayList<>())
+            .add(launch(world, java, List.of(), image.jvmArgs(), image.withOptions(variant.getValue()), image.workingDirectory()));
+      }
+    }
+    Launch base = Launch.median(launches.get("the image's"));
     StringBuilder figuresText = new StringBuilder();
-    medians.forEach((name, ms) -> {
-      figures.put("startup.image.newPod.options." + name.replaceAll("[^A-Za-z0-9]+", "_"), round(ms));
-      figuresText.append(figuresText.length() == 0 ? "" : "; ").append(String.format("%s %.0f ms (%.2fx)", name, ms, ms / base));
+    launches.forEach((name, runs) -> {
+      Launch m = Launch.median(runs);
+      String key = "startup.image.newPod.options." + name.replaceAll("[^A-Za-z0-9]+", "_");
+      figures.put(key + ".toFirstPollMs", round(m.startMs()));
+      figures.put(key + ".idleRssMb", round(m.rssMb()));
+      figuresText.append(figuresText.length() == 0 ? "" : "; ")
+          .append(String.format("%s %.0f ms (%.2fx), %.0f MB", name, m.startMs(), m.startMs() / base.startMs(), m.rssMb()));
     });
     row("start-up of a new pod, the image's options in turn", figuresText.toString(),
         "which options to keep", "median of " + repeats + " new pods each, JDK_JAVA_OPTIONS varied, same run");
   }
 
-  /**
-   * A class-data archive the JVM writes at its first clean exit and maps at later starts (JDK 19+,
-   * JDK-8261455): the opt-in for a volume that outlives the pod. Not the image's default: on a new
-   * pod, the start KEDA and rollouts make, recording for the archive made the start slower than no
-   * archive at all (docs/performance.md).
-   */
-  static final List<String> ARCHIVE_OPTIONS = List.of("-XX:SharedArchiveFile={archive}", "-XX:+AutoCreateSharedArchive");
+  /** JVM options tried on top of the image's set (start-up and idle RSS), kept out unless they win. */
+  static final List<String> CANDIDATE_OPTIONS = List.of(
+      "-XX:ReservedCodeCacheSize=32m", "-XX:-UsePerfData", "-XX:InitialRAMPercentage=10", "-XX:CICompilerCount=1", "-Xss256k");
 
-  private static Map<String, String> withOptions(ImageLaunch image, List<String> more) {
-    Map<String, String> environment = new LinkedHashMap<>(image.environment());
-    String options = environment.getOrDefault("JDK_JAVA_OPTIONS", "").trim();
-    environment.put("JDK_JAVA_OPTIONS", (options + " " + String.join(" ", more)).trim());
-    return environment;
+  private static String shortName(String option) {
+    int at = option.indexOf("=/");
+    return at > 0 ? option.substring(0, at) : option;
   }
 
   private static List<String> plus(List<String> flags, String flag) {
@@ -560,30 +553,16 @@ public final class Bench {
     return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
-  /** The JVM for the image's way: -Dbench.image.java, else the Temurin 25 JDK here, else this one. */
-  private static Path imageJava() {
-    String chosen = System.getProperty("bench.image.java", "");
-    if (!chosen.isBlank()) {
-      return Path.of(chosen);
-    }
-    Path temurin25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
-    return Files.isExecutable(temurin25) ? temurin25 : Path.of(System.getProperty("java.home"), "bin", "java");
-  }
-
-  private static int javaFeature(Path java) throws IOException {
-    String version = javaVersion(java);
-    try {
-      return Runtime.Version.parse(version).feature();
-    } catch (IllegalArgumentException e) {
-      return -1;
-    }
-  }
-
   private static String javaVersion(Path java) throws IOException {
     Path release = java.getParent().getParent().resolve("release");
     if (Files.exists(release)) {
       for (String line : Files.readAllLines(release)) {
         if (line.startsWith("JAVA_RUNTIME_VERSION=")) {
+          return line.substring(line.indexOf('=') + 1).replace("\"", "");
+        }
+      }
+      for (String line : Files.readAllLines(release)) { // a jlink runtime's release file has only this
+        if (line.startsWith("JAVA_VERSION=")) {
           return line.substring(line.indexOf('=') + 1).replace("\"", "");
         }
       }
@@ -595,7 +574,42 @@ public final class Bench {
    * The image's entrypoint and environment, with its absolute paths (the class path argument file,
    * a class-data archive) moved under the root its layers were unpacked into.
    */
-  record ImageLaunch(List<String> jvmArgs, Map<String, String> environment, Path workingDirectory) {
+  record ImageLaunch(List<String> jvmArgs, Map<String, String> environment, Path workingDirectory, Path root) {
+    /** The image's {@code java}: the first on its PATH, in the unpacked root. */
+    Path java() {
+      for (String dir : environment.getOrDefault("PATH", "").split(":")) {
+        Path java = root.resolve(dir.replaceFirst("^/", "")).resolve("java");
+        if (!dir.isBlank() && Files.isExecutable(java)) {
+          return java;
+        }
+      }
+      return root.resolve("app/jre/bin/java");
+    }
+
+    /** The image's JVM options (JDK_JAVA_OPTIONS), paths under root. */
+    List<String> options() {
+      String options = environment.getOrDefault("JDK_JAVA_OPTIONS", "").trim();
+      return options.isEmpty() ? List.of() : List.of(options.split("\\s+"));
+    }
+
+    /** The image's environment with these JVM options instead of its own. */
+    Map<String, String> withOptions(List<String> options) {
+      Map<String, String> env = new LinkedHashMap<>(environment);
+      env.put("JDK_JAVA_OPTIONS", String.join(" ", options));
+      return env;
+    }
+
+    long archiveBytes() throws IOException {
+      for (String option : options()) {
+        if (option.startsWith("-XX:SharedArchiveFile=")) {
+          Path archive = Path.of(option.substring(option.indexOf('=') + 1));
+          return Files.exists(archive) ? Files.size(archive) : 0;
+        }
+      }
+      return 0;
+    }
+
+
     static ImageLaunch unpack(Path tar, Path into) throws Exception {
       if (!Files.exists(tar)) {
         return null;
@@ -631,11 +645,11 @@ public final class Bench {
           }
           value = String.join(" ", options);
         }
-        if (!name.equals("PATH") && !name.equals("JAVA_HOME")) {
-          env.put(name, value);
+        if (!name.equals("JAVA_HOME")) {
+          env.put(name, value); // PATH too: where the image's java is (java()); the launch names it by path
         }
       }
-      return new ImageLaunch(args, env, root.resolve(config.path("WorkingDir").asText("/").substring(1)));
+      return new ImageLaunch(args, env, root.resolve(config.path("WorkingDir").asText("/").substring(1)), root);
     }
 
     /** An {@code @argfile} or {@code -X...=/path} of the image, under root. */
@@ -677,6 +691,14 @@ public final class Bench {
   record Launch(double startMs, double rssMb, double anonMb) {
     Launch(double startMs, double rssMb) {
       this(startMs, rssMb, -1);
+    }
+
+    /** Each figure's median over the launches. */
+    static Launch median(List<Launch> launches) {
+      return new Launch(
+          quantile(launches.stream().map(Launch::startMs).toList(), 0.5),
+          quantile(launches.stream().map(Launch::rssMb).toList(), 0.5),
+          quantile(launches.stream().map(Launch::anonMb).toList(), 0.5));
     }
   }
 
@@ -749,7 +771,7 @@ public final class Bench {
       return new Launch(startMs, rssKb(process.pid(), "VmRSS:") / 1024.0, rssKb(process.pid(), "RssAnon:") / 1024.0);
     } finally {
       process.destroy(); // SIGTERM: a clean exit, which is also when a training run writes its archive
-      process.waitFor(30, TimeUnit.SECONDS);
+      process.waitFor(3, TimeUnit.MINUTES); // writing an archive takes a while on a busy machine
     }
   }
 

@@ -147,9 +147,8 @@ class WorkflowStepsIT implements TestPropertyProvider {
     // The overlay the test world resembles: a store at its own endpoint, path-style addressing.
     Map<String, Object> settings = new ObjectMapper(new YAMLFactory())
         .readValue(Path.of("../manifests/overlays/minio/workflow-settings-minio.yaml").toFile(), Map.class);
-    // The watcher image's base (eclipse-temurin:17-jre) sets LANG/LC_ALL=en_US.UTF-8 and generates
-    // that locale (adoptium/containers 17/jre/ubuntu/*/Dockerfile): the JVM writes UTF-8. This
-    // machine has C.UTF-8 only, the same encoding. (The rclone and ODM images set no locale.)
+    // The watcher image sets LANG=C.UTF-8 (watcher/pom.xml, Jib's environment): the JVM writes
+    // UTF-8. (The rclone and ODM images set no locale.)
     Map<String, Map<String, String>> imageEnv = Map.of("ghcr.io/odm-watcher/odm-watcher", Map.of("LANG", "C.UTF-8"));
     return new PodRunner.Programs(rclone, jar.toAbsolutePath(), (Map<String, String>) settings.get("data"), imageEnv);
   }
