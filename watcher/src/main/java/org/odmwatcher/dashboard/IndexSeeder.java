@@ -42,10 +42,13 @@ public final class IndexSeeder {
   private final Map<String, String> seenETags = new ConcurrentHashMap<>();
   /** A status.json written this long before the summary's time is trusted to be in it (clocks differ). */
   private static final Duration SUMMARY_SKEW = Duration.ofMinutes(5);
+  /** A status.json written this long before the summary object's PUT is trusted to be in it. */
+  private static final Duration SUMMARY_BUILD = Duration.ofMinutes(1);
   private static final long MAX_SUMMARY_BYTES = 512L << 20;
   private static final ObjectMapper SUMMARY_JSON = new ObjectMapper().registerModule(new JavaTimeModule())
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private final String summaryKey;
+  private final Duration summaryBuild;
   private final Set<String> summarized = ConcurrentHashMap.newKeySet();
 
   public IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName) {
@@ -57,6 +60,13 @@ public final class IndexSeeder {
    *     watcher.dashboard.summary-key}); blank: every seed reads each {@code status.json}
    */
   public IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName, String summaryKey) {
+    this(store, codec, index, statusName, summaryKey, SUMMARY_BUILD);
+  }
+
+  /** @param summaryBuild how long before the summary object's PUT its rows may have been taken */
+  IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName, String summaryKey,
+      Duration summaryBuild) {
+    this.summaryBuild = summaryBuild;
     this.store = store;
     this.codec = codec;
     this.index = index;
@@ -81,7 +91,7 @@ public final class IndexSeeder {
         present.add(key);
         String folder = key.substring(0, key.length() - statusName.length());
         if (summarizedAt != null && entry.lastModified() != null
-            && entry.lastModified().isBefore(summarizedAt.minus(SUMMARY_SKEW)) && index.isPartial(bucket, folder)) {
+            && entry.lastModified().isBefore(summarizedAt) && index.isPartial(bucket, folder)) {
           seenETags.put(bucket + "/" + key, entry.eTag()); // unchanged since the summary said so
         } else if (!entry.eTag().equals(seenETags.get(bucket + "/" + key))) {
           statuses.add(entry);
@@ -125,7 +135,7 @@ public final class IndexSeeder {
 
   /**
    * Fills the index from the bucket's summary object ({@link SummaryPublisher}'s {@link JobRow}s);
-   * returns when it was generated, or null when there is none or it cannot be read (then every
+   * returns the time before which a listed status.json is trusted to be in it, or null when there is none or it cannot be read (then every
    * status is read, as without one).
    */
   private Instant fromSummary(String bucket) {
@@ -147,7 +157,10 @@ public final class IndexSeeder {
         }
       }
       LOG.info("dashboard index: {} jobs of s3://{} from its summary object of {}", rows, bucket, summary.generatedAt());
-      return summary.generatedAt();
+      // The store's own clock where it says (the listing's Last-Modified is on it too): the summary's
+      // rows were taken shortly before its PUT; else the watcher's clock, with room for skew.
+      return blob.get().lastModified() != null
+          ? blob.get().lastModified().minus(summaryBuild) : summary.generatedAt().minus(SUMMARY_SKEW);
     } catch (TransientFailureException | IOException | RuntimeException e) {
       LOG.info("dashboard index: the summary object of s3://{} not used ({}); reading every status", bucket, e.getMessage());
       return null;

@@ -256,6 +256,9 @@ final class ScaleBench {
                 status.stage(), status.progress(), status.images(), status.expectedImages(), status.engine(),
                 status.workflow().name(), status.createdAt(), status.updatedAt(), status.finishedAt(), null));
             keys += write(bucketDir, folder + "status.json", codec.encode(status), md5);
+            // written when the job last changed, as in a bucket filled over months (the store's Last-Modified)
+            Files.setLastModifiedTime(bucketDir.resolve(folder + "status.json"),
+                java.nio.file.attribute.FileTime.from(status.updatedAt().minusSeconds(600)));
             keys += write(bucketDir, folder + "odm.json", ("{\"name\":\"Flight " + n + "\"}").getBytes(StandardCharsets.UTF_8), md5);
             for (int img = 1; img <= 3; img++) {
               keys += write(bucketDir, folder + String.format("DJI_%04d.JPG", img), new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) n, (byte) img}, md5);
