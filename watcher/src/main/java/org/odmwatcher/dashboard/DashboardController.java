@@ -180,8 +180,8 @@ public class DashboardController {
   /** One job: its row and its whole status. */
   @DashboardAccess.Guarded
   @Get(value = "/job", produces = MediaType.APPLICATION_JSON)
-  public HttpResponse<String> job(@QueryValue String bucket, @QueryValue String folder) {
-    Optional<StatusIndex.Row> row = index.get(bucket, folder);
+  public HttpResponse<String> job(@QueryValue String bucket, @QueryValue String folder) throws TransientFailureException {
+    Optional<StatusIndex.Row> row = runtime.row(bucket, folder);
     if (row.isEmpty()) {
       return jsonError(HttpStatus.NOT_FOUND, "no job in s3://" + bucket + "/" + folder);
     }
@@ -207,7 +207,7 @@ public class DashboardController {
   public HttpResponse<?> output(
       @QueryValue String bucket, @QueryValue String folder, @QueryValue String key,
       @Nullable @io.micronaut.http.annotation.Header("Range") String range) throws TransientFailureException {
-    Optional<StatusIndex.Row> row = index.get(bucket, folder);
+    Optional<StatusIndex.Row> row = runtime.row(bucket, folder);
     List<String> outputs = row.map(r -> r.status().outputs()).orElse(null);
     if (outputs == null || !outputs.contains(key) || !outputKeys.accepts(key)) {
       return jsonError(HttpStatus.NOT_FOUND, "no output " + key + " in s3://" + bucket + "/" + folder);

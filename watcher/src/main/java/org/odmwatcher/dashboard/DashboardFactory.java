@@ -30,8 +30,8 @@ public class DashboardFactory {
   }
 
   @Singleton
-  IndexSeeder indexSeeder(BucketStore store, StatusIndex index, ManifestConfig manifest) {
-    return new IndexSeeder(store, new StatusCodec(), index, manifest.statusName());
+  IndexSeeder indexSeeder(BucketStore store, StatusIndex index, ManifestConfig manifest, DashboardConfig config) {
+    return new IndexSeeder(store, new StatusCodec(), index, manifest.statusName(), config.summaryKey());
   }
 
   @Singleton

@@ -97,6 +97,14 @@ public class DashboardRuntime {
     timer.scheduleWithFixedDelay(this::publishSummaries, every, every, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * A folder's row with its whole status: for a row that came from the summary object, its
+   * {@code status.json} read now.
+   */
+  public java.util.Optional<StatusIndex.Row> row(String bucket, String folder) throws TransientFailureException {
+    return index.isPartial(bucket, folder) ? seeder.refresh(bucket, folder) : index.get(bucket, folder);
+  }
+
   /** Whether the first seed finished (until then the list may be incomplete). */
   public boolean seeded() {
     return seeded.get();

@@ -1,5 +1,12 @@
 package org.odmwatcher.dashboard;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -11,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.odmwatcher.retry.TransientFailureException;
+import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
 import org.odmwatcher.status.StatusCodec;
 import org.odmwatcher.status.StatusIndex;
@@ -32,24 +40,60 @@ public final class IndexSeeder {
   private final StatusIndex index;
   private final String statusName;
   private final Map<String, String> seenETags = new ConcurrentHashMap<>();
+  /** A status.json written this long before the summary's time is trusted to be in it (clocks differ). */
+  private static final Duration SUMMARY_SKEW = Duration.ofMinutes(5);
+  /** A status.json written this long before the summary object's PUT is trusted to be in it. */
+  private static final Duration SUMMARY_BUILD = Duration.ofMinutes(1);
+  private static final long MAX_SUMMARY_BYTES = 512L << 20;
+  private static final ObjectMapper SUMMARY_JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private final String summaryKey;
+  private final Duration summaryBuild;
+  private final Set<String> summarized = ConcurrentHashMap.newKeySet();
 
   public IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName) {
+    this(store, codec, index, statusName, "");
+  }
+
+  /**
+   * @param summaryKey the summary object a watcher writes at each bucket's root ({@code
+   *     watcher.dashboard.summary-key}); blank: every seed reads each {@code status.json}
+   */
+  public IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName, String summaryKey) {
+    this(store, codec, index, statusName, summaryKey, SUMMARY_BUILD);
+  }
+
+  /** @param summaryBuild how long before the summary object's PUT its rows may have been taken */
+  IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName, String summaryKey,
+      Duration summaryBuild) {
+    this.summaryBuild = summaryBuild;
     this.store = store;
     this.codec = codec;
     this.index = index;
     this.statusName = statusName;
+    this.summaryKey = summaryKey;
   }
 
-  /** Lists {@code bucket} and reads every status not read before; returns how many were read. */
+  /**
+   * The first time for a bucket: fills the index from its summary object (one GET, so the list is
+   * complete at once), then lists the bucket and reads only the statuses the summary cannot
+   * vouch for (absent from it, or written since it was). Later rounds: lists {@code bucket} and
+   * reads every status whose ETag changed. Returns how many were read.
+   */
   public int seed(String bucket) throws TransientFailureException {
-    java.time.Instant listedAt = java.time.Instant.now();
+    Instant summarizedAt = summaryKey.isBlank() || !summarized.add(bucket) ? null : fromSummary(bucket);
+    Instant listedAt = Instant.now();
     List<BucketStore.Entry> statuses = new ArrayList<>();
     Set<String> present = new HashSet<>();
     for (BucketStore.Entry entry : store.listAll(bucket, "")) {
       String key = entry.key();
       if (key.equals(statusName) || key.endsWith("/" + statusName)) {
         present.add(key);
-        if (!entry.eTag().equals(seenETags.get(bucket + "/" + key))) {
+        String folder = key.substring(0, key.length() - statusName.length());
+        if (summarizedAt != null && entry.lastModified() != null
+            && entry.lastModified().isBefore(summarizedAt) && index.isPartial(bucket, folder)) {
+          seenETags.put(bucket + "/" + key, entry.eTag()); // unchanged since the summary said so
+        } else if (!entry.eTag().equals(seenETags.get(bucket + "/" + key))) {
           statuses.add(entry);
         }
       }
@@ -87,6 +131,63 @@ public final class IndexSeeder {
       readers.shutdownNow();
     }
     return statuses.size();
+  }
+
+  /**
+   * Fills the index from the bucket's summary object ({@link SummaryPublisher}'s {@link JobRow}s);
+   * returns the time before which a listed status.json is trusted to be in it, or null when there is none or it cannot be read (then every
+   * status is read, as without one).
+   */
+  private Instant fromSummary(String bucket) {
+    try {
+      Optional<BucketStore.Blob> blob = store.get(bucket, summaryKey, MAX_SUMMARY_BYTES);
+      if (blob.isEmpty()) {
+        return null;
+      }
+      Summary summary = SUMMARY_JSON.readValue(blob.get().bytes(), Summary.class);
+      if (summary.schemaVersion() != 1 || summary.generatedAt() == null || summary.jobs() == null
+          || !statusName.equals(summary.statusName())) {
+        return null;
+      }
+      int rows = 0;
+      for (JobRow row : summary.jobs()) {
+        if (row.folder() != null && row.jobId() != null && row.state() != null && row.updatedAt() != null) {
+          index.putSummarized(bucket, row.folder(), summarized(row));
+          rows++;
+        }
+      }
+      LOG.info("dashboard index: {} jobs of s3://{} from its summary object of {}", rows, bucket, summary.generatedAt());
+      // The store's own clock where it says (the listing's Last-Modified is on it too): the summary's
+      // rows were taken shortly before its PUT; else the watcher's clock, with room for skew.
+      return blob.get().lastModified() != null
+          ? blob.get().lastModified().minus(summaryBuild) : summary.generatedAt().minus(SUMMARY_SKEW);
+    } catch (TransientFailureException | IOException | RuntimeException e) {
+      LOG.info("dashboard index: the summary object of s3://{} not used ({}); reading every status", bucket, e.getMessage());
+      return null;
+    }
+  }
+
+  /** The status a summary row stands for: the list's fields (the job view reads the rest). */
+  private static JobStatus summarized(JobRow row) {
+    JobStatus status = new JobStatus(JobStatus.SCHEMA_VERSION, row.jobId(), null, row.name(), JobState.fromWire(row.state()),
+        row.message() == null ? "" : row.message(), null, row.images(), row.expectedImages(),
+        row.workflow() == null ? null : new JobStatus.WorkflowRef(null, row.workflow()), row.stage(), row.progress(),
+        row.engine(), row.createdAt() == null ? row.updatedAt() : row.createdAt(), row.updatedAt(), row.finishedAt(),
+        null, null, null);
+    return status;
+  }
+
+  /** The summary object's fields the seed reads. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Summary(int schemaVersion, String statusName, Instant generatedAt, List<JobRow> jobs) {}
+
+  /**
+   * Reads one folder's {@code status.json} into the index now (the job view, for a row that came
+   * from the summary object).
+   */
+  public Optional<StatusIndex.Row> refresh(String bucket, String folder) throws TransientFailureException {
+    read(bucket, new BucketStore.Entry(folder + statusName, 0, "", null));
+    return index.get(bucket, folder);
   }
 
   private void read(String bucket, BucketStore.Entry entry) throws TransientFailureException {

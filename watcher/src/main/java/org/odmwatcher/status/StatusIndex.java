@@ -38,6 +38,7 @@ public final class StatusIndex implements StatusListener {
   private final Map<String, Row> rows = new ConcurrentHashMap<>();
   private final AtomicLong version = new AtomicLong();
   private final OutputKeyValidator outputKeys;
+  private final Set<String> partial = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public StatusIndex(OutputKeyValidator outputKeys) {
     this.outputKeys = outputKeys;
@@ -64,7 +65,9 @@ public final class StatusIndex implements StatusListener {
     rows.compute(
         bucket + "/" + folder,
         (key, current) -> {
-          if (current == null || isNewer(status, current.status())) {
+          // a row from the summary object stands for its status.json until that is read
+          if (current == null || partial.contains(key) || isNewer(status, current.status())) {
+            partial.remove(key);
             changed[0] = fresh;
             return fresh;
           }
@@ -86,8 +89,35 @@ public final class StatusIndex implements StatusListener {
     return proposed.updatedAt().isAfter(current.updatedAt()) && !proposed.equals(current);
   }
 
+  /**
+   * Records a row read from the summary object a watcher wrote (the list's fields only, no outputs,
+   * errors or log): only where the index holds nothing yet, and marked {@link #isPartial} until a
+   * status of that folder is recorded with {@link #put}.
+   *
+   * @return whether the index changed
+   */
+  public boolean putSummarized(String bucket, String folder, JobStatus summarized) {
+    String key = bucket + "/" + folder;
+    boolean[] added = new boolean[1];
+    rows.computeIfAbsent(key, k -> {
+      partial.add(k);
+      added[0] = true;
+      return new Row(bucket, folder, summarized);
+    });
+    if (added[0]) {
+      version.incrementAndGet();
+    }
+    return added[0];
+  }
+
+  /** Whether the folder's row came from the summary object and its status.json is not read yet. */
+  public boolean isPartial(String bucket, String folder) {
+    return partial.contains(bucket + "/" + folder);
+  }
+
   /** Forgets a folder whose status is gone. */
   public void remove(String bucket, String folder) {
+    partial.remove(bucket + "/" + folder);
     if (rows.remove(bucket + "/" + folder) != null) {
       version.incrementAndGet();
     }

@@ -99,7 +99,7 @@ public final class Bench {
     Instant started = Instant.now();
     // -Dbench.only=overhead,startup runs just those parts (e.g. under a profiler)
     String parts = System.getProperty("bench.only", "");
-    List<String> only = List.of((parts.isBlank() ? "parse,overhead,latency,startup,scaling,dashboard,api" : parts).split(","));
+    List<String> only = List.of((parts.isBlank() ? "parse,overhead,latency,startup,scaling,dashboard,scale,api" : parts).split(","));
     if (only.contains("parse")) {
       parseThroughput();
     }
@@ -124,6 +124,15 @@ public final class Bench {
     if (only.contains("dashboard")) {
       boolean smoke = "smoke".equals(size.name());
       figures.putAll(DashboardBench.measure(smoke ? 100 : 10_000, smoke ? 20 : 500, smoke ? 1 : 5, this::row));
+    }
+    if (only.contains("scale")) {
+      // -Dbench.scale.folders / -Dbench.scale.workflows: the size knob (issue 27's run: 100,000 / 10,000)
+      boolean smoke = "smoke".equals(size.name());
+      if (smoke && System.getProperty("bench.scale.idle") == null) {
+        System.setProperty("bench.scale.idle", "2");
+      }
+      figures.putAll(ScaleBench.measure(Integer.getInteger("bench.scale.folders", smoke ? 200 : 100_000),
+          Integer.getInteger("bench.scale.workflows", smoke ? 50 : 10_000), this::row));
     }
     if (only.contains("api")) {
       figures.putAll(ApiBench.measure("smoke".equals(size.name()), this::row));
