@@ -10,6 +10,7 @@ import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.event.filter.ManifestKeyFilter;
 import org.odmwatcher.event.filter.OwnWritesFilter;
+import org.odmwatcher.manifest.ManifestDefaults;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OptionCatalogue;
@@ -43,6 +44,13 @@ public class PipelineFactory {
   }
 
   @Singleton
+  ManifestDefaults manifestDefaults(
+      BucketStore store, ManifestParser parser, ObjectMapper json, ManifestConfig manifest, Clock clock) {
+    return new ManifestDefaults(store, parser, json, manifest.defaultsName(), manifest.maxSize(),
+        manifest.defaultsClockMargin(), clock);
+  }
+
+  @Singleton
   OdmArguments odmArguments(OptionCatalogue catalogue) {
     return new OdmArguments(catalogue);
   }
@@ -68,6 +76,7 @@ public class PipelineFactory {
       ManifestConfig manifest,
       BucketStore store,
       ManifestParser parser,
+      ManifestDefaults defaults,
       JobSubmitter submitter,
       StatusWriter statusWriter,
       WaitingFolders waiting,
@@ -90,6 +99,7 @@ public class PipelineFactory {
         manifest.maxTotalBytes(),
         children,
         new ManifestHandler.ImageWait(manifest.waitForImages(), manifest.waitForFirstImage()),
-        submodels == null ? SubmodelOrigins.NONE : submodels);
+        submodels == null ? SubmodelOrigins.NONE : submodels,
+        defaults);
   }
 }
