@@ -68,10 +68,12 @@ public record JobStatus(
    * @param origins which file set each value of the effective manifest, by JSON Pointer (RFC 6901)
    *     to the value ({@code /options/dsm}, {@code /outputs})
    */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Defaults(
       List<FileRef> files, @Nullable JsonNode effectiveManifest, @Nullable Map<String, FileRef> origins) {}
 
   /** One version of an object of the bucket: its key and ETag. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record FileRef(String key, @Nullable String eTag) {}
 
   /** This status with the defaults its manifest inherited (null: none). */
