@@ -56,6 +56,7 @@ public final class ManifestDefaults {
   private final Clock clock;
   private final Cache<String, Level> levels;
   private final LongAdder reads = new LongAdder();
+  private final List<String> exempt;
 
   /**
    * @param store the bucket (null: no defaults are read, as with an empty {@code fileName})
@@ -65,6 +66,17 @@ public final class ManifestDefaults {
    */
   public ManifestDefaults(@Nullable BucketStore store, ManifestParser parser, ObjectMapper json, String fileName,
       long maxBytes, Duration margin, Clock clock) {
+    this(store, parser, json, fileName, maxBytes, margin, clock, List.of());
+  }
+
+  /**
+   * @param exempt {@code bucket/prefix} entries whose folders take their manifests as they are (the
+   *     NodeODM API's tasks: a client states every option it wants, and {@code /task/info} reports
+   *     what it sent)
+   */
+  public ManifestDefaults(@Nullable BucketStore store, ManifestParser parser, ObjectMapper json, String fileName,
+      long maxBytes, Duration margin, Clock clock, List<String> exempt) {
+    this.exempt = List.copyOf(exempt);
     this.store = store;
     this.parser = parser;
     this.json = json.copyWith(json.getFactory().copy().setStreamReadConstraints(
@@ -115,7 +127,7 @@ public final class ManifestDefaults {
    */
   public Applied apply(String bucket, String folder, String manifestKey, BucketStore.Blob manifest)
       throws TransientFailureException {
-    if (store == null || fileName.isEmpty()) {
+    if (store == null || fileName.isEmpty() || exempt.stream().anyMatch((bucket + "/" + folder)::startsWith)) {
       return new Applied(parser.parse(manifest.bytes()), List.of(), null);
     }
     Instant needed = manifest.lastModified() == null ? null : manifest.lastModified().plus(margin);

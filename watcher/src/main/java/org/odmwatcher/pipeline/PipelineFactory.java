@@ -6,6 +6,8 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.List;
+import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.event.filter.ManifestKeyFilter;
@@ -44,10 +46,11 @@ public class PipelineFactory {
   }
 
   @Singleton
-  ManifestDefaults manifestDefaults(
-      BucketStore store, ManifestParser parser, ObjectMapper json, ManifestConfig manifest, Clock clock) {
+  ManifestDefaults manifestDefaults(BucketStore store, ManifestParser parser, ObjectMapper json,
+      ManifestConfig manifest, Clock clock, @Nullable ApiConfig api) {
+    // The NodeODM API's tasks keep the options their client sent (see ManifestDefaults).
     return new ManifestDefaults(store, parser, json, manifest.defaultsName(), manifest.maxSize(),
-        manifest.defaultsClockMargin(), clock);
+        manifest.defaultsClockMargin(), clock, api == null ? List.of() : List.of(api.bucket() + "/" + api.prefix()));
   }
 
   @Singleton

@@ -191,4 +191,19 @@ class DefaultsMergeTest {
     assertThat(applied.result()).isEqualTo(PARSER.parse("{\"options\": {\"dsm\": null}}".getBytes(StandardCharsets.UTF_8)));
     assertThat(applied.effective()).isNull();
   }
+
+  @Test
+  void theNodeOdmApisTasksTakeTheirManifestAsTheClientSentIt() throws Exception {
+    // No S3 client: an exempt folder must not read anything (a read would fail here).
+    ManifestDefaults withApi = new ManifestDefaults(new org.odmwatcher.storage.BucketStore(null), PARSER, JSON,
+        "odm.defaults.json", 1024, java.time.Duration.ZERO, java.time.Clock.systemUTC(), List.of("tasks/api/"));
+    byte[] manifest = "{\"options\": {\"dsm\": true}}".getBytes(StandardCharsets.UTF_8);
+
+    ManifestDefaults.Applied applied = withApi.apply("tasks", "api/0b7c/", "api/0b7c/odm.json",
+        new org.odmwatcher.storage.BucketStore.Blob(manifest, "e", null, manifest.length, false, null));
+
+    assertThat(applied.files()).isEmpty();
+    assertThat(applied.result().manifest().options()).containsOnlyKeys("dsm");
+    assertThat(withApi.reads()).isZero();
+  }
 }
