@@ -24,14 +24,14 @@ import org.odmwatcher.storage.BucketStore;
 
 /**
  * Defaults inherited from the bucket: a defaults file ({@code odm.defaults.json}, {@code
- * watcher.manifest.defaults-name}) at any prefix from the bucket root down to a folder applies to
- * every manifest in that folder, merged by {@link DefaultsMerge} (the nearest wins key by key, the
+ * watcher.manifest.defaults-name}) at the bucket root or any prefix applies to every manifest in
+ * the folders below it, merged by {@link DefaultsMerge} (the nearest wins key by key, the
  * manifest beats every defaults file). A defaults file may set what is the same for many jobs
  * ({@code options}, {@code outputs}, {@code resultPaths} and any field the parser knows); not what
  * belongs to one upload ({@link #PER_JOB}). A broken one makes every job under it invalid, with a
  * reason naming the file.
  *
- * <p>Cost: one GET per level (the bucket root, each prefix, the folder) at most, per job; none when
+ * <p>Cost: one GET per level above the folder (the bucket root, each prefix) at most, per job; none when
  * the level was read recently enough. Reads are kept in a bounded Caffeine cache, each with the
  * time it was made; a job reuses one made at least {@code margin} after its manifest's upload
  * ({@code Last-Modified}), so a defaults file uploaded before the manifest is always seen (S3 reads
@@ -210,11 +210,18 @@ public final class ManifestDefaults {
         : new Level(null, file, List.copyOf(errors), checkedAt);
   }
 
-  /** The prefixes whose defaults apply to {@code folder}, root first: "", "a/", "a/b/" for "a/b/". */
+  /**
+   * The prefixes whose defaults apply to {@code folder}: those above it, root first ("", "a/" for
+   * "a/b/"; none for the bucket root). Not the folder itself: its own manifest is right there, and
+   * every job would pay a read for a file that is almost never there.
+   */
   public static List<String> levelsOf(String folder) {
     List<String> prefixes = new ArrayList<>();
+    if (folder.isEmpty()) {
+      return prefixes;
+    }
     prefixes.add("");
-    for (int i = folder.indexOf('/'); i >= 0; i = folder.indexOf('/', i + 1)) {
+    for (int i = folder.indexOf('/'); i >= 0 && i < folder.length() - 1; i = folder.indexOf('/', i + 1)) {
       prefixes.add(folder.substring(0, i + 1));
     }
     return prefixes;

@@ -213,7 +213,7 @@ public final class Bench {
           long reads = app.getBean(org.odmwatcher.manifest.ManifestDefaults.class).reads();
           figures.put(key + "watcher.defaultsReads", reads);
           row("  defaults files read, N=" + n, String.format("%d requests (%.2f per folder)", reads, (double) reads / n),
-              "bound: 4 per folder (root, farm-a/, field-1/, the folder)", "");
+              "bound: 3 per folder (root, farm-a/, field-1/)", "");
         }
         figures.put(key + "floor.foldersPerSecond", round(floor.rate()));
         figures.put(key + "floor.p50ms", round(floor.p50()));

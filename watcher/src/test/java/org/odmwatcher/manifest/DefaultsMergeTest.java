@@ -112,10 +112,10 @@ class DefaultsMergeTest {
   }
 
   @Test
-  void levelsRunFromTheBucketRootToTheFolder() {
-    assertThat(ManifestDefaults.levelsOf("farm-a/field-1/flight-3/"))
-        .containsExactly("", "farm-a/", "farm-a/field-1/", "farm-a/field-1/flight-3/");
-    assertThat(ManifestDefaults.levelsOf("")).containsExactly("");
+  void levelsRunFromTheBucketRootToTheFoldersParent() {
+    assertThat(ManifestDefaults.levelsOf("farm-a/field-1/flight-3/")).containsExactly("", "farm-a/", "farm-a/field-1/");
+    assertThat(ManifestDefaults.levelsOf("flight-3/")).containsExactly("");
+    assertThat(ManifestDefaults.levelsOf("")).isEmpty();
   }
 
   @Test
