@@ -18,7 +18,10 @@ import java.util.concurrent.Callable;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.config.SplitMergeConfig;
+import org.odmwatcher.storage.BucketStore;
+import org.odmwatcher.manifest.DefaultsMerge;
 import org.odmwatcher.manifest.FolderImages;
+import org.odmwatcher.manifest.ManifestDefaults;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OdmManifest;
@@ -83,6 +86,15 @@ public final class RenderCommand implements Callable<Integer> {
       description = "watcher.split-merge.max-children-per-job. Default: ${DEFAULT-VALUE}")
   int maxChildrenPerJob;
 
+  @Option(names = "--defaults", description = "A defaults file to apply under the manifest instead of the bucket's"
+      + " (repeat, from the bucket root down to the folder), to check one before uploading it")
+  List<Path> defaultsFiles;
+
+  @Option(names = "--defaults-name", defaultValue = "odm.defaults.json",
+      description = "watcher.manifest.defaults-name: the bucket's defaults files read for the folder (empty: none)."
+          + " Default: ${DEFAULT-VALUE}")
+  String defaultsName;
+
   @Mixin S3Options s3Options;
 
   @Override
@@ -91,10 +103,20 @@ public final class RenderCommand implements Callable<Integer> {
     byte[] manifest;
     List<String> keys = new ArrayList<>();
     long bytes = -1;
+    // With --manifest and --images nothing is read from the bucket (offline): no bucket defaults either.
     S3Client s3 = manifestFile != null && images != null ? null : s3Options.client();
+    ManifestDefaults.Applied applied;
     try {
-      manifest = manifestFile != null ? Files.readAllBytes(manifestFile)
-          : s3.getObjectAsBytes(b -> b.bucket(location.bucket()).key(location.prefix() + "odm.json")).asByteArray();
+      String manifestKey = location.prefix() + "odm.json";
+      String eTag = null;
+      if (manifestFile != null) {
+        manifest = Files.readAllBytes(manifestFile);
+      } else {
+        var object = s3.getObjectAsBytes(b -> b.bucket(location.bucket()).key(manifestKey));
+        manifest = object.asByteArray();
+        eTag = object.response().eTag().replace("\"", "");
+      }
+      applied = effective(location, manifestKey, eTag, manifest, s3);
       if (images != null) {
         for (int i = 1; i <= images; i++) {
           keys.add(location.prefix() + String.format("IMG_%05d.JPG", i));
@@ -117,15 +139,57 @@ public final class RenderCommand implements Callable<Integer> {
     }
     S3Config s3Config = new S3Config(s3Options.endpoint, s3Options.region, s3Options.endpoint != null && !s3Options.endpoint.isBlank(),
         null, null, "auto");
-    return render(location, manifest, keys, bytes, namespace, s3Config, clusterUrl, maxChildrenPerJob, System.out, System.err);
+    return render(location, applied, keys, bytes, namespace, s3Config, clusterUrl, maxChildrenPerJob, System.out, System.err);
+  }
+
+  /**
+   * The manifest with the defaults the watcher would apply: the {@code --defaults} files, else the
+   * bucket's defaults files for the folder (read as the watcher reads them) unless nothing is read
+   * from the bucket (offline: {@code --manifest} and {@code --images}), else none.
+   */
+  private ManifestDefaults.Applied effective(S3Options.Location location, String manifestKey, String eTag,
+      byte[] manifest, S3Client s3) throws Exception {
+    ManifestParser parser = new ManifestParser(JSON, new ManifestValidator(Engines.allBundled(JSON)));
+    DefaultsMerge.Origin manifestOrigin = new DefaultsMerge.Origin(
+        manifestFile != null ? manifestFile.toString() : manifestKey, eTag);
+    if (defaultsFiles != null) {
+      ManifestDefaults local = ManifestDefaults.off(parser, JSON);
+      List<ManifestDefaults.Level> levels = new ArrayList<>();
+      for (Path file : defaultsFiles) {
+        levels.add(local.check(new DefaultsMerge.Origin(file.toString(), null), file.toString(), Files.readAllBytes(file),
+            false, java.time.Instant.now()));
+      }
+      return local.apply(levels, manifestOrigin, manifest);
+    }
+    if (s3 == null || defaultsName == null || defaultsName.isBlank()) {
+      return ManifestDefaults.off(parser, JSON).apply(List.of(), manifestOrigin, manifest);
+    }
+    ManifestDefaults bucket = new ManifestDefaults(new BucketStore(s3), parser, JSON, defaultsName, 1 << 20,
+        Duration.ZERO, java.time.Clock.systemUTC());
+    return bucket.apply(location.bucket(), location.prefix(), manifestOrigin.key(),
+        new BucketStore.Blob(manifest, eTag == null ? "" : eTag, null, manifest.length, false, null));
   }
 
   /** Renders and prints; 0, or 1 when the manifest is invalid (the reasons go to {@code err}). */
   static int render(S3Options.Location location, byte[] manifestBytes, List<String> imageKeys, long imageBytes,
       String namespace, S3Config s3, String clusterUrl, int maxChildrenPerJob, PrintStream out, PrintStream err) {
+    ManifestParser parser = new ManifestParser(JSON, new ManifestValidator(Engines.allBundled(JSON)));
+    return render(location, ManifestDefaults.off(parser, JSON).apply(List.of(), new DefaultsMerge.Origin("odm.json", null),
+        manifestBytes), imageKeys, imageBytes, namespace, s3, clusterUrl, maxChildrenPerJob, out, err);
+  }
+
+  /**
+   * Renders and prints, the defaults files applied and the effective manifest with each value's
+   * origin first (as YAML comments); 0, or 1 when the manifest is invalid (the reasons go to {@code err}).
+   */
+  static int render(S3Options.Location location, ManifestDefaults.Applied applied, List<String> imageKeys,
+      long imageBytes, String namespace, S3Config s3, String clusterUrl, int maxChildrenPerJob, PrintStream out,
+      PrintStream err) {
     Engines engines = Engines.allBundled(JSON);
-    ManifestParser parser = new ManifestParser(JSON, new ManifestValidator(engines));
-    ManifestParser.Result parsed = parser.parse(manifestBytes);
+    ManifestParser.Result parsed = applied.result();
+    if (!applied.files().isEmpty()) {
+      printDefaults(applied, parsed.valid() ? out : err);
+    }
     if (!parsed.errors().isEmpty()) {
       err.println("odm.json is invalid; the watcher would record state 'invalid' with:");
       parsed.errors().forEach(e -> err.println("  " + e));
@@ -169,6 +233,25 @@ public final class RenderCommand implements Callable<Integer> {
       out.print(Serialization.asYaml(wf));
     }
     return 0;
+  }
+
+  /** The defaults files, the effective manifest and each value's origin, as comments. */
+  private static void printDefaults(ManifestDefaults.Applied applied, PrintStream to) {
+    to.println("# Defaults files applied, from the bucket root down (the nearest wins key by key; odm.json beats them all):");
+    applied.files().forEach(f -> to.println("#   " + f.key() + (f.eTag() == null ? "" : " (ETag " + f.eTag() + ")")));
+    if (applied.effective() == null) {
+      return;
+    }
+    to.println("# Effective manifest:");
+    try {
+      for (String line : JSON.writerWithDefaultPrettyPrinter().writeValueAsString(applied.effective().manifest()).split("\n")) {
+        to.println("#   " + line);
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    to.println("# Where each value comes from:");
+    applied.effective().origins().forEach((pointer, origin) -> to.println("#   " + pointer + " <- " + origin.key()));
   }
 
   /** A child as the watcher submits it for one of ODM's tasks of {@code kind}. */

@@ -22,6 +22,11 @@ import java.time.Duration;
  *     images, counted from its upload; then {@code invalid}
  * @param waitForFirstImage how long a manifest without {@code images.expected} waits for a first
  *     image, counted from its upload; then {@code invalid}
+ * @param defaultsName the defaults file inherited by every folder at and below the prefix it is in
+ *     (merged under each folder's manifest); empty turns defaults off
+ * @param defaultsClockMargin a job reuses a cached read of a defaults file when the read is at
+ *     least this much later than its manifest's upload ({@code Last-Modified}, whole seconds),
+ *     else reads it again: covers the header's rounding and clock skew between store and watcher
  */
 @ConfigurationProperties(ManifestConfig.PREFIX)
 public record ManifestConfig(
@@ -42,7 +47,12 @@ public record ManifestConfig(
     @Bindable(defaultValue = "5000") @Min(1) int maxImages,
     @Bindable(defaultValue = "214748364800") @Min(1) long maxTotalBytes,
     @Bindable(defaultValue = "24h") @NotNull Duration waitForImages,
-    @Bindable(defaultValue = "10m") @NotNull Duration waitForFirstImage) {
+    @Bindable(defaultValue = "10m") @NotNull Duration waitForFirstImage,
+    @Bindable(defaultValue = "odm.defaults.json")
+        @NotNull
+        @Pattern(regexp = "[^/]*", message = "watcher.manifest.defaults-name must be a file name, no slash")
+        String defaultsName,
+    @Bindable(defaultValue = "2s") @NotNull Duration defaultsClockMargin) {
 
   public static final String PREFIX = "watcher.manifest";
 }

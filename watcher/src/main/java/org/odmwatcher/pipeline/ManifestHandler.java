@@ -5,13 +5,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.odmwatcher.event.ObjectCreated;
 import org.odmwatcher.event.ObjectCreatedHandler;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.event.filter.ObjectFilter;
+import org.odmwatcher.manifest.DefaultsMerge;
 import org.odmwatcher.manifest.FolderImages;
+import org.odmwatcher.manifest.ManifestDefaults;
 import org.odmwatcher.manifest.FolderRules;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.OdmManifest;
@@ -53,6 +57,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
   private final @Nullable ChildWorkflows children;
   private final ImageWait imageWait;
   private final SubmodelOrigins submodels;
+  private final ManifestDefaults defaults;
 
   /**
    * How long a manifest waits for its images, counted from its upload ({@code Last-Modified}):
@@ -82,6 +87,31 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       @Nullable ChildWorkflows children,
       ImageWait imageWait,
       SubmodelOrigins submodels) {
+    this(ownWrites, manifests, manifestName, maxManifestBytes, resultsFolder, store, parser, submitter, statusWriter,
+        waiting, clock, maxImages, maxImageBytes, children, imageWait, submodels, ManifestDefaults.off(parser,
+            new com.fasterxml.jackson.databind.ObjectMapper()));
+  }
+
+  /** The handler with defaults inherited from the bucket ({@link ManifestDefaults}). */
+  public ManifestHandler(
+      ObjectFilter ownWrites,
+      ObjectFilter manifests,
+      String manifestName,
+      long maxManifestBytes,
+      String resultsFolder,
+      BucketStore store,
+      ManifestParser parser,
+      JobSubmitter submitter,
+      StatusWriter statusWriter,
+      WaitingFolders waiting,
+      Clock clock,
+      int maxImages,
+      long maxImageBytes,
+      @Nullable ChildWorkflows children,
+      ImageWait imageWait,
+      SubmodelOrigins submodels,
+      ManifestDefaults defaults) {
+    this.defaults = defaults;
     this.imageWait = imageWait;
     this.submodels = submodels;
     this.children = children;
@@ -158,10 +188,13 @@ public final class ManifestHandler implements ObjectCreatedHandler {
 
     List<String> errors = new ArrayList<>(FolderRules.check(folder));
     ManifestParser.Result parsed = null;
+    JobStatus.Defaults inherited = null;
     if (manifestBlob.truncated()) {
       errors.add(manifestName + " is larger than the limit of " + maxManifestBytes + " bytes");
     } else {
-      parsed = parser.parse(manifestBlob.bytes());
+      ManifestDefaults.Applied applied = defaults.apply(bucket, folder, manifestKey, manifestBlob);
+      inherited = shown(applied);
+      parsed = applied.result();
       errors.addAll(parsed.errors());
       if (parsed.valid()) {
         String parent = parsed.manifest().parentJob();
@@ -172,7 +205,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       }
     }
     if (!errors.isEmpty()) {
-      return invalid(bucket, folder, jobId, manifestBlob.eTag(), errors);
+      return invalid(bucket, folder, jobId, manifestBlob.eTag(), errors, inherited);
     }
     OdmManifest manifest = parsed.manifest();
     if (manifest.cancel()) {
@@ -182,12 +215,12 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     FolderImages images = FolderImages.of(store.listFolder(bucket, folder));
     List<String> overLimits = images.overLimits(maxImages, maxImageBytes);
     if (!overLimits.isEmpty()) {
-      return invalid(bucket, folder, jobId, manifestBlob.eTag(), overLimits);
+      return invalid(bucket, folder, jobId, manifestBlob.eTag(), overLimits, inherited);
     }
     Integer expected = manifest.expectedImages();
     int found = images.images().size();
     if (found == 0 || expected != null && found < expected) {
-      return waitForImages(bucket, folder, jobId, manifestBlob, manifest, found, recorded);
+      return waitForImages(bucket, folder, jobId, manifestBlob, manifest, found, recorded, inherited);
     }
     if (manifest.parentJob() != null && children != null && !started(recorded)
         && !children.hasRoom(manifest.parentJob())) {
@@ -200,7 +233,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
                   "waiting for a split-merge slot: job " + manifest.parentJob()
                       + " runs its most submodels at once (watcher.split-merge.max-children-per-job, max-children)",
                   clock.instant())
-              .withImages(found, expected));
+              .withImages(found, expected)
+              .withDefaults(inherited));
       return Outcome.WAITING;
     }
     waiting.remove(bucket, folder);
@@ -213,7 +247,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     } catch (JobRejectedException e) {
       statusWriter.record(bucket, folder,
           JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.FAILED, e.reason(), clock.instant())
-              .withImages(found, expected));
+              .withImages(found, expected)
+              .withDefaults(inherited));
       return Outcome.REJECTED;
     }
     statusWriter.record(bucket, folder,
@@ -221,7 +256,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
                 "submitted as " + submission.workflow().namespace() + "/" + submission.workflow().name(),
                 clock.instant())
             .withImages(found, expected)
-            .withWorkflow(submission.workflow(), submission.engine()));
+            .withWorkflow(submission.workflow(), submission.engine())
+            .withDefaults(inherited));
     return submission.created() ? Outcome.SUBMITTED : Outcome.ALREADY_SUBMITTED;
   }
 
@@ -231,7 +267,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
    * restart does not extend it; from when this job was first recorded where the store gives none).
    */
   private Outcome waitForImages(String bucket, String folder, JobId jobId, BucketStore.Blob manifestBlob,
-      OdmManifest manifest, int found, Optional<JobStatus> recorded) throws TransientFailureException {
+      OdmManifest manifest, int found, Optional<JobStatus> recorded, @Nullable JobStatus.Defaults inherited)
+      throws TransientFailureException {
     Integer expected = manifest.expectedImages();
     boolean forExpected = expected != null;
     Duration limit = forExpected ? imageWait.expected() : imageWait.firstImage();
@@ -247,7 +284,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
               + ", directly in the folder"
           : "only " + found + " of the " + expected + " images (images.expected) are in " + where + " "
               + waited + "; upload the rest, or lower images.expected, then upload " + manifestName + " again";
-      return invalid(bucket, folder, jobId, manifestBlob.eTag(), List.of(reason));
+      return invalid(bucket, folder, jobId, manifestBlob.eTag(), List.of(reason), inherited);
     }
     waiting.add(bucket, folder);
     String message = forExpected
@@ -256,7 +293,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
             + manifestName + " was uploaded; " + manifestName + " goes last, or set images.expected)";
     statusWriter.record(bucket, folder,
         JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.WAITING, message, clock.instant())
-            .withImages(found, expected));
+            .withImages(found, expected)
+            .withDefaults(inherited));
     return Outcome.WAITING;
   }
 
@@ -272,6 +310,27 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     return duration.toMillis() % 1000 == 0 ? seconds + "s" : duration.toMillis() + "ms";
   }
 
+  /** What status.json says of the defaults files a manifest inherited; null when none applies. */
+  private static JobStatus.@Nullable Defaults shown(ManifestDefaults.Applied applied) {
+    if (applied.files().isEmpty()) {
+      return null;
+    }
+    DefaultsMerge.Merged merged = applied.effective();
+    Map<String, JobStatus.FileRef> origins = null;
+    if (merged != null) {
+      origins = new LinkedHashMap<>();
+      for (Map.Entry<String, DefaultsMerge.Origin> e : merged.origins().entrySet()) {
+        origins.put(e.getKey(), ref(e.getValue()));
+      }
+    }
+    return new JobStatus.Defaults(applied.files().stream().map(ManifestHandler::ref).toList(),
+        merged == null ? null : merged.manifest(), origins);
+  }
+
+  private static JobStatus.FileRef ref(DefaultsMerge.Origin origin) {
+    return new JobStatus.FileRef(origin.key(), origin.eTag());
+  }
+
   /** Re-checks the folder with the other waiting folders (a no-op when it is among them already). */
   public void recheckLater(String bucket, String folder) {
     waiting.add(bucket, folder);
@@ -282,15 +341,16 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     return recorded.filter(status -> status.state() != JobState.WAITING).isPresent();
   }
 
-  private Outcome invalid(String bucket, String folder, JobId jobId, String eTag, List<String> errors)
-      throws TransientFailureException {
+  private Outcome invalid(String bucket, String folder, JobId jobId, String eTag, List<String> errors,
+      @Nullable JobStatus.Defaults inherited) throws TransientFailureException {
     waiting.remove(bucket, folder);
     LOG.info("s3://{}/{}{} is invalid: {}", bucket, folder, manifestName, errors);
     statusWriter.record(bucket, folder,
         JobStatus.of(jobId.value(), eTag, null, JobState.INVALID,
                 manifestName + " is invalid (" + errors.size() + (errors.size() == 1 ? " problem)" : " problems)"),
                 clock.instant())
-            .withErrors(errors));
+            .withErrors(errors)
+            .withDefaults(inherited));
     return Outcome.INVALID;
   }
 

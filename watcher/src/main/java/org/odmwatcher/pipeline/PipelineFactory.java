@@ -6,11 +6,14 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.List;
+import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.config.EnginesConfig;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.event.filter.ManifestKeyFilter;
 import org.odmwatcher.event.filter.OwnWritesFilter;
+import org.odmwatcher.manifest.ManifestDefaults;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.Engine;
@@ -53,6 +56,14 @@ public class PipelineFactory {
   }
 
   @Singleton
+  ManifestDefaults manifestDefaults(BucketStore store, ManifestParser parser, ObjectMapper json,
+      ManifestConfig manifest, Clock clock, @Nullable ApiConfig api) {
+    // The NodeODM API's tasks keep the options their client sent (see ManifestDefaults).
+    return new ManifestDefaults(store, parser, json, manifest.defaultsName(), manifest.maxSize(),
+        manifest.defaultsClockMargin(), clock, api == null ? List.of() : List.of(api.bucket() + "/" + api.prefix()));
+  }
+
+  @Singleton
   OdmArguments odmArguments(Engines engines) {
     return new OdmArguments(engines);
   }
@@ -78,6 +89,7 @@ public class PipelineFactory {
       ManifestConfig manifest,
       BucketStore store,
       ManifestParser parser,
+      ManifestDefaults defaults,
       JobSubmitter submitter,
       StatusWriter statusWriter,
       WaitingFolders waiting,
@@ -100,6 +112,7 @@ public class PipelineFactory {
         manifest.maxTotalBytes(),
         children,
         new ManifestHandler.ImageWait(manifest.waitForImages(), manifest.waitForFirstImage()),
-        submodels == null ? SubmodelOrigins.NONE : submodels);
+        submodels == null ? SubmodelOrigins.NONE : submodels,
+        defaults);
   }
 }

@@ -1,9 +1,11 @@
 package org.odmwatcher.status;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.micronaut.core.annotation.Nullable;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The content of {@code status.json} (schema: {@code samples/status.schema.json}). Dashboards read
@@ -29,6 +31,8 @@ import java.util.List;
  * @param logTail last lines of the processing log, on failure
  * @param submodels a split-merge job's submodel tasks (the child Workflows its ODM sent to the
  *     NodeODM API), as their own statuses last said; absent for other jobs
+ * @param defaults the defaults files the manifest inherited and the effective manifest; absent
+ *     when no defaults file applies
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobStatus(
@@ -50,9 +54,34 @@ public record JobStatus(
     @Nullable Instant finishedAt,
     @Nullable List<String> outputs,
     @Nullable List<String> logTail,
-    @Nullable List<Submodel> submodels) {
+    @Nullable List<Submodel> submodels,
+    @Nullable Defaults defaults) {
 
   public static final int SCHEMA_VERSION = 1;
+
+  /**
+   * The defaults files a job's manifest inherited (see {@code docs/manifest.md}, defaults files).
+   *
+   * @param files the defaults files that apply, from the bucket root down to the folder
+   * @param effectiveManifest the manifest the job ran with: the files and the folder's own
+   *     manifest merged; absent when they could not be merged (a broken defaults file)
+   * @param origins which file set each value of the effective manifest, by JSON Pointer (RFC 6901)
+   *     to the value ({@code /options/dsm}, {@code /outputs})
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Defaults(
+      List<FileRef> files, @Nullable JsonNode effectiveManifest, @Nullable Map<String, FileRef> origins) {}
+
+  /** One version of an object of the bucket: its key and ETag. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record FileRef(String key, @Nullable String eTag) {}
+
+  /** This status with the defaults its manifest inherited (null: none). */
+  public JobStatus withDefaults(@Nullable Defaults value) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
+        expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
+        logTail, submodels, value);
+  }
 
   /**
    * One submodel of a split-merge job.
@@ -72,7 +101,7 @@ public record JobStatus(
     list.sort(java.util.Comparator.comparing(Submodel::folder));
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, List.copyOf(list));
+        logTail, List.copyOf(list), defaults);
   }
 
   /** Where the work runs: an Argo Workflow's namespace and name. */
@@ -83,43 +112,43 @@ public record JobStatus(
       String jobId, String manifestETag, @Nullable String name, JobState state, String message, Instant now) {
     return new JobStatus(
         SCHEMA_VERSION, jobId, manifestETag, name, state, message, null, null, null, null, null,
-        null, null, now, now, state.isFinal() ? now : null, null, null, null);
+        null, null, now, now, state.isFinal() ? now : null, null, null, null, null);
   }
 
   public JobStatus withErrors(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, List.copyOf(value),
         images, expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels);
+        outputs, logTail, submodels, defaults);
   }
 
   public JobStatus withImages(@Nullable Integer found, @Nullable Integer expected) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, found,
         expected, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, submodels);
+        logTail, submodels, defaults);
   }
 
   public JobStatus withWorkflow(WorkflowRef value, String engineName) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, value, stage, progress, engineName, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels);
+        outputs, logTail, submodels, defaults);
   }
 
   public JobStatus withProgress(@Nullable String stageName, @Nullable Integer percent) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stageName, percent, engine, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels);
+        outputs, logTail, submodels, defaults);
   }
 
   public JobStatus withOutputs(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
-        List.copyOf(value), logTail, submodels);
+        List.copyOf(value), logTail, submodels, defaults);
   }
 
   public JobStatus withLogTail(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        List.copyOf(value), submodels);
+        List.copyOf(value), submodels, defaults);
   }
 
   /**
@@ -131,13 +160,13 @@ public record JobStatus(
     return new JobStatus(schemaVersion, jobId, manifestETag, name, next, why, errors, images,
         expectedImages, workflow, succeeded ? null : stage, succeeded ? Integer.valueOf(100) : progress,
         engine, createdAt, now, next.isFinal() ? (finishedAt != null ? finishedAt : now) : null,
-        outputs, logTail, submodels);
+        outputs, logTail, submodels, defaults);
   }
 
   /** The same status re-stamped as written at {@code now}, keeping when the job was created. */
   JobStatus stamped(Instant created, Instant now) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, created, now, finishedAt, outputs,
-        logTail, submodels);
+        logTail, submodels, defaults);
   }
 }

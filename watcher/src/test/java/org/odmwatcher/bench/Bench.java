@@ -99,7 +99,7 @@ public final class Bench {
     Instant started = Instant.now();
     // -Dbench.only=overhead,startup runs just those parts (e.g. under a profiler)
     String parts = System.getProperty("bench.only", "");
-    List<String> only = List.of((parts.isBlank() ? "parse,overhead,latency,startup,scaling,dashboard,scale,api" : parts).split(","));
+    List<String> only = List.of((parts.isBlank() ? "parse,overhead,defaults,latency,startup,scaling,dashboard,scale,api" : parts).split(","));
     if (only.contains("parse")) {
       parseThroughput();
     }
@@ -110,6 +110,12 @@ public final class Bench {
       for (int n : size.overheadFolders()) {
         perFolderOverhead(n, true);
       }
+    }
+    if (only.contains("defaults")) {
+      if (size == FULL && !only.contains("overhead")) {
+        perFolderOverhead(100, false); // warm-up, as for the overhead part
+      }
+      perFolderOverhead(size.overheadFolders()[0], true, true);
     }
     if (only.contains("latency")) {
       eventAndPhaseLatency();
@@ -171,8 +177,25 @@ public final class Bench {
 
   // 2. Per-folder overhead versus the floor of the bare calls
   private void perFolderOverhead(int n, boolean record) throws Exception {
+    perFolderOverhead(n, record, false);
+  }
+
+  /**
+   * The per-folder overhead; {@code withDefaults}: the folders sit under {@code farm-a/field-1/}
+   * with a defaults file at the bucket root, {@code farm-a/} and {@code farm-a/field-1/}, as in
+   * issue 24's goal (the floor stays the four bare calls: reading defaults is the watcher's cost).
+   */
+  private void perFolderOverhead(int n, boolean record, boolean withDefaults) throws Exception {
     try (PipelineFixture world = new PipelineFixture("bench-overhead", nextNamespace())) {
-      List<String> folders = populate(world, "job", n);
+      if (withDefaults) {
+        world.s3.putObject(b -> b.bucket(world.bucket).key("odm.defaults.json"),
+            RequestBody.fromString("{\"options\": {\"feature-quality\": \"medium\"}}"));
+        world.s3.putObject(b -> b.bucket(world.bucket).key("farm-a/odm.defaults.json"),
+            RequestBody.fromString("{\"options\": {\"dsm\": true}, \"outputs\": [\"orthophoto\", \"dsm\"]}"));
+        world.s3.putObject(b -> b.bucket(world.bucket).key("farm-a/field-1/odm.defaults.json"),
+            RequestBody.fromString("{\"options\": {\"orthophoto-resolution\": 5}}"));
+      }
+      List<String> folders = populate(world, withDefaults ? "farm-a/field-1/job" : "job", n);
       world.servers.resetKubernetes(); // both sides start with an empty API server
       phase("floor N=" + n + " starts");
       Floor floor = floor(world, folders, 10);
@@ -193,7 +216,14 @@ public final class Bench {
         double watcherRate = n / seconds;
         double p50 = percentile(handling, 0.5);
         double p99 = percentile(handling, 0.99);
-        String key = "overhead." + n + ".";
+        String key = (withDefaults ? "defaults." : "overhead.") + n + ".";
+        String what = withDefaults ? "per-folder with defaults at 3 levels" : "per-folder";
+        if (withDefaults) {
+          long reads = app.getBean(org.odmwatcher.manifest.ManifestDefaults.class).reads();
+          figures.put(key + "watcher.defaultsReads", reads);
+          row("  defaults files read, N=" + n, String.format("%d requests (%.2f per folder)", reads, (double) reads / n),
+              "bound: 3 per folder (root, farm-a/, field-1/)", "");
+        }
         figures.put(key + "floor.foldersPerSecond", round(floor.rate()));
         figures.put(key + "floor.p50ms", round(floor.p50()));
         figures.put(key + "floor.p99ms", round(floor.p99()));
@@ -211,7 +241,7 @@ public final class Bench {
         figures.put(key + "ratio.cpu", round(drain.cpuMsPerFolder() / floor.cpuMsPerFolder()));
         figures.put(key + "ratio.time", round(floor.rate() / watcherRate));
         figures.put(key + "ratio.p50", round(p50 / floor.p50()));
-        row("per-folder, N=" + n + " (10 workers)",
+        row(what + ", N=" + n + " (10 workers)",
             String.format("%.0f folders/s; handling p50 %.1f ms, p99 %.1f ms", watcherRate, p50, p99),
             String.format("floor %.0f folders/s; p50 %.1f ms, p99 %.1f ms", floor.rate(), floor.p50(), floor.p99()),
             String.format("%.2fx time, %.2fx p50 (goal <= 1.3x)", floor.rate() / watcherRate, p50 / floor.p50()));

@@ -139,4 +139,46 @@ class RenderCommandTest {
     assertThat(invalid.code()).isEqualTo(1);
     assertThat(invalid.err()).contains("option 'sm-cluster' cannot be set by a job");
   }
+
+  @Test
+  void defaultsFilesOnDiskShowTheEffectiveManifestAndOrigins() throws Exception {
+    Path root = dir.resolve("root.defaults.json");
+    Path farm = dir.resolve("farm.defaults.json");
+    Path manifest = dir.resolve("odm.json");
+    Files.writeString(root, "{\"options\": {\"dsm\": true, \"feature-quality\": \"medium\"}}");
+    Files.writeString(farm, "{\"options\": {\"feature-quality\": \"high\"}}");
+    Files.writeString(manifest, "{\"name\": \"flight 3\"}");
+    Printed printed = run("s3://drone-data/farm-a/flight-3/", "--images", "5", "--manifest", manifest.toString(),
+        "--defaults", root.toString(), "--defaults", farm.toString());
+    assertThat(printed.code()).as(printed.err()).isZero();
+    assertThat(printed.out())
+        .contains("#   " + root + "\n", "#   " + farm + "\n")
+        .contains("#   /options/dsm <- " + root, "#   /options/feature-quality <- " + farm, "#   /name <- " + manifest);
+    assertThat(parameter(documents(printed.out()).get(0), "odm-args")).contains("\"--feature-quality\",\"high\"", "--dsm");
+  }
+
+  @Test
+  void theBucketsDefaultsFilesAreReadForTheFolderAndABrokenOneIsNamed() {
+    fixture.uploadImages("farm-r/f1/", 2);
+    fixture.putManifest("farm-r/f1/", "{}");
+    fixture.s3.putObject(b -> b.bucket(fixture.bucket).key("farm-r/odm.defaults.json"),
+        software.amazon.awssdk.core.sync.RequestBody.fromString("{\"options\": {\"pc-quality\": \"low\"}}"));
+    fixture.uploadImages("farm-s/f1/", 2);
+    fixture.putManifest("farm-s/f1/", "{}");
+    fixture.s3.putObject(b -> b.bucket(fixture.bucket).key("farm-s/odm.defaults.json"),
+        software.amazon.awssdk.core.sync.RequestBody.fromString("{\"options\": {\"pc-quality\": \"best\"}}"));
+    String[] s3 = {"--endpoint", fixture.servers.s3Endpoint(), "--access-key", Principal.WATCHER.accessKey(),
+        "--secret-key", Principal.WATCHER.secretKey()};
+    List<String> good = new ArrayList<>(List.of("s3://" + fixture.bucket + "/farm-r/f1/"));
+    good.addAll(List.of(s3));
+    Printed ok = run(good.toArray(String[]::new));
+    assertThat(ok.code()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("#   farm-r/odm.defaults.json (ETag ", "#   /options/pc-quality <- farm-r/odm.defaults.json");
+    List<String> bad = new ArrayList<>(List.of("s3://" + fixture.bucket + "/farm-s/f1/"));
+    bad.addAll(List.of(s3));
+    Printed broken = run(bad.toArray(String[]::new));
+    assertThat(broken.code()).isEqualTo(1);
+    assertThat(broken.err()).contains("defaults file s3://" + fixture.bucket + "/farm-s/odm.defaults.json: ")
+        .contains("pc-quality");
+  }
 }
