@@ -21,6 +21,10 @@ import java.util.Map;
  *     {@code outputs} of a task, e.g. {@code opensfm/reconstruction.json}); empty for none
  * @param parentJob the split-merge job this one is a submodel of (set by the NodeODM API for a
  *     task created with that job's token), or null
+ * @param gpu {@code true} asks for a GPU node and ODM's GPU image (the job is invalid where the
+ *     operator has no GPU node class)
+ * @param capacityType {@code on-demand} asks that ODM run on on-demand capacity whatever the image
+ *     count; {@code spot} or null leaves it to the operator's threshold
  */
 public record OdmManifest(
     @Nullable String name,
@@ -29,7 +33,12 @@ public record OdmManifest(
     @Nullable Integer expectedImages,
     boolean cancel,
     List<String> resultPaths,
-    @Nullable String parentJob) {
+    @Nullable String parentJob,
+    boolean gpu,
+    @Nullable String capacityType) {
+
+  /** The {@code capacityType} values a manifest may give. */
+  public static final List<String> CAPACITY_TYPES = List.of("on-demand", "spot");
 
   /** Output names a manifest may ask for. */
   public static final List<String> KNOWN_OUTPUTS =
@@ -47,6 +56,11 @@ public record OdmManifest(
   public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
       @Nullable Integer expectedImages, boolean cancel) {
     this(name, options, outputs, expectedImages, cancel, List.of(), null);
+  }
+
+  public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
+      @Nullable Integer expectedImages, boolean cancel, List<String> resultPaths, @Nullable String parentJob) {
+    this(name, options, outputs, expectedImages, cancel, resultPaths, parentJob, false, null);
   }
 
   /** Whether ODM splits this job into submodels ({@code split} or {@code split-image-groups} set). */
