@@ -58,7 +58,13 @@ public record StepPlacement(@Nullable NodeClassConfig nodeClass, @Nullable Resou
         requests.put(GPU_RESOURCE, Integer.toString(resources.gpu()));
         limits.put(GPU_RESOURCE, Integer.toString(resources.gpu()));
       }
-      patch.put("containers", List.of(Map.of("name", "main", "resources", Map.of("requests", requests, "limits", limits))));
+      Map<String, Object> containerResources = new LinkedHashMap<>();
+      containerResources.put("requests", requests);
+      containerResources.put("limits", limits);
+      Map<String, Object> main = new LinkedHashMap<>();
+      main.put("name", "main");
+      main.put("resources", containerResources);
+      patch.put("containers", List.of(main));
     }
     return patch;
   }
