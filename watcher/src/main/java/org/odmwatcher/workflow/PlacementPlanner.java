@@ -71,6 +71,10 @@ public final class PlacementPlanner {
       StepPlacement none = new StepPlacement(null, null, false);
       return new PlacementPlan(none, none, new StepPlacement(null, sizing.process(), false), config.odmImage(), false);
     }
+    if (gpu == Gpu.REQUIRED && classes.stream().noneMatch(c -> c.gpu() > 0)) {
+      throw new NoNodeFitsException(List.of("the manifest asks for a GPU (gpu: true) but no node class has one; node classes: "
+          + describeClasses()));
+    }
     StepPlacement transfer = transferStep(sizing.transfer());
     boolean withGpu = gpu != Gpu.NO && classes.stream().anyMatch(c -> c.gpu() > 0);
     ResourceSizing.Resources need = withGpu ? sizing.process().withGpu(1) : sizing.process();
@@ -101,9 +105,6 @@ public final class PlacementPlanner {
   }
 
   private String noFit(int images, ResourceSizing.Resources need, Gpu gpu, boolean withGpu, boolean onDemand) {
-    if (gpu == Gpu.REQUIRED && !withGpu) {
-      return "the manifest asks for a GPU (gpu: true) but no node class has one; node classes: " + describeClasses();
-    }
     List<NodeClassConfig> kind = classes.stream().filter(c -> (c.gpu() > 0) == withGpu && (!onDemand || !c.spot())).toList();
     String what = (withGpu ? "GPU " : "") + (onDemand ? "on-demand " : "");
     StringBuilder s = new StringBuilder("no node fits: ODM needs " + ResourceSizing.quantity(need.memoryRequest())
