@@ -27,6 +27,9 @@ import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.JobSpec;
 import org.odmwatcher.workflow.OdmArguments;
 import org.odmwatcher.workflow.SplitMergeToken;
+import org.odmwatcher.workflow.NoNodeFitsException;
+import org.odmwatcher.workflow.PlacementPlan;
+import org.odmwatcher.workflow.PlacementPlanner;
 import org.odmwatcher.workflow.WorkflowParameters;
 import org.odmwatcher.workflow.WorkflowRenderer;
 import picocli.CommandLine.Command;
@@ -83,6 +86,10 @@ public final class RenderCommand implements Callable<Integer> {
       description = "watcher.split-merge.max-children-per-job. Default: ${DEFAULT-VALUE}")
   int maxChildrenPerJob;
 
+  @Option(names = "--placement", description = "A watcher configuration file (YAML) whose watcher.placement block (node classes,"
+      + " swap ratio, on-demand threshold, ODM images) places the steps as the running watcher would; without it nothing is placed")
+  Path placementFile;
+
   @Mixin S3Options s3Options;
 
   @Override
@@ -117,12 +124,20 @@ public final class RenderCommand implements Callable<Integer> {
     }
     S3Config s3Config = new S3Config(s3Options.endpoint, s3Options.region, s3Options.endpoint != null && !s3Options.endpoint.isBlank(),
         null, null, "auto");
-    return render(location, manifest, keys, bytes, namespace, s3Config, clusterUrl, maxChildrenPerJob, System.out, System.err);
+    PlacementPlanner placement = placementFile == null ? PlacementPlanner.unplaced() : PlacementFile.read(placementFile);
+    return render(location, manifest, keys, bytes, namespace, s3Config, clusterUrl, maxChildrenPerJob, placement, System.out, System.err);
   }
 
   /** Renders and prints; 0, or 1 when the manifest is invalid (the reasons go to {@code err}). */
   static int render(S3Options.Location location, byte[] manifestBytes, List<String> imageKeys, long imageBytes,
       String namespace, S3Config s3, String clusterUrl, int maxChildrenPerJob, PrintStream out, PrintStream err) {
+    return render(location, manifestBytes, imageKeys, imageBytes, namespace, s3, clusterUrl, maxChildrenPerJob,
+        PlacementPlanner.unplaced(), out, err);
+  }
+
+  static int render(S3Options.Location location, byte[] manifestBytes, List<String> imageKeys, long imageBytes,
+      String namespace, S3Config s3, String clusterUrl, int maxChildrenPerJob, PlacementPlanner placement, PrintStream out,
+      PrintStream err) {
     OptionCatalogue catalogue = OptionCatalogue.load(JSON);
     ManifestParser parser = new ManifestParser(JSON, new ManifestValidator(catalogue));
     ManifestParser.Result parsed = parser.parse(manifestBytes);
@@ -135,7 +150,7 @@ public final class RenderCommand implements Callable<Integer> {
         : new SplitMergeConfig(clusterUrl, RENDER_SECRET, maxChildrenPerJob, Math.max(16, maxChildrenPerJob),
             Duration.ofHours(48), 200);
     WorkflowRenderer renderer = new WorkflowRenderer(new ArgoConfig(namespace, "odm-process", null, true, Duration.ofMinutes(5)), s3,
-        new OdmArguments(catalogue), splitMerge);
+        new OdmArguments(catalogue), splitMerge, placement);
     OdmManifest manifest = parsed.manifest();
     JobId jobId = JobId.derive(location.bucket(), location.prefix(), "rendered");
     JobSpec parent = new JobSpec(location.bucket(), location.prefix(), jobId, "rendered", manifest, imageKeys,
@@ -143,9 +158,17 @@ public final class RenderCommand implements Callable<Integer> {
 
     List<String> summary = new ArrayList<>();
     List<GenericKubernetesResource> workflows = new ArrayList<>();
-    GenericKubernetesResource parentWorkflow = renderer.render(parent);
+    GenericKubernetesResource parentWorkflow;
+    try {
+      parentWorkflow = renderer.render(parent);
+    } catch (NoNodeFitsException e) {
+      err.println("no node class can run this job; the watcher would record state 'invalid' with:");
+      e.reasons().forEach(r -> err.println("  " + r));
+      return 1;
+    }
     workflows.add(parentWorkflow);
     summary.add(line("job", parent, renderer));
+    summary.addAll(placementLines(parent, renderer));
     if (renderer.distributes(parent)) {
       int split = Math.max(1, manifest.options().get("split") == null ? imageKeys.size()
           : manifest.options().get("split").asInt(imageKeys.size()));
@@ -155,6 +178,7 @@ public final class RenderCommand implements Callable<Integer> {
         JobSpec child = child(parent, manifest, perSubmodel, kind, location);
         workflows.add(renderer.render(child));
         summary.add(line(kind + " child (x" + submodels + ", <= " + maxChildrenPerJob + " at once)", child, renderer));
+        summary.addAll(placementLines(child, renderer));
       }
       summary.add("ODM forms the submodels itself (split " + split + ", split-overlap adds neighbours): ~" + submodels
           + " of ~" + perSubmodel + " images; each becomes a reconstruction child, then a toolchain child.");
@@ -191,6 +215,15 @@ public final class RenderCommand implements Callable<Integer> {
     return new JobSpec(location.bucket(), folder, JobId.derive(location.bucket(), folder, kind), kind, submodel, keys,
         folder + "results/", parent.imageBytes() < 0 || parent.images().isEmpty() ? -1
             : parent.imageBytes() / parent.images().size() * images);
+  }
+
+  /** Each step's placement and resources, indented under the job's line. */
+  private static List<String> placementLines(JobSpec job, WorkflowRenderer renderer) {
+    PlacementPlan plan = renderer.placement(job);
+    return List.of(
+        "    download, upload: " + plan.transfer().describe(),
+        "    seed: " + plan.seed().describe(),
+        "    process (ODM): " + plan.process().describe() + ", image " + plan.image());
   }
 
   private static String line(String what, JobSpec job, WorkflowRenderer renderer) {
