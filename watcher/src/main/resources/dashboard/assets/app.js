@@ -144,6 +144,11 @@ function imagesText(j) {
 // ODM's exit codes (OpenDroneMap/ODM stages/odm_app.py; the watcher's OdmExitCode says the same)
 // and WebODM's log patterns (app/static/app/js/components/TaskListItem.jsx).
 export function hintFor(status) {
+  // The watcher's WorkflowPhase.WAITING_FOR_NODE: a step's pod unschedulable for longer than
+  // watcher.placement.unschedulable-after; the message carries the scheduler's reason.
+  if (status.state === 'running' && (status.message || '').startsWith('waiting for a node: ')) {
+    return 'No node can run this step yet: the cluster has none with what it asks for (the scheduler says why, above). If the autoscaler cannot add one, the operator needs a larger node class (watcher.placement.node-classes), or the job must ask for less: fewer or smaller images, or split-merge (split in odm.json). Cancel the job with {"cancel": true} in odm.json if it should not wait.';
+  }
   if (status.state !== 'failed') return null;
   const text = [status.message || '', ...(status.logTail || [])].join('\n');
   const code = /exit(?: code)?\s*(\d+)/i.exec(text);

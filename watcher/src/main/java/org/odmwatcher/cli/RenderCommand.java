@@ -30,6 +30,9 @@ import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.JobSpec;
 import org.odmwatcher.workflow.OdmArguments;
 import org.odmwatcher.workflow.SplitMergeToken;
+import org.odmwatcher.workflow.NoNodeFitsException;
+import org.odmwatcher.workflow.PlacementPlan;
+import org.odmwatcher.workflow.PlacementPlanner;
 import org.odmwatcher.workflow.WorkflowParameters;
 import org.odmwatcher.workflow.WorkflowRenderer;
 import picocli.CommandLine.Command;
@@ -95,6 +98,10 @@ public final class RenderCommand implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}")
   String defaultsName;
 
+  @Option(names = "--placement", description = "A watcher configuration file (YAML) whose watcher.placement block (node classes,"
+      + " swap ratio, on-demand threshold, ODM images) places the steps as the running watcher would; without it nothing is placed")
+  Path placementFile;
+
   @Mixin S3Options s3Options;
 
   @Override
@@ -139,7 +146,9 @@ public final class RenderCommand implements Callable<Integer> {
     }
     S3Config s3Config = new S3Config(s3Options.endpoint, s3Options.region, s3Options.endpoint != null && !s3Options.endpoint.isBlank(),
         null, null, "auto");
-    return render(location, applied, keys, bytes, namespace, s3Config, clusterUrl, maxChildrenPerJob, System.out, System.err);
+    PlacementPlanner placement = placementFile == null ? PlacementPlanner.unplaced() : PlacementFile.read(placementFile);
+    return render(location, applied, keys, bytes, namespace, s3Config, clusterUrl, maxChildrenPerJob, placement, System.out,
+        System.err);
   }
 
   /**
@@ -175,7 +184,8 @@ public final class RenderCommand implements Callable<Integer> {
       String namespace, S3Config s3, String clusterUrl, int maxChildrenPerJob, PrintStream out, PrintStream err) {
     ManifestParser parser = new ManifestParser(JSON, new ManifestValidator(Engines.allBundled(JSON)));
     return render(location, ManifestDefaults.off(parser, JSON).apply(List.of(), new DefaultsMerge.Origin("odm.json", null),
-        manifestBytes), imageKeys, imageBytes, namespace, s3, clusterUrl, maxChildrenPerJob, out, err);
+        manifestBytes), imageKeys, imageBytes, namespace, s3, clusterUrl, maxChildrenPerJob, PlacementPlanner.unplaced(),
+        out, err);
   }
 
   /**
@@ -183,8 +193,8 @@ public final class RenderCommand implements Callable<Integer> {
    * origin first (as YAML comments); 0, or 1 when the manifest is invalid (the reasons go to {@code err}).
    */
   static int render(S3Options.Location location, ManifestDefaults.Applied applied, List<String> imageKeys,
-      long imageBytes, String namespace, S3Config s3, String clusterUrl, int maxChildrenPerJob, PrintStream out,
-      PrintStream err) {
+      long imageBytes, String namespace, S3Config s3, String clusterUrl, int maxChildrenPerJob, PlacementPlanner placement,
+      PrintStream out, PrintStream err) {
     Engines engines = Engines.allBundled(JSON);
     ManifestParser.Result parsed = applied.result();
     if (!applied.files().isEmpty()) {
@@ -199,7 +209,7 @@ public final class RenderCommand implements Callable<Integer> {
         : new SplitMergeConfig(clusterUrl, RENDER_SECRET, maxChildrenPerJob, Math.max(16, maxChildrenPerJob),
             Duration.ofHours(48), 200);
     WorkflowRenderer renderer = new WorkflowRenderer(new ArgoConfig(namespace, "odm-process", null, true, Duration.ofMinutes(5)), s3,
-        new OdmArguments(engines), splitMerge);
+        new OdmArguments(engines), splitMerge, placement);
     OdmManifest manifest = parsed.manifest();
     JobId jobId = JobId.derive(location.bucket(), location.prefix(), "rendered");
     JobSpec parent = new JobSpec(location.bucket(), location.prefix(), jobId, "rendered", manifest, imageKeys,
@@ -207,9 +217,17 @@ public final class RenderCommand implements Callable<Integer> {
 
     List<String> summary = new ArrayList<>();
     List<GenericKubernetesResource> workflows = new ArrayList<>();
-    GenericKubernetesResource parentWorkflow = renderer.render(parent);
+    GenericKubernetesResource parentWorkflow;
+    try {
+      parentWorkflow = renderer.render(parent);
+    } catch (NoNodeFitsException e) {
+      err.println("no node class can run this job; the watcher would record state 'invalid' with:");
+      e.reasons().forEach(r -> err.println("  " + r));
+      return 1;
+    }
     workflows.add(parentWorkflow);
     summary.add(line("job", parent, renderer));
+    summary.addAll(placementLines(parent, renderer));
     if (renderer.distributes(parent)) {
       int split = Math.max(1, manifest.options().get("split") == null ? imageKeys.size()
           : manifest.options().get("split").asInt(imageKeys.size()));
@@ -219,6 +237,7 @@ public final class RenderCommand implements Callable<Integer> {
         JobSpec child = child(parent, manifest, perSubmodel, kind, location);
         workflows.add(renderer.render(child));
         summary.add(line(kind + " child (x" + submodels + ", <= " + maxChildrenPerJob + " at once)", child, renderer));
+        summary.addAll(placementLines(child, renderer));
       }
       summary.add("ODM forms the submodels itself (split " + split + ", split-overlap adds neighbours): ~" + submodels
           + " of ~" + perSubmodel + " images; each becomes a reconstruction child, then a toolchain child.");
@@ -265,7 +284,7 @@ public final class RenderCommand implements Callable<Integer> {
     SUBMODEL_ADDS.forEach(name -> options.putIfAbsent(name, BooleanNode.TRUE));
     List<String> paths = kind.equals("reconstruction") ? RECONSTRUCTION_OUTPUTS : TOOLCHAIN_OUTPUTS;
     OdmManifest submodel = new OdmManifest(kind + " of a submodel", options, manifest.outputs(), null, false, paths,
-        parent.jobId().value(), manifest.engine());
+        parent.jobId().value(), manifest.gpu(), manifest.capacityType(), manifest.engine());
     String folder = "api-tasks/" + kind + "-submodel/";
     List<String> keys = new ArrayList<>();
     for (int i = 1; i <= images; i++) {
@@ -274,6 +293,15 @@ public final class RenderCommand implements Callable<Integer> {
     return new JobSpec(location.bucket(), folder, JobId.derive(location.bucket(), folder, kind), kind, submodel, keys,
         folder + "results/", parent.imageBytes() < 0 || parent.images().isEmpty() ? -1
             : parent.imageBytes() / parent.images().size() * images);
+  }
+
+  /** Each step's placement and resources, indented under the job's line. */
+  private static List<String> placementLines(JobSpec job, WorkflowRenderer renderer) {
+    PlacementPlan plan = renderer.placement(job);
+    return List.of(
+        "    download, upload: " + plan.transfer().describe(),
+        "    seed: " + plan.seed().describe(),
+        "    process (ODM): " + plan.process().describe() + ", image " + plan.image());
   }
 
   private static String line(String what, JobSpec job, WorkflowRenderer renderer) {

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 public final class ManifestParser {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestParser.class);
   private static final Set<String> TOP_LEVEL =
-      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion", "resultPaths", "parentJob", "engine");
+      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion", "resultPaths", "parentJob", "gpu", "capacityType", "engine");
 
   /**
    * How deep an {@code odm.json} may nest. A real one is 4 levels deep ({@code options} → a list →
@@ -127,6 +127,28 @@ public final class ManifestParser {
         errors.add("parentJob must be a job id (32 lowercase hex characters)");
       }
     }
+    boolean gpu = false;
+    JsonNode gpuNode = root.get("gpu");
+    if (gpuNode != null && !gpuNode.isNull()) {
+      if (gpuNode.isBoolean()) {
+        gpu = gpuNode.asBoolean();
+      } else {
+        errors.add("gpu must be true or false");
+      }
+    }
+    if (gpu && options.containsKey("no-gpu") && options.get("no-gpu").asBoolean(false)) {
+      errors.add("gpu: true asks for a GPU and the option no-gpu turns it off: keep one");
+    }
+    String capacityType = null;
+    JsonNode capacityNode = root.get("capacityType");
+    if (capacityNode != null && !capacityNode.isNull()) {
+      if (capacityNode.isTextual() && OdmManifest.CAPACITY_TYPES.contains(capacityNode.asText())) {
+        capacityType = capacityNode.asText();
+      } else {
+        errors.add("capacityType must be one of " + String.join(", ", OdmManifest.CAPACITY_TYPES) + ", found "
+            + ManifestValidator.echo(capacityNode));
+      }
+    }
     Engine engine = readEngine(root.get("engine"), errors);
     errors.addAll(validator.validateOptions(engine, options));
     if (errors.isEmpty()) {
@@ -135,7 +157,8 @@ public final class ManifestParser {
     if (!errors.isEmpty()) {
       return new Result(null, List.copyOf(errors));
     }
-    return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob, engine.name()), List.of());
+    return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob, gpu, capacityType, engine.name()),
+        List.of());
   }
 
   /**

@@ -21,6 +21,10 @@ import java.util.Map;
  *     {@code outputs} of a task, e.g. {@code opensfm/reconstruction.json}); empty for none
  * @param parentJob the split-merge job this one is a submodel of (set by the NodeODM API for a
  *     task created with that job's token), or null
+ * @param gpu {@code true} asks for a GPU node and ODM's GPU image (the job is invalid where the
+ *     operator has no GPU node class)
+ * @param capacityType {@code on-demand} asks that ODM run on on-demand capacity whatever the image
+ *     count; {@code spot} or null leaves it to the operator's threshold
  * @param engine the engine it runs on ({@link Engine#ODM} unless {@code engine} says otherwise)
  */
 public record OdmManifest(
@@ -31,7 +35,12 @@ public record OdmManifest(
     boolean cancel,
     List<String> resultPaths,
     @Nullable String parentJob,
+    boolean gpu,
+    @Nullable String capacityType,
     String engine) {
+
+  /** The {@code capacityType} values a manifest may give. */
+  public static final List<String> CAPACITY_TYPES = List.of("on-demand", "spot");
 
   /** Output names a manifest may ask for. */
   public static final List<String> KNOWN_OUTPUTS =
@@ -47,14 +56,15 @@ public record OdmManifest(
     engine = engine == null ? Engine.ODM : engine;
   }
 
-  public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
-      @Nullable Integer expectedImages, boolean cancel, List<String> resultPaths, @Nullable String parentJob) {
-    this(name, options, outputs, expectedImages, cancel, resultPaths, parentJob, Engine.ODM);
-  }
 
   public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
       @Nullable Integer expectedImages, boolean cancel) {
-    this(name, options, outputs, expectedImages, cancel, List.of(), null, Engine.ODM);
+    this(name, options, outputs, expectedImages, cancel, List.of(), null, false, null, Engine.ODM);
+  }
+
+  public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
+      @Nullable Integer expectedImages, boolean cancel, List<String> resultPaths, @Nullable String parentJob) {
+    this(name, options, outputs, expectedImages, cancel, resultPaths, parentJob, false, null, Engine.ODM);
   }
 
   /** Whether ODM splits this job into submodels ({@code split} or {@code split-image-groups} set). */

@@ -245,6 +245,9 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     try {
       submission = submitter.submit(spec);
     } catch (JobRejectedException e) {
+      if (e.invalid()) {
+        return invalid(bucket, folder, jobId, manifestBlob.eTag(), e.invalidReasons(), inherited);
+      }
       statusWriter.record(bucket, folder,
           JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.FAILED, e.reason(), clock.instant())
               .withImages(found, expected)

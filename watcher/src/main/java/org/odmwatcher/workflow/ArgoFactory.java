@@ -10,7 +10,10 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.List;
 import org.odmwatcher.config.ArgoConfig;
+import org.odmwatcher.config.NodeClassConfig;
+import org.odmwatcher.config.PlacementConfig;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.config.SplitMergeConfig;
 
@@ -40,8 +43,14 @@ public class ArgoFactory {
   }
 
   @Singleton
-  WorkflowRenderer workflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments, SplitMergeConfig splitMerge) {
-    return new WorkflowRenderer(argo, s3, odmArguments, splitMerge);
+  WorkflowRenderer workflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments, SplitMergeConfig splitMerge,
+      PlacementPlanner placement) {
+    return new WorkflowRenderer(argo, s3, odmArguments, splitMerge, placement);
+  }
+
+  @Singleton
+  PlacementPlanner placementPlanner(PlacementConfig placement, List<NodeClassConfig> nodeClasses) {
+    return new PlacementPlanner(placement, nodeClasses);
   }
 
   @Singleton
@@ -62,8 +71,9 @@ public class ArgoFactory {
   @Context
   @Bean(preDestroy = "close")
   @Requires(property = ArgoConfig.PREFIX + ".watch", notEquals = "false")
-  WorkflowWatcher workflowWatcher(KubernetesClient kubernetes, ArgoConfig argo, PhaseRecorder recorder, ProcessPodLog console) {
-    WorkflowWatcher watcher = new WorkflowWatcher(kubernetes, argo, recorder, console);
+  WorkflowWatcher workflowWatcher(KubernetesClient kubernetes, ArgoConfig argo, PhaseRecorder recorder, ProcessPodLog console,
+      PlacementConfig placement, Clock clock) {
+    WorkflowWatcher watcher = new WorkflowWatcher(kubernetes, argo, recorder, console, placement.unschedulableAfter(), clock);
     watcher.start();
     return watcher;
   }

@@ -84,7 +84,12 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
 
   @Override
   public Submission submit(JobSpec spec) throws TransientFailureException, JobRejectedException {
-    GenericKubernetesResource workflow = renderer.render(spec);
+    GenericKubernetesResource workflow;
+    try {
+      workflow = renderer.render(spec);
+    } catch (NoNodeFitsException e) {
+      throw new JobRejectedException(e);
+    }
     JobStatus.WorkflowRef ref =
         new JobStatus.WorkflowRef(argo.namespace(), workflow.getMetadata().getName());
     Optional<String> token = renderer.splitMergeToken(spec, clock.instant());

@@ -42,6 +42,21 @@ public final class WorkflowParameters {
    */
   public static final String RESULT_PATHS = "result-paths";
 
+  /** ODM's image for the ODM step (the GPU image for a GPU job), e.g. {@code docker.io/opendronemap/odm:3.6.0}. */
+  public static final String ODM_IMAGE = "odm-image";
+
+  /** Argo {@code podSpecPatch} (JSON) of download and upload: node selector and tolerations of their node class. */
+  public static final String TRANSFER_POD_PATCH = "transfer-pod-patch";
+
+  /** Argo {@code podSpecPatch} (JSON) of the seed step. */
+  public static final String SEED_POD_PATCH = "seed-pod-patch";
+
+  /** Argo {@code podSpecPatch} (JSON) of the ODM step: node selector, tolerations, resources (GPU included). */
+  public static final String PROCESS_POD_PATCH = "process-pod-patch";
+
+  /** {@code "true"} when the ODM step's pod carries {@code karpenter.sh/do-not-disrupt: "true"}, else {@code "false"}. */
+  public static final String PROCESS_DO_NOT_DISRUPT = "process-do-not-disrupt";
+
   /** Every parameter, in the order they are rendered. */
   public static final List<String> ALL =
       List.of(
@@ -58,7 +73,12 @@ public final class WorkflowParameters {
           MEMORY,
           CPU,
           WORKSPACE_SIZE,
-          RESULT_PATHS);
+          RESULT_PATHS,
+          ODM_IMAGE,
+          TRANSFER_POD_PATCH,
+          SEED_POD_PATCH,
+          PROCESS_POD_PATCH,
+          PROCESS_DO_NOT_DISRUPT);
 
   private WorkflowParameters() {}
 }

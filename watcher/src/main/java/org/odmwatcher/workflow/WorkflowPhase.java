@@ -21,9 +21,72 @@ public record WorkflowPhase(JobState state, String message, @Nullable String sta
   private static final Pattern ATTEMPT = Pattern.compile("\\((\\d+)\\)$");
   private static final java.util.List<String> STEPS = java.util.List.of("download", "seed", "process", "upload");
 
+  /**
+   * How {@code status.json}'s message starts once a step's pod has been unschedulable for {@code
+   * watcher.placement.unschedulable-after}; the dashboard shows its hint for it.
+   */
+  public static final String WAITING_FOR_NODE = "waiting for a node: ";
+  /**
+   * The reason Argo gives a Pending pod's node when the pod's PodScheduled condition says
+   * Unschedulable: "Unschedulable: <the scheduler's message>" (argo-workflows
+   * workflow/controller/operator.go getPendingReason, called by assessNodeStatus for PodPending).
+   */
+  private static final String UNSCHEDULABLE = "Unschedulable: ";
+
+  /** A pod of the Workflow that the scheduler cannot place: its step, since when, and why. */
+  public record Unschedulable(String step, java.time.Instant since, String schedulerMessage) {}
+
   /** Empty when the Workflow has no phase yet (just created) or one this version does not know. */
-  @SuppressWarnings("unchecked")
   public static Optional<WorkflowPhase> of(GenericKubernetesResource workflow) {
+    return of(workflow, null, null);
+  }
+
+  /**
+   * As {@link #of(GenericKubernetesResource)}; a running Workflow whose step's pod has been
+   * unschedulable for {@code unschedulableAfter} or longer at {@code now} says so, with the
+   * scheduler's reason ({@link #WAITING_FOR_NODE}).
+   */
+  public static Optional<WorkflowPhase> of(
+      GenericKubernetesResource workflow, java.time.@Nullable Instant now, java.time.@Nullable Duration unschedulableAfter) {
+    Optional<WorkflowPhase> phase = basic(workflow);
+    if (now == null || unschedulableAfter == null || phase.isEmpty() || phase.get().state() != JobState.RUNNING) {
+      return phase;
+    }
+    Optional<Unschedulable> stuck = unschedulable(workflow);
+    if (stuck.isEmpty() || stuck.get().since().plus(unschedulableAfter).isAfter(now)) {
+      return phase;
+    }
+    Unschedulable u = stuck.get();
+    long minutes = java.time.Duration.between(u.since(), now).toMinutes();
+    String message = WAITING_FOR_NODE + "the " + u.step() + " step's pod has been unschedulable for "
+        + (minutes < 1 ? "under a minute" : minutes + " min") + ": " + u.schedulerMessage();
+    return Optional.of(new WorkflowPhase(JobState.RUNNING, message, phase.get().stage(), phase.get().progress()));
+  }
+
+  /** The Workflow's pod node that is Pending because the scheduler found no node for it, if any. */
+  public static Optional<Unschedulable> unschedulable(GenericKubernetesResource workflow) {
+    Object statusObject = workflow.getAdditionalProperties().get("status");
+    if (!(statusObject instanceof Map<?, ?> status) || !(status.get("nodes") instanceof Map<?, ?> byId)) {
+      return Optional.empty();
+    }
+    for (Object node : byId.values()) {
+      if (node instanceof Map<?, ?> n && "Pod".equals(n.get("type")) && "Pending".equals(n.get("phase"))
+          && n.get("message") instanceof String message && message.startsWith(UNSCHEDULABLE)
+          && n.get("startedAt") != null) {
+        String step = n.get("displayName") == null ? "?" : ATTEMPT.matcher(n.get("displayName").toString()).replaceFirst("");
+        try {
+          return Optional.of(new Unschedulable(step, java.time.Instant.parse(n.get("startedAt").toString()),
+              message.substring(UNSCHEDULABLE.length())));
+        } catch (java.time.format.DateTimeParseException e) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Optional<WorkflowPhase> basic(GenericKubernetesResource workflow) {
     Object statusObject = workflow.getAdditionalProperties().get("status");
     if (!(statusObject instanceof Map<?, ?> status)) {
       return Optional.empty();

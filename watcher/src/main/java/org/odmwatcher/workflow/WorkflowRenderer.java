@@ -33,12 +33,19 @@ public final class WorkflowRenderer {
   private final GenericKubernetesResource skeleton;
   private final SplitMergeConfig splitMerge;
   private final SplitMergeToken tokens;
+  private final PlacementPlanner placement;
 
   public WorkflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments) {
     this(argo, s3, odmArguments, SplitMergeConfig.off());
   }
 
   public WorkflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments, SplitMergeConfig splitMerge) {
+    this(argo, s3, odmArguments, splitMerge, PlacementPlanner.unplaced());
+  }
+
+  public WorkflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments, SplitMergeConfig splitMerge,
+      PlacementPlanner placement) {
+    this.placement = placement;
     this.splitMerge = splitMerge;
     this.tokens = splitMerge.enabled() ? new SplitMergeToken(splitMerge.tokenSecret()) : null;
     this.argo = argo;
@@ -54,6 +61,11 @@ public final class WorkflowRenderer {
     }
   }
 
+  /**
+   * The Workflow for {@code job}.
+   *
+   * @throws NoNodeFitsException when no configured node class can run its ODM step
+   */
   public GenericKubernetesResource render(JobSpec job) {
     GenericKubernetesResource wf = Serialization.clone(skeleton);
     ObjectMeta meta = wf.getMetadata();
@@ -131,18 +143,36 @@ public final class WorkflowRenderer {
    * Every other job (submodels included) is sized from its own images.
    */
   public ResourceSizing sizing(JobSpec job) {
-    ResourceSizing whole = ResourceSizing.forImages(job.images().size(), job.imageBytes());
+    double swap = placement.config().swapRatio();
+    ResourceSizing whole = ResourceSizing.forImages(job.images().size(), job.imageBytes(), swap);
     if (!distributes(job) || !job.manifest().options().containsKey("split")) {
       return whole;
     }
     int split = job.manifest().options().get("split").asInt(job.images().size());
-    ResourceSizing submodel = ResourceSizing.forImages(Math.max(1, Math.min(split, job.images().size())));
-    return new ResourceSizing(submodel.memory(), submodel.cpu(), whole.workspace());
+    ResourceSizing submodel = ResourceSizing.forImages(Math.max(1, Math.min(split, job.images().size())), -1, swap);
+    return whole.withProcess(submodel.process());
+  }
+
+  /**
+   * Where each step of {@code job} runs ({@link PlacementPlanner}): the manifest's {@code gpu} and
+   * {@code capacityType}, and {@code feature-type: sift}, which ODM runs on the GPU (popsift) when
+   * one is there and {@code no-gpu} is not set (ODM opendm/config.py, stages/run_opensfm.py).
+   *
+   * @throws NoNodeFitsException when no configured node class can run its ODM step
+   */
+  public PlacementPlan placement(JobSpec job) {
+    var options = job.manifest().options();
+    boolean noGpu = options.containsKey("no-gpu") && options.get("no-gpu").asBoolean(false);
+    boolean sift = options.containsKey("feature-type") && "sift".equals(options.get("feature-type").asText());
+    PlacementPlanner.Gpu gpu = job.manifest().gpu() ? PlacementPlanner.Gpu.REQUIRED
+        : sift && !noGpu ? PlacementPlanner.Gpu.USEFUL : PlacementPlanner.Gpu.NO;
+    return placement.plan(job.images().size(), sizing(job), gpu, job.manifest().capacityType());
   }
 
   /** The parameters as name → value, in {@link WorkflowParameters#ALL}'s order. */
   public Map<String, String> parameterValues(JobSpec job) {
     ResourceSizing size = sizing(job);
+    PlacementPlan plan = placement(job);
     Map<String, String> values = new LinkedHashMap<>();
     values.put(WorkflowParameters.BUCKET, job.bucket());
     values.put(WorkflowParameters.PREFIX, job.folder());
@@ -156,10 +186,15 @@ public final class WorkflowRenderer {
     values.put(WorkflowParameters.S3_REGION, s3.region());
     values.put(WorkflowParameters.S3_PATH_STYLE, Boolean.toString(s3.pathStyle()));
     values.put(WorkflowParameters.RESULTS_PREFIX, job.resultsPrefix());
-    values.put(WorkflowParameters.MEMORY, size.memory());
-    values.put(WorkflowParameters.CPU, size.cpu());
+    values.put(WorkflowParameters.MEMORY, plan.process().resources().memoryRequestQuantity());
+    values.put(WorkflowParameters.CPU, plan.process().resources().cpu());
     values.put(WorkflowParameters.WORKSPACE_SIZE, size.workspace());
     values.put(WorkflowParameters.RESULT_PATHS, toJson(job.manifest().resultPaths()));
+    values.put(WorkflowParameters.ODM_IMAGE, plan.image());
+    values.put(WorkflowParameters.TRANSFER_POD_PATCH, toJson(plan.transfer().podSpecPatch()));
+    values.put(WorkflowParameters.SEED_POD_PATCH, toJson(plan.seed().podSpecPatch()));
+    values.put(WorkflowParameters.PROCESS_POD_PATCH, toJson(plan.process().podSpecPatch()));
+    values.put(WorkflowParameters.PROCESS_DO_NOT_DISRUPT, Boolean.toString(plan.process().doNotDisrupt()));
     return values;
   }
 
@@ -169,7 +204,7 @@ public final class WorkflowRenderer {
     return list;
   }
 
-  private static String toJson(List<String> values) {
+  private static String toJson(Object values) {
     try {
       return JSON.writeValueAsString(values);
     } catch (JsonProcessingException e) {

@@ -33,6 +33,8 @@ public final class WorkflowWatcher implements AutoCloseable {
   private final ArgoConfig argo;
   private final PhaseRecorder recorder;
   private final ProcessPodLog console;
+  private final java.time.Duration unschedulableAfter;
+  private final java.time.Clock clock;
   private final ExecutorService writers = Executors.newFixedThreadPool(4, r -> daemon(r, "status-writer"));
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "status-retry"));
@@ -56,10 +58,27 @@ public final class WorkflowWatcher implements AutoCloseable {
       ArgoConfig argo,
       PhaseRecorder recorder,
       ProcessPodLog console) {
+    this(kubernetes, argo, recorder, console, org.odmwatcher.config.PlacementConfig.defaults().unschedulableAfter(),
+        java.time.Clock.systemUTC());
+  }
+
+  /**
+   * @param unschedulableAfter how long a step's pod may stay unschedulable before {@code
+   *     status.json} says so ({@link WorkflowPhase#WAITING_FOR_NODE})
+   */
+  public WorkflowWatcher(
+      KubernetesClient kubernetes,
+      ArgoConfig argo,
+      PhaseRecorder recorder,
+      ProcessPodLog console,
+      java.time.Duration unschedulableAfter,
+      java.time.Clock clock) {
     this.kubernetes = kubernetes;
     this.argo = argo;
     this.recorder = recorder;
     this.console = console;
+    this.unschedulableAfter = unschedulableAfter;
+    this.clock = clock;
   }
 
   /**
@@ -225,7 +244,7 @@ public final class WorkflowWatcher implements AutoCloseable {
     if (wf == null) {
       return;
     }
-    Optional<WorkflowPhase> phase = WorkflowPhase.of(wf);
+    Optional<WorkflowPhase> phase = WorkflowPhase.of(wf, clock.instant(), unschedulableAfter);
     JobStateAndMessage what = phase.map(p -> new JobStateAndMessage(p.state(), p.message())).orElse(null);
     Written last = written.get(name);
     long wait = last == null || what == null || !last.what().equals(what)
@@ -267,10 +286,11 @@ public final class WorkflowWatcher implements AutoCloseable {
     if (jobId == null || bucket == null || folder == null) {
       return; // not one of ours, or hand-edited
     }
-    Optional<WorkflowPhase> phase = WorkflowPhase.of(wf);
+    Optional<WorkflowPhase> phase = WorkflowPhase.of(wf, clock.instant(), unschedulableAfter);
     if (phase.isEmpty()) {
       return;
     }
+    recheckWhenUnschedulableTooLong(wf, phase.get());
     recorder.record(bucket, folder, jobId, phase.get(), logTail(wf, phase.get()));
     String parentJob = labels.get(WorkflowLabels.PARENT_JOB);
     SharedIndexInformer<GenericKubernetesResource> current = informer;
@@ -289,6 +309,29 @@ public final class WorkflowWatcher implements AutoCloseable {
             parentJob, folder, jobId, phase.get());
       }
     }
+  }
+
+  /**
+   * A pod that waits for a node changes nothing in the Workflow while it waits, so no event would
+   * come when {@code unschedulable-after} is over: look at the Workflow again then (the informer's
+   * newest version of it).
+   */
+  private void recheckWhenUnschedulableTooLong(GenericKubernetesResource wf, WorkflowPhase phase) {
+    if (phase.message().startsWith(WorkflowPhase.WAITING_FOR_NODE)) {
+      return;
+    }
+    WorkflowPhase.unschedulable(wf).ifPresent(u -> {
+      long delay = java.time.Duration.between(clock.instant(), u.since().plus(unschedulableAfter)).toMillis();
+      String name = wf.getMetadata().getName();
+      retries.schedule(() -> {
+        SharedIndexInformer<GenericKubernetesResource> current = informer;
+        GenericKubernetesResource latest = current == null ? null
+            : current.getStore().getByKey(wf.getMetadata().getNamespace() + "/" + name);
+        if (latest != null) {
+          enqueue(latest);
+        }
+      }, Math.max(0, delay) + 50, TimeUnit.MILLISECONDS);
+    });
   }
 
   /**

@@ -427,8 +427,10 @@ class SplitMergeReplayTest implements TestPropertyProvider {
     assertThat(child.getMetadata().getLabels()).containsEntry(WorkflowLabels.PARENT_JOB, parentJob)
         .doesNotContainKey(WorkflowLabels.SPLIT_MERGE);
     assertThat(parameter(child, "image-count")).isEqualTo(Integer.toString(submodel.images()));
-    assertThat(parameter(child, "memory")).isEqualTo(submodel.images() <= 40 ? "4Gi" : "16Gi");
-    assertThat(parameter(child, "cpu")).isEqualTo(submodel.images() <= 40 ? "2" : "4");
+    // sized from its own images (ODM's table, interpolated: WorkflowRendererTest checks the figures)
+    org.odmwatcher.workflow.ResourceSizing own = org.odmwatcher.workflow.ResourceSizing.forImages(submodel.images());
+    assertThat(parameter(child, "memory")).isEqualTo(own.memory());
+    assertThat(parameter(child, "cpu")).isEqualTo(own.cpu());
     assertThat(odmArgs(child)).contains("--orthophoto-cutline", "--skip-3dmodel").doesNotContain("--sm-cluster", "--split");
     Map<String, Object> status = argo.awaitPhase(child.getMetadata().getName(), "Succeeded");
     Map<String, Map<String, Object>> nodes = (Map<String, Map<String, Object>>) status.get("nodes");

@@ -181,4 +181,43 @@ class RenderCommandTest {
     assertThat(broken.err()).contains("defaults file s3://" + fixture.bucket + "/farm-s/odm.defaults.json: ")
         .contains("pc-quality");
   }
+
+  /** Issue 26 item 6: render shows where each step goes and with what, from the watcher's own placement block. */
+  @Test
+  void printsEachStepsPlacementFromTheWatchersPlacementBlockAndRefusesWhatNoClassHolds() throws Exception {
+    Path config = dir.resolve("application.yml");
+    Files.writeString(config, """
+        watcher:
+          placement:
+            swap-ratio: 1.0
+            node-classes:
+              spot-small:
+                memory: 30Gi
+                cpu: 8
+                capacity-type: spot
+                labels:
+                  karpenter.sh/capacity-type: spot
+              on-demand-large:
+                memory: 245Gi
+                cpu: 32
+                capacity-type: on-demand
+                labels:
+                  karpenter.sh/capacity-type: on-demand
+        """);
+    Path manifest = dir.resolve("odm.json");
+    Files.writeString(manifest, "{}");
+
+    Printed printed = run("s3://drone-data/farm/big/", "--images", "5000", "--manifest", manifest.toString(), "--placement", config.toString());
+    assertThat(printed.code()).as(printed.err()).isZero();
+    assertThat(printed.out())
+        .contains("#       download, upload: spot-small (spot)")
+        .contains("#       process (ODM): on-demand-large (on-demand), cpu 32, memory 128Gi (limit 245Gi), karpenter.sh/do-not-disrupt, image docker.io/opendronemap/odm:3.6.0");
+    JsonNode wf = documents(printed.out()).get(0);
+    assertThat(parameter(wf, "process-do-not-disrupt")).isEqualTo("true");
+    assertThat(parameter(wf, "transfer-pod-patch")).contains("\"karpenter.sh/capacity-type\":\"spot\"");
+
+    Printed huge = run("s3://drone-data/farm/huge/", "--images", "12000", "--manifest", manifest.toString(), "--placement", config.toString());
+    assertThat(huge.code()).isEqualTo(1);
+    assertThat(huge.err()).contains("state 'invalid'").contains("ODM needs 278Gi of memory for 12000 images").contains("\"split\": ");
+  }
 }

@@ -61,6 +61,8 @@ class DashboardBrowserTest implements TestPropertyProvider {
     p.put("watcher.dashboard.summary-interval", "300ms");
     p.put("watcher.dashboard.publish-site", "true");
     p.put("watcher.dashboard.argo-ui-url", "https://argo.example.org/");
+    // A pod no node takes is said after a second (aJobWaitingForANodeShowsTheSchedulersReasonAndAHint).
+    p.put("watcher.placement.unschedulable-after", "1s");
     return p;
   }
 
@@ -246,6 +248,32 @@ class DashboardBrowserTest implements TestPropertyProvider {
     assertThat(hint.getText()).contains("Out of memory");
     assertThat(browser.driver.findElement(By.id("detail")).getText()).contains(failed.path("message").asText());
     browser.screenshot("dashboard-failed-out-of-memory");
+  }
+
+  @Test
+  void aJobWaitingForANodeShowsTheSchedulersReasonAndAHint() {
+    String folder = "farm-e/no-node/";
+    world.uploadImages(folder, 2);
+    world.putManifest(folder, "{}");
+    try (TestArgo argo = world.startArgo()) {
+      // a cluster whose only nodes are too small for ODM's 4Gi
+      argo.scheduleWith(new org.odmwatcher.testing.argo.SchedulerEmulation(List.of(
+          new org.odmwatcher.config.NodeClassConfig("small", "2Gi", 2, 0, "spot", Map.of(), List.of()))));
+      world.notifyCreated(folder + "odm.json");
+      JsonNode waiting = await().atMost(Duration.ofSeconds(60)).until(() -> world.status(folder).orElse(null),
+          s -> s != null && s.path("message").asText().startsWith("waiting for a node: "));
+      assertThat(waiting.path("message").asText()).contains("0/1 nodes are available: 1 Insufficient memory.");
+
+      browser.driver.get(base() + "#job=" + java.net.URLEncoder.encode(world.bucket + "/" + folder, java.nio.charset.StandardCharsets.UTF_8));
+      WebElement hint = await().atMost(PATIENCE)
+          .until(() -> browser.driver.findElements(By.cssSelector("#detail .hint")), l -> !l.isEmpty()).get(0);
+      assertThat(hint.getText()).contains("No node can run this step yet").contains("split");
+      assertThat(browser.driver.findElement(By.id("detail")).getText()).contains("Insufficient memory");
+      browser.screenshot("dashboard-waiting-for-a-node");
+      world.putManifest(folder, "{\"cancel\": true}");
+      world.notifyCreated(folder + "odm.json");
+      world.awaitState(folder, "canceled");
+    }
   }
 
   @Test

@@ -89,7 +89,7 @@ class SplitMergeRenderTest {
     Map<String, String> values = renderer.parameterValues(job);
     assertThat(values.get(WorkflowParameters.ODM_ARGS)).doesNotContain("sm-cluster");
     assertThat(values.get(WorkflowParameters.RESULT_PATHS)).isEqualTo("[\"opensfm/tracks.csv\",\"odm_dem\"]");
-    assertThat(values.get(WorkflowParameters.MEMORY)).isEqualTo("16Gi");
+    assertThat(values.get(WorkflowParameters.MEMORY)).isEqualTo("5Gi"); // its own 45 images: ODM's table between 40 (4 GB) and 250 (16 GB)
     assertThat(renderer.render(job).getMetadata().getLabels()).containsEntry(WorkflowLabels.PARENT_JOB, parent)
         .doesNotContainKey(WorkflowLabels.SPLIT_MERGE);
     assertThat(renderer.render(job).getAdditionalProperties().get("spec").toString()).doesNotContain("podMetadata");

@@ -52,15 +52,34 @@ class WorkflowRendererTest {
   }
 
   @Test
-  void sizesResourcesFromTheImageCount() {
-    assertThat(ResourceSizing.forImages(40)).isEqualTo(new ResourceSizing("4Gi", "2", "12Gi"));
-    assertThat(ResourceSizing.forImages(245).memory()).isEqualTo("16Gi");
+  void sizesMemoryFromOdmsTableInterpolatedAndCpuAndScratchSpace() {
+    ResourceSizing forty = ResourceSizing.forImages(40);
+    assertThat(forty.memory()).isEqualTo("4Gi");
+    assertThat(forty.cpu()).isEqualTo("2");
+    assertThat(forty.workspace()).isEqualTo("12Gi");
+    // ODM's table rows exactly
+    assertThat(ResourceSizing.forImages(250).memory()).isEqualTo("16Gi");
     assertThat(ResourceSizing.forImages(500).memory()).isEqualTo("32Gi");
     assertThat(ResourceSizing.forImages(1500).memory()).isEqualTo("64Gi");
+    assertThat(ResourceSizing.forImages(2500).memory()).isEqualTo("128Gi");
+    assertThat(ResourceSizing.forImages(3500).memory()).isEqualTo("192Gi");
     assertThat(ResourceSizing.forImages(5000).memory()).isEqualTo("256Gi");
-    assertThat(ResourceSizing.forImages(20000).memory()).isEqualTo("256Gi");
+    // between rows: on the line (1000 = half way from 500/32 to 1500/64), rounded up to a GiB
+    assertThat(ResourceSizing.forImages(1000).memory()).isEqualTo("48Gi");
+    assertThat(ResourceSizing.forImages(245).memory()).isEqualTo("16Gi");
+    // past the table: the last row's slope (64 GB per 1500 images), no flat 256Gi for 12k images
+    assertThat(ResourceSizing.forImages(12000).memory()).isEqualTo("555Gi");
+    assertThat(ResourceSizing.forImages(12000).cpu()).isEqualTo("64");
     // review finding 10: scratch space follows the bytes, not the count (5000 tiny files: not 206Gi)
     assertThat(ResourceSizing.forImages(5000, 5000L * 2).workspace()).isEqualTo("11Gi");
     assertThat(ResourceSizing.forImages(500, 500L * 20_000_000).workspace()).isEqualTo("85Gi");
+  }
+
+  @Test
+  void swapLowersTheRequestNotTheLimit() {
+    ResourceSizing.Resources odm = ResourceSizing.forImages(500, -1, 1.0).process();
+    assertThat(odm.memoryRequestQuantity()).isEqualTo("16Gi");
+    assertThat(odm.memoryLimitQuantity()).isEqualTo("32Gi");
+    assertThat(ResourceSizing.forImages(500, -1, 0).process().memoryRequestQuantity()).isEqualTo("32Gi");
   }
 }

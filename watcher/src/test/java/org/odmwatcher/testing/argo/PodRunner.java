@@ -424,7 +424,8 @@ public final class PodRunner {
         .redirectErrorStream(true);
     builder.environment().clear();
     builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-    String image = String.valueOf(container.get("image")).replaceFirst(":[^:/]*$", "");
+    // the ODM step names its image through a parameter (ODM's or its GPU image)
+    String image = WorkflowTemplateFile.substitute(String.valueOf(container.get("image")), pod.variables()).replaceFirst(":[^:/]*$", "");
     builder.environment().putAll(programs.imageEnv().getOrDefault(image, Map.of()));
     env.forEach((k, v) -> builder.environment().put(k, mounted(v, mounts)));
     Path podLog = workRoot.resolve(pod.nodeId() + ".log");

@@ -118,6 +118,16 @@ public final class TestArgo implements AutoCloseable {
 
   private final Map<String, Deque<Integer>> odmExitCodes = new ConcurrentHashMap<>();
 
+  private volatile SchedulerEmulation scheduler;
+
+  /**
+   * From now on each pod is scheduled onto {@code nodes} ({@link SchedulerEmulation}): one that
+   * fits none stays Pending with the scheduler's message. Without it every pod runs at once.
+   */
+  public void scheduleWith(SchedulerEmulation nodes) {
+    this.scheduler = nodes;
+  }
+
   /**
    * Pods of {@code task} in {@code folder}'s Workflow (any Workflow when {@code folder} is null)
    * keep running (a long transfer, a long ODM run) until {@link #release}.
@@ -564,8 +574,21 @@ public final class TestArgo implements AutoCloseable {
         mark(pod, "Failed", "workflow shutdown with strategy: " + shutdown);
         return;
       }
-      pod.phase = "Running";
       Map<String, String> podVariables = new LinkedHashMap<>(variables);
+      SchedulerEmulation kubeScheduler = scheduler;
+      if (kubeScheduler != null) {
+        SchedulerEmulation.Decision decision =
+            kubeScheduler.schedule(name, retry.task, template.template(retry.templateName), podVariables);
+        if (decision.unschedulable()) {
+          // The pod stays Pending with PodScheduled=False, reason Unschedulable; Argo's node takes
+          // "Unschedulable: <message>" (operator.go assessNodeStatus, getPendingReason). It never
+          // ends by itself: only a shutdown (its future cancelled) fails it.
+          mark(pod, "Pending", "Unschedulable: " + decision.message());
+          running.put(pod.id, new java.util.concurrent.CompletableFuture<>());
+          return;
+        }
+      }
+      pod.phase = "Running";
       String folder = variables.get("workflow.parameters.prefix");
       Deque<Fault> taskFaults = faults.get(key(folder, retry.task));
       Fault fault = taskFaults == null ? null : taskFaults.poll();
