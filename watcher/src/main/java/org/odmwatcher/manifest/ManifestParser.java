@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 public final class ManifestParser {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestParser.class);
   private static final Set<String> TOP_LEVEL =
-      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion", "resultPaths", "parentJob");
+      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion", "resultPaths", "parentJob", "notify");
 
   /**
    * How deep an {@code odm.json} may nest. A real one is 4 levels deep ({@code options} → a list →
@@ -127,6 +127,7 @@ public final class ManifestParser {
         errors.add("parentJob must be a job id (32 lowercase hex characters)");
       }
     }
+    List<NotifyTarget> notify = NotifyTarget.readAll(root.get("notify"), errors);
     errors.addAll(validator.validateOptions(options));
     if (errors.isEmpty()) {
       errors.addAll(OutputRule.conflicts(options, outputs));
@@ -134,7 +135,7 @@ public final class ManifestParser {
     if (!errors.isEmpty()) {
       return new Result(null, List.copyOf(errors));
     }
-    return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob), List.of());
+    return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob, notify), List.of());
   }
 
   private static List<String> sorted() {

@@ -21,6 +21,7 @@ import java.util.Map;
  *     {@code outputs} of a task, e.g. {@code opensfm/reconstruction.json}); empty for none
  * @param parentJob the split-merge job this one is a submodel of (set by the NodeODM API for a
  *     task created with that job's token), or null
+ * @param notifyTargets the {@code notify} field: who is told about the job's states ({@link NotifyTarget}); empty for nobody
  */
 public record OdmManifest(
     @Nullable String name,
@@ -29,7 +30,8 @@ public record OdmManifest(
     @Nullable Integer expectedImages,
     boolean cancel,
     List<String> resultPaths,
-    @Nullable String parentJob) {
+    @Nullable String parentJob,
+    List<NotifyTarget> notifyTargets) {
 
   /** Output names a manifest may ask for. */
   public static final List<String> KNOWN_OUTPUTS =
@@ -42,6 +44,12 @@ public record OdmManifest(
     options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
     outputs = OutputRule.outputs(options, outputs);
     resultPaths = resultPaths == null ? List.of() : List.copyOf(resultPaths);
+    notifyTargets = notifyTargets == null ? List.of() : List.copyOf(notifyTargets);
+  }
+
+  public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
+      @Nullable Integer expectedImages, boolean cancel, List<String> resultPaths, @Nullable String parentJob) {
+    this(name, options, outputs, expectedImages, cancel, resultPaths, parentJob, List.of());
   }
 
   public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
