@@ -138,6 +138,25 @@ public final class ManifestParser {
     return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob, notify), List.of());
   }
 
+  /**
+   * The {@code notify} targets of a manifest's bytes, read as {@link #parse} reads them but alone:
+   * a manifest refused for another reason still names whom to tell. Empty when the bytes are not
+   * JSON or the {@code notify} field itself is wrong.
+   */
+  public List<NotifyTarget> notifyTargets(byte[] bytes) {
+    try {
+      JsonNode root = json.readTree(bytes);
+      if (root == null || !root.isObject()) {
+        return List.of();
+      }
+      List<String> errors = new ArrayList<>();
+      List<NotifyTarget> targets = NotifyTarget.readAll(root.get("notify"), errors);
+      return errors.isEmpty() ? targets : List.of();
+    } catch (java.io.IOException | RuntimeException e) {
+      return List.of();
+    }
+  }
+
   private static List<String> sorted() {
     return TOP_LEVEL.stream().sorted().toList();
   }
