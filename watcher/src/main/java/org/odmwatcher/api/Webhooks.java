@@ -14,7 +14,7 @@ import org.odmwatcher.retry.BackoffCalculator;
  * exponential backoff until a 2xx answer or the attempts are spent. Its {@code webhook-id} is the
  * task's uuid and status code, the same at every attempt.
  */
-public final class Webhooks {
+public final class Webhooks implements AutoCloseable {
   private final ObjectMapper json;
   private final int attempts;
   private final BackoffCalculator backoff;
@@ -40,5 +40,11 @@ public final class Webhooks {
     }
     String id = "task_" + info.uuid() + "_" + info.status().code();
     return deliverer.deliver(url, body, id, "task " + info.uuid(), attempts, backoff, onDelivered);
+  }
+
+  /** Stops the deliverer (its own {@code close}, which may run twice). */
+  @Override
+  public void close() {
+    deliverer.close();
   }
 }
