@@ -128,10 +128,11 @@ public record NotifyTarget(String kind, @Nullable String url, List<String> to, L
         errors.add(at + ": a " + kind + " target has 'url', not 'to'");
       }
       JsonNode urlNode = item.get("url");
-      String problem = urlNode == null || !urlNode.isTextual() ? "is missing" : urlProblem(urlNode.asText());
+      String problem = urlNode == null || !urlNode.isTextual() ? "is missing (an http or https URL with a host)"
+          : urlProblem(urlNode.asText());
       if (problem != null) {
         // The URL is not echoed: a Slack hook's URL is its secret.
-        errors.add(at + ".url " + problem + " (an http or https URL with a host)");
+        errors.add(at + ".url " + problem);
       } else {
         url = urlNode.asText();
       }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
-import io.micronaut.context.event.ApplicationEventListener;
-import io.micronaut.runtime.server.event.ServerStartupEvent;
+import io.micronaut.context.BeanProvider;
+import io.micronaut.context.event.BeanCreatedEventListener;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.List;
@@ -22,6 +22,8 @@ import org.odmwatcher.notify.WebhookSigner;
 import org.odmwatcher.notify.WebhookTargets;
 import org.odmwatcher.retry.BackoffCalculator;
 import org.odmwatcher.retry.RetryPolicy;
+import org.odmwatcher.status.JobStatus;
+import org.odmwatcher.status.StatusListener;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.JobId;
@@ -60,9 +62,28 @@ public class NotifyFactory {
     };
   }
 
-  /** Hooks the notifier to status writes once the server runs (not in one-shot commands). */
+  /**
+   * Hooks the notifier to the status writer as soon as the writer exists, before any other bean
+   * (the informer, whose first list after a restart re-drives what a crash left undelivered) can
+   * write or read a status through it. The notifier itself is made at the first status seen. The
+   * exit handler's one-shot command turns notifications off ({@code job-finished}).
+   */
   @Singleton
-  ApplicationEventListener<ServerStartupEvent> notifierStartup(Notifier notifier, StatusWriter statusWriter) {
-    return event -> statusWriter.addListener(notifier);
+  BeanCreatedEventListener<StatusWriter> notifierHookup(BeanProvider<Notifier> notifier) {
+    return event -> {
+      StatusWriter writer = event.getBean();
+      writer.addListener(new StatusListener() {
+        @Override
+        public void written(String bucket, String folder, JobStatus status) {
+          notifier.get().written(bucket, folder, status);
+        }
+
+        @Override
+        public void upToDate(String bucket, String folder, JobStatus status) {
+          notifier.get().upToDate(bucket, folder, status);
+        }
+      });
+      return writer;
+    };
   }
 }
