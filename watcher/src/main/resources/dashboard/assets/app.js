@@ -315,6 +315,14 @@ async function renderJob() {
     body.push(el('h3', { text: 'Results' }), el('ul', { class: 'outputs' }, ...s.outputs.map((key) => el('li', {},
       el('a', { href: source.outputUrl(bucket, folder, key), download: key.split('/').pop() }, key)))));
   }
+  if (s.notifications?.length) {
+    // one line per notify target and state: delivered at / attempts / last error (status.json's record)
+    body.push(el('h3', { text: `Notifications (${s.notifications.length})` }),
+      el('ul', { class: 'notifications', id: 'notifications' }, ...s.notifications.map((n) => el('li', {
+        text: `${n.target} · ${n.event}: ${n.outcome}` + (n.deliveredAt ? ` at ${n.deliveredAt}` : '')
+          + ` · ${n.attempts} attempt${n.attempts === 1 ? '' : 's'}` + (n.lastError ? ` · last error: ${n.lastError}` : ''),
+      }))));
+  }
   if (s.logTail?.length) {
     body.push(el('h3', { text: `Log (last ${s.logTail.length} lines)` }),
       el('pre', { class: 'log', tabindex: '0', 'aria-label': 'log tail' }, s.logTail.join('\n')));

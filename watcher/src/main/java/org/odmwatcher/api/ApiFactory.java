@@ -11,10 +11,14 @@ import java.time.Clock;
 import java.util.random.RandomGenerator;
 import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.config.ManifestConfig;
+import org.odmwatcher.config.NotifyConfig;
 import org.odmwatcher.config.SplitMergeConfig;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.Engine;
 import org.odmwatcher.manifest.Engines;
+import org.odmwatcher.notify.WebhookDeliverer;
+import org.odmwatcher.notify.WebhookSigner;
+import org.odmwatcher.notify.WebhookTargets;
 import org.odmwatcher.pipeline.ManifestHandler;
 import org.odmwatcher.pipeline.SubmodelOrigins;
 import org.odmwatcher.retry.BackoffCalculator;
@@ -85,12 +89,20 @@ public class ApiFactory {
     return new ApiSubmodelOrigins(store, api.bucket(), api.prefix(), json);
   }
 
+  /** The task webhooks' deliverer: the manifest notifications' code, with the API's allowed networks. */
   @Singleton
   @Bean(preDestroy = "close")
-  Webhooks webhooks(ApiConfig api, ObjectMapper json) {
+  @Named("api")
+  WebhookDeliverer apiWebhookDeliverer(ApiConfig api, NotifyConfig notify, Clock clock) {
+    return new WebhookDeliverer(new WebhookTargets(api.webhookAllowedNetworks()), WebhookSigner.of(notify.signingKey()),
+        notify.connectTimeout(), notify.readTimeout(), 4, clock);
+  }
+
+  @Singleton
+  Webhooks webhooks(ApiConfig api, ObjectMapper json, @Named("api") WebhookDeliverer deliverer) {
     RetryPolicy policy = new RetryPolicy(api.webhookBackoff(), 2.0, api.webhookBackoff().multipliedBy(16), 0.0);
     return new Webhooks(json, api.webhookAttempts(), new BackoffCalculator(policy, RandomGenerator.getDefault()),
-        new WebhookTargets(api.webhookAllowedNetworks()));
+        deliverer);
   }
 
   @Singleton

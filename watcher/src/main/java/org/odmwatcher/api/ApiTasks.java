@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.odmwatcher.notify.WebhookTargets;
 import org.odmwatcher.api.dto.TaskInfo;
 import org.odmwatcher.api.dto.TaskRecord;
 import org.odmwatcher.retry.TransientFailureException;

@@ -61,7 +61,8 @@ public final class JobFinishedCommand {
     WorkflowPhase phase = phaseOf(options.get("--phase"), message);
     try (ApplicationContext context =
         ApplicationContext.builder()
-            .properties(Map.of("watcher.executor", "none", "watcher.sqs.enabled", "false", "watcher.argo.watch", "false"))
+            .properties(Map.of("watcher.executor", "none", "watcher.sqs.enabled", "false", "watcher.argo.watch", "false",
+                "watcher.notify.enabled", "false")) // the watcher notifies, from the status this writes
             .deduceEnvironment(false)
             .environmentPropertySource(false)
             .propertySources(environmentSource(environment))

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 public final class ManifestParser {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestParser.class);
   private static final Set<String> TOP_LEVEL =
-      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion", "resultPaths", "parentJob", "gpu", "capacityType", "engine");
+      Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion", "resultPaths", "parentJob", "gpu", "capacityType", "engine",
+          "notify");
 
   /**
    * How deep an {@code odm.json} may nest. A real one is 4 levels deep ({@code options} → a list →
@@ -127,6 +128,7 @@ public final class ManifestParser {
         errors.add("parentJob must be a job id (32 lowercase hex characters)");
       }
     }
+    List<NotifyTarget> notify = NotifyTarget.readAll(root.get("notify"), errors);
     boolean gpu = false;
     JsonNode gpuNode = root.get("gpu");
     if (gpuNode != null && !gpuNode.isNull()) {
@@ -157,7 +159,8 @@ public final class ManifestParser {
     if (!errors.isEmpty()) {
       return new Result(null, List.copyOf(errors));
     }
-    return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob, gpu, capacityType, engine.name()),
+    return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob, gpu, capacityType,
+        engine.name(), notify),
         List.of());
   }
 
@@ -184,6 +187,25 @@ public final class ManifestParser {
         ? "engine '" + name + "' is not offered here (offered: " + offered + "; the operator enables it with watcher.engines.enabled)"
         : "unknown engine '" + ManifestValidator.echo(name) + "' (offered: " + offered + ")");
     return engines.defaultEngine();
+  }
+
+  /**
+   * The {@code notify} targets of a manifest's bytes, read as {@link #parse} reads them but alone:
+   * a manifest refused for another reason still names whom to tell. Empty when the bytes are not
+   * JSON or the {@code notify} field itself is wrong.
+   */
+  public List<NotifyTarget> notifyTargets(byte[] bytes) {
+    try {
+      JsonNode root = json.readTree(bytes);
+      if (root == null || !root.isObject()) {
+        return List.of();
+      }
+      List<String> errors = new ArrayList<>();
+      List<NotifyTarget> targets = NotifyTarget.readAll(root.get("notify"), errors);
+      return errors.isEmpty() ? targets : List.of();
+    } catch (java.io.IOException | RuntimeException e) {
+      return List.of();
+    }
   }
 
   private static List<String> sorted() {

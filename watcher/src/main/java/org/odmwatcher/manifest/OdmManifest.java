@@ -26,6 +26,7 @@ import java.util.Map;
  * @param capacityType {@code on-demand} asks that ODM run on on-demand capacity whatever the image
  *     count; {@code spot} or null leaves it to the operator's threshold
  * @param engine the engine it runs on ({@link Engine#ODM} unless {@code engine} says otherwise)
+ * @param notifyTargets the {@code notify} field: who is told about the job's states ({@link NotifyTarget}); empty for nobody
  */
 public record OdmManifest(
     @Nullable String name,
@@ -37,7 +38,8 @@ public record OdmManifest(
     @Nullable String parentJob,
     boolean gpu,
     @Nullable String capacityType,
-    String engine) {
+    String engine,
+    List<NotifyTarget> notifyTargets) {
 
   /** The {@code capacityType} values a manifest may give. */
   public static final List<String> CAPACITY_TYPES = List.of("on-demand", "spot");
@@ -54,17 +56,17 @@ public record OdmManifest(
     outputs = OutputRule.outputs(options, outputs);
     resultPaths = resultPaths == null ? List.of() : List.copyOf(resultPaths);
     engine = engine == null ? Engine.ODM : engine;
+    notifyTargets = notifyTargets == null ? List.of() : List.copyOf(notifyTargets);
   }
-
 
   public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
       @Nullable Integer expectedImages, boolean cancel) {
-    this(name, options, outputs, expectedImages, cancel, List.of(), null, false, null, Engine.ODM);
+    this(name, options, outputs, expectedImages, cancel, List.of(), null, false, null, Engine.ODM, List.of());
   }
 
   public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
       @Nullable Integer expectedImages, boolean cancel, List<String> resultPaths, @Nullable String parentJob) {
-    this(name, options, outputs, expectedImages, cancel, resultPaths, parentJob, false, null, Engine.ODM);
+    this(name, options, outputs, expectedImages, cancel, resultPaths, parentJob, false, null, Engine.ODM, List.of());
   }
 
   /** Whether ODM splits this job into submodels ({@code split} or {@code split-image-groups} set). */

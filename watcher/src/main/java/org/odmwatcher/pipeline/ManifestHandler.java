@@ -183,6 +183,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     if (recorded.isPresent() && recorded.get().state().isFinal()) {
       waiting.remove(bucket, folder);
       LOG.debug("s3://{}/{} of this upload ended {} already; nothing to do", bucket, manifestKey, recorded.get().state());
+      statusWriter.reconcile(bucket, folder, recorded.get()); // e.g. its notifications, after a crash
       return recorded.get().state() == JobState.INVALID ? Outcome.INVALID : Outcome.ALREADY_SUBMITTED;
     }
 

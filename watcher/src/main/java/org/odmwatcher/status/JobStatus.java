@@ -33,6 +33,8 @@ import java.util.Map;
  *     NodeODM API), as their own statuses last said; absent for other jobs
  * @param defaults the defaults files the manifest inherited and the effective manifest; absent
  *     when no defaults file applies
+ * @param notifications how the deliveries to the manifest's {@code notify} targets went; absent
+ *     until the first attempt
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobStatus(
@@ -55,7 +57,8 @@ public record JobStatus(
     @Nullable List<String> outputs,
     @Nullable List<String> logTail,
     @Nullable List<Submodel> submodels,
-    @Nullable Defaults defaults) {
+    @Nullable Defaults defaults,
+    @Nullable List<Delivery> notifications) {
 
   public static final int SCHEMA_VERSION = 1;
 
@@ -80,7 +83,53 @@ public record JobStatus(
   public JobStatus withDefaults(@Nullable Defaults value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, submodels, value);
+        logTail, submodels, value, notifications);
+  }
+
+  /**
+   * One notification of the manifest's {@code notify} list for one state: how its delivery went.
+   * At least once per target and state: an entry that is not {@code delivered} or {@code failed}
+   * is tried again, after a restart too, until {@code watcher.notify.give-up-after} from its first
+   * attempt.
+   *
+   * @param target the target's index, kind and where it goes, without secrets ({@code
+   *     0:webhook:https://example.org/hook})
+   * @param event the state told about
+   * @param id the message's idempotency id ({@code webhook-id}), the same at every attempt
+   * @param outcome {@code delivered}, {@code retrying} or {@code failed} (given up)
+   * @param attempts attempts made so far
+   * @param firstAttemptAt when the first attempt was made
+   * @param lastAttemptAt when the last one was made
+   * @param deliveredAt when the target took it
+   * @param lastError why the last attempt failed
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Delivery(String target, String event, String id, String outcome, int attempts,
+      Instant firstAttemptAt, Instant lastAttemptAt, @Nullable Instant deliveredAt, @Nullable String lastError) {
+    public static final String DELIVERED = "delivered";
+    public static final String RETRYING = "retrying";
+    public static final String FAILED = "failed";
+
+    /** Whether nothing more is to be done for it (taken, or given up). */
+    public boolean settled() {
+      return DELIVERED.equals(outcome) || FAILED.equals(outcome);
+    }
+  }
+
+  /** The recorded delivery of {@code target}'s message about {@code event}, if any. */
+  public java.util.Optional<Delivery> delivery(String target, String event) {
+    return notifications == null ? java.util.Optional.empty()
+        : notifications.stream().filter(d -> d.target().equals(target) && d.event().equals(event)).findFirst();
+  }
+
+  /** This status with {@code value} among its notifications (replacing that of the same target and event). */
+  public JobStatus withDelivery(Delivery value) {
+    List<Delivery> list = new java.util.ArrayList<>(notifications == null ? List.of() : notifications);
+    list.removeIf(d -> d.target().equals(value.target()) && d.event().equals(value.event()));
+    list.add(value);
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
+        expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
+        logTail, submodels, defaults, List.copyOf(list));
   }
 
   /**
@@ -101,7 +150,7 @@ public record JobStatus(
     list.sort(java.util.Comparator.comparing(Submodel::folder));
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, List.copyOf(list), defaults);
+        logTail, List.copyOf(list), defaults, notifications);
   }
 
   /** Where the work runs: an Argo Workflow's namespace and name. */
@@ -112,43 +161,43 @@ public record JobStatus(
       String jobId, String manifestETag, @Nullable String name, JobState state, String message, Instant now) {
     return new JobStatus(
         SCHEMA_VERSION, jobId, manifestETag, name, state, message, null, null, null, null, null,
-        null, null, now, now, state.isFinal() ? now : null, null, null, null, null);
+        null, null, now, now, state.isFinal() ? now : null, null, null, null, null, null);
   }
 
   public JobStatus withErrors(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, List.copyOf(value),
         images, expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels, defaults);
+        outputs, logTail, submodels, defaults, notifications);
   }
 
   public JobStatus withImages(@Nullable Integer found, @Nullable Integer expected) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, found,
         expected, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, submodels, defaults);
+        logTail, submodels, defaults, notifications);
   }
 
   public JobStatus withWorkflow(WorkflowRef value, String engineName) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, value, stage, progress, engineName, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels, defaults);
+        outputs, logTail, submodels, defaults, notifications);
   }
 
   public JobStatus withProgress(@Nullable String stageName, @Nullable Integer percent) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stageName, percent, engine, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels, defaults);
+        outputs, logTail, submodels, defaults, notifications);
   }
 
   public JobStatus withOutputs(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
-        List.copyOf(value), logTail, submodels, defaults);
+        List.copyOf(value), logTail, submodels, defaults, notifications);
   }
 
   public JobStatus withLogTail(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        List.copyOf(value), submodels, defaults);
+        List.copyOf(value), submodels, defaults, notifications);
   }
 
   /**
@@ -160,13 +209,13 @@ public record JobStatus(
     return new JobStatus(schemaVersion, jobId, manifestETag, name, next, why, errors, images,
         expectedImages, workflow, succeeded ? null : stage, succeeded ? Integer.valueOf(100) : progress,
         engine, createdAt, now, next.isFinal() ? (finishedAt != null ? finishedAt : now) : null,
-        outputs, logTail, submodels, defaults);
+        outputs, logTail, submodels, defaults, notifications);
   }
 
   /** The same status re-stamped as written at {@code now}, keeping when the job was created. */
   JobStatus stamped(Instant created, Instant now) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, created, now, finishedAt, outputs,
-        logTail, submodels, defaults);
+        logTail, submodels, defaults, notifications);
   }
 }

@@ -76,6 +76,15 @@ public final class StatusWriter {
     }
   }
 
+  /**
+   * Tells the listeners about a status read and left as it is (as when an update finds it up to
+   * date): a redelivered event finding its job finished re-drives what hangs on that status (its
+   * notifications) after a restart.
+   */
+  public void reconcile(String bucket, String folder, JobStatus read) {
+    upToDate(bucket, folder, read);
+  }
+
   /** The key of the status file of a folder. */
   public String statusKey(String folder) {
     return folder + statusName;
@@ -165,6 +174,11 @@ public final class StatusWriter {
       return Optional.empty(); // progress never goes backwards either
     }
     JobStatus candidate = proposed.stamped(current.createdAt(), current.updatedAt());
+    if (candidate.notifications() == null && current.notifications() != null) {
+      for (JobStatus.Delivery kept : current.notifications()) { // a status built afresh knows none: keep them
+        candidate = candidate.withDelivery(kept);
+      }
+    }
     if (candidate.equals(current)) {
       return Optional.empty(); // nothing new: spare the write
     }

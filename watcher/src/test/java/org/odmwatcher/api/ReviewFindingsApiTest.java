@@ -104,7 +104,7 @@ class ReviewFindingsApiTest implements TestPropertyProvider {
     });
     ListAppender<ILoggingEvent> logs = new ListAppender<>();
     logs.start();
-    ((Logger) LoggerFactory.getLogger(Webhooks.class)).addAppender(logs);
+    ((Logger) LoggerFactory.getLogger(org.odmwatcher.notify.WebhookDeliverer.class)).addAppender(logs);
     try {
       String webhook = "http://alice:pa55word@127.0.0.1:" + redirector.getAddress().getPort() + "/hook?secret=q-s3cret";
       String uuid = succeededTask(webhook, Map.of("results/odm.log", "done\n"));
@@ -115,7 +115,7 @@ class ReviewFindingsApiTest implements TestPropertyProvider {
       assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
           .noneMatch(m -> m.contains("pa55word") || m.contains("q-s3cret") || m.contains("alice"));
     } finally {
-      ((Logger) LoggerFactory.getLogger(Webhooks.class)).detachAppender(logs);
+      ((Logger) LoggerFactory.getLogger(org.odmwatcher.notify.WebhookDeliverer.class)).detachAppender(logs);
     }
   }
 

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.odmwatcher.api.dto.TaskInfo;
+import org.odmwatcher.notify.WebhookDeliverer;
+import org.odmwatcher.notify.WebhookSigner;
+import org.odmwatcher.notify.WebhookTargets;
 import org.odmwatcher.retry.BackoffCalculator;
 import org.odmwatcher.retry.RetryPolicy;
 
@@ -60,7 +63,9 @@ class WebhookRebindingTest {
 
   private static Webhooks webhooks(WebhookTargets targets) {
     RetryPolicy policy = new RetryPolicy(Duration.ofMillis(10), 2.0, Duration.ofMillis(100), 0.0);
-    return new Webhooks(new ObjectMapper(), 1, new BackoffCalculator(policy, RandomGenerator.getDefault()), targets);
+    return new Webhooks(new ObjectMapper(), 1, new BackoffCalculator(policy, RandomGenerator.getDefault()),
+        new WebhookDeliverer(targets, WebhookSigner.of(null), Duration.ofSeconds(10), Duration.ofSeconds(30), 2,
+            java.time.Clock.systemUTC()));
   }
 
   @Test

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.odmwatcher.testing.Notifications;
+import org.odmwatcher.testing.WebhookReceiver;
 
 /**
  * The fault scenarios of issue 16, each against the built jar run as a separate process (see
@@ -216,6 +217,112 @@ class FaultScenariosIT {
         if (expectUnready) {
           assertThat(everUnready).as("readiness DOWN while the Kubernetes API is away").isTrue();
         }
+      }
+    }
+  }
+
+  /** How long the notification receiver refuses connections: a minute in the full size. */
+  private static final Duration RECEIVER_DOWN =
+      Duration.parse(System.getProperty("faults.receiver-down", FULL ? "PT60S" : "PT10S"));
+  private static final String SIGNING_KEY = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+  /** {@code props} with a signing key, loopback allowed for the receiver and a short notify backoff. */
+  private static Map<String, String> notifying(Map<String, String> props) {
+    props.put("watcher.notify.signing-key", SIGNING_KEY);
+    props.put("watcher.notify.allowed-networks", "127.0.0.0/8");
+    props.put("watcher.notify.backoff-initial", "1s");
+    props.put("watcher.notify.backoff-max", "5s");
+    props.put("watcher.argo.resync", "10s");
+    return props;
+  }
+
+  private static String notifyManifest(WebhookReceiver receiver, String name) {
+    return "{\"name\": \"" + name + "\", \"notify\": [{\"kind\": \"webhook\", \"url\": \"" + receiver.url("/hook/" + name)
+        + "\"}]}";
+  }
+
+  /** Ends the folder's job as Argo would (the mock runs nothing) and waits for its succeeded status. */
+  private static void succeed(FaultWorld world, String folder) {
+    await().atMost(Duration.ofSeconds(60)).until(() -> world.workflowsPerFolder().containsKey(folder));
+    String workflow = world.workflows().stream()
+        .filter(wf -> folder.equals(wf.getMetadata().getAnnotations().get(org.odmwatcher.workflow.WorkflowLabels.PREFIX)))
+        .findFirst().orElseThrow().getMetadata().getName();
+    world.setWorkflowPhase(workflow, "Succeeded", "3/3");
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+        .until(() -> world.status(folder).map(st -> st.path("state").asText()).orElse("").equals("succeeded"));
+  }
+
+  private static List<WebhookReceiver.Received> taken(WebhookReceiver receiver, String path) {
+    return receiver.received(path).stream().filter(r -> r.answered() == 200).toList();
+  }
+
+  @Test
+  void notificationReceiverDownForAWhileIsDeliveredOnceItIsBack() throws Exception {
+    try (FaultWorld world = new FaultWorld("notify-down", store);
+        WebhookReceiver receiver = new WebhookReceiver(SIGNING_KEY)) {
+      String folder = "notify/down/";
+      String body = world.uploadFolder(folder, notifyManifest(receiver, "down"));
+      try (WatcherProcess watcher = WatcherProcess.start("notify-down", notifying(world.properties()))) {
+        receiver.stop(); // connections refused from now on
+        world.send(List.of(body));
+        succeed(world, folder);
+        long down = System.nanoTime();
+        // Really down for a while: the watcher keeps trying (and records it) while nothing listens.
+        await().during(RECEIVER_DOWN).atMost(RECEIVER_DOWN.plusSeconds(10)).pollInterval(Duration.ofMillis(500))
+            .until(() -> taken(receiver, "/hook/down").isEmpty() && watcher.get("/health/liveness") == 200);
+        JsonNode during = world.status(folder).orElseThrow();
+        JsonNode retrying = during.path("notifications").get(0);
+        assertThat(retrying.path("outcome").asText()).isEqualTo("retrying");
+        assertThat(retrying.path("attempts").asInt()).isGreaterThanOrEqualTo(2);
+        assertThat(retrying.path("lastError").asText()).isNotBlank();
+        receiver.start();
+        long back = System.nanoTime();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+            .until(() -> !taken(receiver, "/hook/down").isEmpty());
+        double toDelivery = tenthsSince(back);
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+            world.status(folder).orElseThrow().path("notifications").get(0).path("outcome").asText().equals("delivered"));
+        JsonNode delivered = world.status(folder).orElseThrow().path("notifications").get(0);
+        List<WebhookReceiver.Received> got = taken(receiver, "/hook/down");
+        figures("notification receiver down " + RECEIVER_DOWN.toSeconds() + " s: attempts while down="
+            + retrying.path("attempts").asInt() + ", attempts in all=" + delivered.path("attempts").asInt()
+            + ", receiver back to delivered=" + toDelivery + " s, job end to delivered=" + tenthsSince(down)
+            + " s, deliveries taken=" + got.size());
+        assertThat(got).allMatch(WebhookReceiver.Received::signatureValid);
+        assertThat(got).extracting(r -> r.header("webhook-id")).containsOnly(delivered.path("id").asText());
+      }
+    }
+  }
+
+  @Test
+  void killMinus9RightAfterAJobEndsStillNotifiesAfterTheRestart() throws Exception {
+    try (FaultWorld world = new FaultWorld("notify-kill", store);
+        WebhookReceiver receiver = new WebhookReceiver(SIGNING_KEY)) {
+      String folder = "notify/kill/";
+      String body = world.uploadFolder(folder, notifyManifest(receiver, "kill"));
+      try (WatcherProcess first = WatcherProcess.start("notify-kill-1", notifying(world.properties()))) {
+        // The receiver cannot take it before the kill, whether or not the first attempt was made.
+        receiver.stop();
+        world.send(List.of(body));
+        succeed(world, folder);
+        first.kill();
+      }
+      assertThat(taken(receiver, "/hook/kill")).isEmpty();
+      receiver.start();
+      long restart = System.nanoTime();
+      try (WatcherProcess second = WatcherProcess.start("notify-kill-2", notifying(world.properties()))) {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50))
+            .until(() -> !taken(receiver, "/hook/kill").isEmpty());
+        double toDelivery = tenthsSince(restart);
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+            world.status(folder).orElseThrow().path("notifications").get(0).path("outcome").asText().equals("delivered"));
+        JsonNode status = world.status(folder).orElseThrow();
+        List<WebhookReceiver.Received> got = taken(receiver, "/hook/kill");
+        figures("kill -9 right after a job ended: restart to delivered=" + toDelivery + " s (includes the start-up),"
+            + " deliveries taken=" + got.size() + ", attempts=" + status.path("notifications").get(0).path("attempts").asInt());
+        assertThat(got).allMatch(WebhookReceiver.Received::signatureValid);
+        assertThat(got.get(0).json().path("type").asText()).isEqualTo("job.succeeded");
+        assertThat(got.get(0).header("webhook-id")).isEqualTo("odmw_" + status.path("jobId").asText() + "_succeeded");
       }
     }
   }

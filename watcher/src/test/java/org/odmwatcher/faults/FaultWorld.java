@@ -133,6 +133,17 @@ final class FaultWorld implements AutoCloseable {
     return bodies;
   }
 
+  /** Uploads one folder (two images and the given odm.json); returns its notification body. */
+  String uploadFolder(String folder, String manifest) {
+    for (int image = 1; image <= 2; image++) {
+      String key = folder + "DJI_000" + image + ".JPG";
+      s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(new byte[] {(byte) 0xFF, (byte) 0xD8}));
+    }
+    String eTag = s3.putObject(b -> b.bucket(bucket).key(folder + "odm.json"), RequestBody.fromString(manifest))
+        .eTag().replace("\"", "");
+    return Notifications.objectCreated(bucket, folder + "odm.json", 40, eTag);
+  }
+
   void send(List<String> bodies) {
     for (int from = 0; from < bodies.size(); from += 10) {
       List<SendMessageBatchRequestEntry> batch = new ArrayList<>();

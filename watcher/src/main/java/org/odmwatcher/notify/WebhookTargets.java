@@ -1,4 +1,4 @@
-package org.odmwatcher.api;
+package org.odmwatcher.notify;
 
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
@@ -21,7 +21,8 @@ import java.util.Optional;
  * 192.168/16, fc00::/7), carrier-grade NAT (100.64/10), unspecified or multicast — unless it lies in
  * one of {@code watcher.api.webhook-allowed-networks}. The check runs when the task is created and
  * again at every delivery attempt, where the host is resolved once and the connection goes to the
- * addresses that were checked ({@link #checkedAddresses}); redirects are never followed.
+ * addresses that were checked ({@link #checkedAddresses}); redirects are never followed. The same
+ * rules guard the manifest's {@code notify} webhooks ({@code watcher.notify.allowed-networks}).
  */
 public final class WebhookTargets {
   private static final List<IpSubnetFilterRule> INTERNAL =
@@ -40,6 +41,7 @@ public final class WebhookTargets {
 
   private final List<IpSubnetFilterRule> allowed;
   private final NameLookup names;
+  private final String setting;
 
   /** @param allowedNetworks CIDR ranges allowed although internal, e.g. {@code 10.20.0.0/16} */
   public WebhookTargets(List<String> allowedNetworks) {
@@ -47,7 +49,13 @@ public final class WebhookTargets {
   }
 
   public WebhookTargets(List<String> allowedNetworks, NameLookup names) {
-    this.allowed = allowedNetworks.stream().map(WebhookTargets::parse).toList();
+    this(allowedNetworks, names, "watcher.api.webhook-allowed-networks");
+  }
+
+  /** @param setting the setting {@code allowedNetworks} came from, named in refusals */
+  public WebhookTargets(List<String> allowedNetworks, NameLookup names, String setting) {
+    this.setting = setting;
+    this.allowed = allowedNetworks.stream().map(cidr -> parse(cidr, setting)).toList();
     this.names = names;
   }
 
@@ -107,7 +115,7 @@ public final class WebhookTargets {
       if (internal(address) && !isAllowed(address)) {
         throw new RefusedAddressException("webhook host " + host + " resolves to " + address.getHostAddress()
             + ", an internal address (loopback, link-local, private or cluster); allow its range with"
-            + " watcher.api.webhook-allowed-networks if that is intended");
+            + " " + setting + " if that is intended");
       }
     }
     return addresses;
@@ -160,15 +168,15 @@ public final class WebhookTargets {
     return new IpSubnetFilterRule(address, prefix, IpFilterRuleType.ACCEPT);
   }
 
-  private static IpSubnetFilterRule parse(String cidr) {
+  private static IpSubnetFilterRule parse(String cidr, String setting) {
     int slash = cidr.indexOf('/');
     if (slash < 0) {
-      throw new IllegalArgumentException("watcher.api.webhook-allowed-networks: '" + cidr + "' is not a CIDR range like 10.0.0.0/8");
+      throw new IllegalArgumentException(setting + ": '" + cidr + "' is not a CIDR range like 10.0.0.0/8");
     }
     try {
       return rule(cidr.substring(0, slash).trim(), Integer.parseInt(cidr.substring(slash + 1).trim()));
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("watcher.api.webhook-allowed-networks: '" + cidr + "' is not a CIDR range: " + e.getMessage(), e);
+      throw new IllegalArgumentException(setting + ": '" + cidr + "' is not a CIDR range: " + e.getMessage(), e);
     }
   }
 }
