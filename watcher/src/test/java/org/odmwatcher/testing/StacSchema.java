@@ -22,7 +22,8 @@ public final class StacSchema {
       .schemaMappers(m -> m
           .mapPrefix("https://schemas.stacspec.org/v1.1.0/item-spec/json-schema/", "classpath:stac/item-spec/")
           .mapPrefix("https://stac-extensions.github.io/projection/v2.0.0/", "classpath:stac/projection/")
-          .mapPrefix("https://geojson.org/schema/", "classpath:stac/geojson/")));
+          .mapPrefix("https://geojson.org/schema/", "classpath:stac/geojson/")
+          .mapPrefix("https://proj.org/schemas/v0.7/", "classpath:stac/projjson/")));
 
   private StacSchema() {}
 
