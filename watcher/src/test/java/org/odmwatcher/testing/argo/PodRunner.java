@@ -100,6 +100,8 @@ public final class PodRunner {
     this.programs = programs;
     try {
       standInOdm = Path.of(PodRunner.class.getResource("/argo/odm/run.py").toURI()).getParent();
+      // made now, not when the first process pod starts: that pod's clock is some test's timeout
+      StandInRasters.dir();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
