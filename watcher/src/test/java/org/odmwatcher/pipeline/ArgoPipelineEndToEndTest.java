@@ -37,7 +37,7 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
   }
 
   @Test
-  void statusFollowsArgoStepByStepAndEndsSucceededWithTheWantedResults() {
+  void statusFollowsArgoStepByStepAndEndsSucceededWithTheWantedResults() throws Exception {
     String folder = "phases/";
     world.uploadImages(folder, 3);
     world.putManifest(folder, "{\"options\": {\"dsm\": true}, \"outputs\": [\"orthophoto\", \"dsm\", \"report\"]}");
@@ -69,6 +69,14 @@ class ArgoPipelineEndToEndTest implements TestPropertyProvider {
           .contains("results/odm_orthophoto/odm_orthophoto.tif", "results/odm_dem/dsm.tif", "results/odm_report/report.pdf",
               "results/odm.log")
           .doesNotContain("opensfm", "odm_texturing", "odm_georeferencing");
+      // issue 23: the job's STAC Item, listed with the outputs, over the stand-in ODM's COGs
+      assertThat(done.path("outputs").toString()).contains("results/stac-item.json");
+      JsonNode item = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+          world.s3.getObjectAsBytes(b -> b.bucket(world.bucket).key(folder + "results/stac-item.json")).asByteArray());
+      org.odmwatcher.testing.StacSchema.assertValid(item);
+      assertThat(item.path("assets").path("orthophoto").path("proj:shape").toString()).isEqualTo("[260,520]");
+      assertThat(item.path("assets").path("dsm").path("type").asText())
+          .isEqualTo("image/tiff; application=geotiff; profile=cloud-optimized");
       Map<String, Object> status = argo.awaitPhase(name, "Succeeded");
       // workflow/progress/updater.go: every pod node complete (M/M) once Succeeded, the Workflow's
       // progress their sum: 6 one-step pods (workspace, download, seed, upload, record-status,

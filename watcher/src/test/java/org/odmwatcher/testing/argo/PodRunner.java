@@ -100,6 +100,8 @@ public final class PodRunner {
     this.programs = programs;
     try {
       standInOdm = Path.of(PodRunner.class.getResource("/argo/odm/run.py").toURI()).getParent();
+      // made now, not when the first process pod starts: that pod's clock is some test's timeout
+      StandInRasters.dir();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
@@ -586,6 +588,7 @@ public final class PodRunner {
     Path progressFile = progressFile(pod.workflowName(), pod.nodeId());
     Files.createDirectories(progressFile.getParent());
     builder.environment().put("ARGO_PROGRESS_FILE", progressFile.toString());
+    builder.environment().put("ODM_STANDIN_RASTERS", StandInRasters.dir().toString());
     pod.standIn().forEach(builder.environment()::put);
     Files.createDirectories(local(pod, "/data"));
     // The container runtime keeps the container's output as a CRI log file, which the kubelet
