@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the unfinished Workflows the watcher submitted (label {@code app.kubernetes.io/managed-by},
- * without Argo's {@code workflows.argoproj.io/completed=true}) with an informer and keeps each folder's {@code status.json} in step with its Workflow's phase. Status
+ * Watches the Workflows the watcher submitted (label {@code app.kubernetes.io/managed-by}) with an
+ * informer and keeps each folder's {@code status.json} in step with its Workflow's phase. Status
  * writes run off the informer thread, coalesced per Workflow (only the newest version is written);
  * a failed write is tried again, and the informer's periodic resync repairs anything missed. A
  * write that only moves the ODM stage or percentage of a running job waits until {@link
@@ -46,9 +46,6 @@ public final class WorkflowWatcher implements AutoCloseable {
 
   private record JobStateAndMessage(org.odmwatcher.status.JobState state, String message) {}
   private static final String JOB_INDEX = "job-id";
-  /** Argo labels a Workflow completed=true in the update that ends it (operator.go markWorkflowPhase). */
-  static final String COMPLETED = "workflows.argoproj.io/completed";
-  private static final long RECONCILE_PAGE = 200;
 
   private volatile SharedIndexInformer<GenericKubernetesResource> informer;
   private volatile boolean running;
@@ -109,10 +106,6 @@ public final class WorkflowWatcher implements AutoCloseable {
             .genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS)
             .inNamespace(argo.namespace())
             .withLabel(WorkflowLabels.MANAGED_BY, WorkflowLabels.MANAGED_BY_VALUE)
-            // Only unfinished Workflows stay in memory: a cluster keeps finished ones for Argo's TTL
-            // (thousands, each with its node status), and their final state is written once, when
-            // they leave this selector (onDelete below) or by the reconcile at each (re)start.
-            .withoutLabel(COMPLETED, "true")
             .runnableInformer(argo.resync().toMillis());
     created.addEventHandler(
         new ResourceEventHandler<>() {
@@ -128,13 +121,8 @@ public final class WorkflowWatcher implements AutoCloseable {
 
           @Override
           public void onDelete(GenericKubernetesResource wf, boolean unknownFinalState) {
-            // Deleted, or completed: kube-apiserver tells a watch whose selector an object leaves
-            // with a DELETED event carrying the object as it was before the change (cacher
-            // cache_watcher.go convertToWatchEvent: "return a delete event with the previous object
-            // content"), so the final state is read from the API server itself.
-            String name = wf.getMetadata().getName();
-            written.remove(name);
-            writers.execute(() -> finished(name, 1));
+            pending.remove(wf.getMetadata().getName());
+            written.remove(wf.getMetadata().getName());
           }
         });
     // A split-merge submodel finds its parent by job id on every event: an index, not a scan of
@@ -150,9 +138,6 @@ public final class WorkflowWatcher implements AutoCloseable {
             (ok, error) -> {
               if (error == null) {
                 LOG.info("watching Workflows in namespace {}", argo.namespace());
-                // Workflows that completed while nobody watched (the watcher down, the API away)
-                // never pass through the informer: their final state is written from a paged list.
-                writers.execute(this::reconcileCompleted);
               }
             });
     created
@@ -167,68 +152,6 @@ public final class WorkflowWatcher implements AutoCloseable {
                   argo.namespace(), error == null ? "closed" : error.getMessage(), pause);
               retries.schedule(() -> startInformer(attempt + 1), pause, TimeUnit.SECONDS);
             });
-  }
-
-  /**
-   * Writes the final state of a Workflow that left the informer's selector; nothing when it is
-   * gone (deleted) or not finished (a hand-removed label: the informer sees it again).
-   */
-  private void finished(String name, int attempt) {
-    if (!running) {
-      return;
-    }
-    try {
-      GenericKubernetesResource wf = workflows().withName(name).get();
-      if (wf != null && WorkflowPhase.of(wf).map(p -> p.state().isFinal()).orElse(false)) {
-        apply(wf);
-      }
-    } catch (TransientFailureException | RuntimeException e) {
-      if (attempt >= 5) {
-        LOG.warn("giving up on the final status of {} after {} attempts (the next start's reconcile repairs it): {}",
-            name, attempt, e.getMessage());
-        return;
-      }
-      LOG.info("final status of {} not written ({}); trying again", name, e.getMessage());
-      retries.schedule(() -> writers.execute(() -> finished(name, attempt + 1)), 1L << attempt, TimeUnit.SECONDS);
-    }
-  }
-
-  /**
-   * Applies every completed Workflow of ours, a page at a time (a page held, not the namespace):
-   * the status writer leaves a status that already says so untouched.
-   */
-  private void reconcileCompleted() {
-    String token = null;
-    int applied = 0;
-    try {
-      do {
-        io.fabric8.kubernetes.api.model.GenericKubernetesResourceList page = workflows()
-            .withLabel(WorkflowLabels.MANAGED_BY, WorkflowLabels.MANAGED_BY_VALUE)
-            .withLabel(COMPLETED, "true")
-            .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(RECONCILE_PAGE).withContinue(token).build());
-        for (GenericKubernetesResource wf : page.getItems()) {
-          if (!running) {
-            return;
-          }
-          try {
-            apply(wf);
-            applied++;
-          } catch (TransientFailureException | RuntimeException e) {
-            LOG.info("final status of {} not reconciled ({}); the next start tries again", wf.getMetadata().getName(), e.getMessage());
-          }
-        }
-        token = page.getMetadata() == null ? null : page.getMetadata().getContinue();
-      } while (token != null && !token.isEmpty() && running);
-      LOG.info("reconciled {} completed Workflows in namespace {}", applied, argo.namespace());
-    } catch (RuntimeException e) {
-      LOG.warn("completed Workflows in {} not reconciled ({}); the next start tries again", argo.namespace(), e.getMessage());
-    }
-  }
-
-  private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<GenericKubernetesResource,
-      io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
-      io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>> workflows() {
-    return kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace(argo.namespace());
   }
 
   private void enqueue(GenericKubernetesResource wf) {
@@ -297,10 +220,6 @@ public final class WorkflowWatcher implements AutoCloseable {
     if (parentJob != null && current != null) {
       // A split-merge submodel: its parent (a Workflow this informer holds too) lists it.
       Optional<GenericKubernetesResource> parent = current.getIndexer().byIndex(JOB_INDEX, parentJob).stream().findFirst();
-      if (parent.isEmpty()) {
-        // finished already, so no longer in the informer: one labelled list
-        parent = workflows().withLabel(WorkflowLabels.JOB_ID, parentJob).list().getItems().stream().findFirst();
-      }
       Map<String, String> parentAnnotations =
           parent.map(w -> w.getMetadata().getAnnotations()).orElse(Map.of());
       if (parentAnnotations != null && parentAnnotations.get(WorkflowLabels.BUCKET) != null

@@ -86,7 +86,7 @@ class CompletedWorkflowsTest {
     labels.put(WorkflowLabels.MANAGED_BY, WorkflowLabels.MANAGED_BY_VALUE);
     labels.put(WorkflowLabels.JOB_ID, jobId);
     if (!"Running".equals(phase)) {
-      labels.put(WorkflowWatcher.COMPLETED, "true"); // operator.go markWorkflowPhase
+      labels.put("workflows.argoproj.io/completed", "true"); // operator.go markWorkflowPhase
     }
     GenericKubernetesResource wf = new GenericKubernetesResource();
     wf.setApiVersion("argoproj.io/v1alpha1");
