@@ -62,6 +62,7 @@ public record JobStatus(
    * @param state its state
    * @param progress its progress in percent, when known
    */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Submodel(String folder, String jobId, JobState state, @Nullable Integer progress) {}
 
   /** This status with {@code value} in its submodels (replacing the one of the same folder). */
