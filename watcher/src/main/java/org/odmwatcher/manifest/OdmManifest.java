@@ -21,6 +21,9 @@ import java.util.Map;
  *     {@code outputs} of a task, e.g. {@code opensfm/reconstruction.json}); empty for none
  * @param parentJob the split-merge job this one is a submodel of (set by the NodeODM API for a
  *     task created with that job's token), or null
+ * @param resume how to continue the folder's last failed run ({@code "resume": true} or ODM's
+ *     {@code "rerun-from": "<stage>"}), or null for a run from the start
+ * @param resources memory and CPU the job asks for instead of the watcher's sizing, or null
  */
 public record OdmManifest(
     @Nullable String name,
@@ -29,7 +32,9 @@ public record OdmManifest(
     @Nullable Integer expectedImages,
     boolean cancel,
     List<String> resultPaths,
-    @Nullable String parentJob) {
+    @Nullable String parentJob,
+    @Nullable Resume resume,
+    @Nullable Resources resources) {
 
   /** Output names a manifest may ask for. */
   public static final List<String> KNOWN_OUTPUTS =
@@ -48,6 +53,27 @@ public record OdmManifest(
       @Nullable Integer expectedImages, boolean cancel) {
     this(name, options, outputs, expectedImages, cancel, List.of(), null);
   }
+
+  public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
+      @Nullable Integer expectedImages, boolean cancel, List<String> resultPaths, @Nullable String parentJob) {
+    this(name, options, outputs, expectedImages, cancel, resultPaths, parentJob, null, null);
+  }
+
+  /**
+   * Continue the folder's last failed run in its kept workspace (ODM skips the stages whose
+   * products are there, opendm/types.py ODM_Stage.rerun and stages/*.py).
+   *
+   * @param fromStage ODM's {@code --rerun-from} stage; null: from the stage that failed
+   */
+  public record Resume(@Nullable String fromStage) {}
+
+  /**
+   * What the job asks for its ODM step, overriding the watcher's sizing within the operator's caps.
+   *
+   * @param memory a Kubernetes quantity ({@code 32Gi}), or null to keep the sizing's
+   * @param cpu a Kubernetes quantity ({@code 8}, {@code 3500m}), or null to keep the sizing's
+   */
+  public record Resources(@Nullable String memory, @Nullable String cpu) {}
 
   /** Whether ODM splits this job into submodels ({@code split} or {@code split-image-groups} set). */
   public boolean splits() {

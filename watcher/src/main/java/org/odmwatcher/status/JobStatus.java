@@ -29,6 +29,8 @@ import java.util.List;
  * @param logTail last lines of the processing log, on failure
  * @param submodels a split-merge job's submodel tasks (the child Workflows its ODM sent to the
  *     NodeODM API), as their own statuses last said; absent for other jobs
+ * @param workspace the job's workspace (ODM's project folder) when it outlives the job or
+ *     continues an earlier one: kept until when, and how to resume; absent otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobStatus(
@@ -50,7 +52,8 @@ public record JobStatus(
     @Nullable Instant finishedAt,
     @Nullable List<String> outputs,
     @Nullable List<String> logTail,
-    @Nullable List<Submodel> submodels) {
+    @Nullable List<Submodel> submodels,
+    @Nullable Workspace workspace) {
 
   public static final int SCHEMA_VERSION = 1;
 
@@ -73,7 +76,36 @@ public record JobStatus(
     list.sort(java.util.Comparator.comparing(Submodel::folder));
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, List.copyOf(list));
+        logTail, List.copyOf(list), workspace);
+  }
+
+  /**
+   * The job's workspace, when it matters beyond the run: kept after the job ended, or taken over
+   * from the folder's earlier failed run.
+   *
+   * @param volume the PersistentVolumeClaim (Argo) or work folder (local mode) holding ODM's
+   *     project; null when a resume found no kept workspace
+   * @param project ODM's project folder in it (the job id of the run that made it)
+   * @param keptUntil until when it is kept after the job ended; null while the job runs
+   * @param resumedFrom the job id of the failed run this one continues, when it does
+   * @param failedStage the ODM stage the job failed in, when known
+   * @param resumeWith the exact {@code odm.json} to upload to resume the failed job
+   * @param note one sentence about the workspace (kept, resumed, or not found so run from the start)
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Workspace(
+      @Nullable String volume,
+      @Nullable String project,
+      @Nullable Instant keptUntil,
+      @Nullable String resumedFrom,
+      @Nullable String failedStage,
+      @Nullable String resumeWith,
+      @Nullable String note) {}
+
+  public JobStatus withWorkspace(@Nullable Workspace value) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
+        expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
+        logTail, submodels, value);
   }
 
   /** Where the work runs: an Argo Workflow's namespace and name. */
@@ -84,43 +116,43 @@ public record JobStatus(
       String jobId, String manifestETag, @Nullable String name, JobState state, String message, Instant now) {
     return new JobStatus(
         SCHEMA_VERSION, jobId, manifestETag, name, state, message, null, null, null, null, null,
-        null, null, now, now, state.isFinal() ? now : null, null, null, null);
+        null, null, now, now, state.isFinal() ? now : null, null, null, null, null);
   }
 
   public JobStatus withErrors(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, List.copyOf(value),
         images, expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels);
+        outputs, logTail, submodels, workspace);
   }
 
   public JobStatus withImages(@Nullable Integer found, @Nullable Integer expected) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, found,
         expected, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, submodels);
+        logTail, submodels, workspace);
   }
 
   public JobStatus withWorkflow(WorkflowRef value, String engineName) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, value, stage, progress, engineName, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels);
+        outputs, logTail, submodels, workspace);
   }
 
   public JobStatus withProgress(@Nullable String stageName, @Nullable Integer percent) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stageName, percent, engine, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels);
+        outputs, logTail, submodels, workspace);
   }
 
   public JobStatus withOutputs(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
-        List.copyOf(value), logTail, submodels);
+        List.copyOf(value), logTail, submodels, workspace);
   }
 
   public JobStatus withLogTail(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        List.copyOf(value), submodels);
+        List.copyOf(value), submodels, workspace);
   }
 
   /**
@@ -132,13 +164,13 @@ public record JobStatus(
     return new JobStatus(schemaVersion, jobId, manifestETag, name, next, why, errors, images,
         expectedImages, workflow, succeeded ? null : stage, succeeded ? Integer.valueOf(100) : progress,
         engine, createdAt, now, next.isFinal() ? (finishedAt != null ? finishedAt : now) : null,
-        outputs, logTail, submodels);
+        outputs, logTail, submodels, workspace);
   }
 
   /** The same status re-stamped as written at {@code now}, keeping when the job was created. */
   JobStatus stamped(Instant created, Instant now) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, created, now, finishedAt, outputs,
-        logTail, submodels);
+        logTail, submodels, workspace);
   }
 }

@@ -42,6 +42,22 @@ public final class WorkflowParameters {
    */
   public static final String RESULT_PATHS = "result-paths";
 
+  /**
+   * The workspace PersistentVolumeClaim: {@code <workflow name>-workspace} for a new run, the kept
+   * claim of the failed run a resumed job continues.
+   */
+  public static final String WORKSPACE = "workspace";
+
+  /** ODM's project folder in the workspace (a job id): this job's, or the resumed run's. */
+  public static final String PROJECT = "project";
+
+  /**
+   * A regular expression over the Workflow's final status ({@code Succeeded}, {@code Failed},
+   * {@code Error}) for which the exit handler leaves the workspace for the watcher to keep;
+   * {@code ^$} for none.
+   */
+  public static final String KEEP_WORKSPACE_ON = "keep-workspace-on";
+
   /** Every parameter, in the order they are rendered. */
   public static final List<String> ALL =
       List.of(
@@ -58,7 +74,10 @@ public final class WorkflowParameters {
           MEMORY,
           CPU,
           WORKSPACE_SIZE,
-          RESULT_PATHS);
+          RESULT_PATHS,
+          WORKSPACE,
+          PROJECT,
+          KEEP_WORKSPACE_ON);
 
   private WorkflowParameters() {}
 }

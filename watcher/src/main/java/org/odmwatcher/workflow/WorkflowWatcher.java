@@ -33,6 +33,7 @@ public final class WorkflowWatcher implements AutoCloseable {
   private final ArgoConfig argo;
   private final PhaseRecorder recorder;
   private final ProcessPodLog console;
+  private final WorkspaceKeeper keeper;
   private final ExecutorService writers = Executors.newFixedThreadPool(4, r -> daemon(r, "status-writer"));
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "status-retry"));
@@ -53,6 +54,16 @@ public final class WorkflowWatcher implements AutoCloseable {
       ArgoConfig argo,
       PhaseRecorder recorder,
       ProcessPodLog console) {
+    this(kubernetes, argo, recorder, console, null);
+  }
+
+  public WorkflowWatcher(
+      KubernetesClient kubernetes,
+      ArgoConfig argo,
+      PhaseRecorder recorder,
+      ProcessPodLog console,
+      @io.micronaut.core.annotation.Nullable WorkspaceKeeper keeper) {
+    this.keeper = keeper;
     this.kubernetes = kubernetes;
     this.argo = argo;
     this.recorder = recorder;
@@ -195,6 +206,9 @@ public final class WorkflowWatcher implements AutoCloseable {
       return;
     }
     recorder.record(bucket, folder, jobId, phase.get(), logTail(wf, phase.get()));
+    if (keeper != null && phase.get().state().isFinal()) {
+      keeper.settle(wf); // after the final state (and ODM's last lines) are in status.json
+    }
     String parentJob = labels.get(WorkflowLabels.PARENT_JOB);
     SharedIndexInformer<GenericKubernetesResource> current = informer;
     if (parentJob != null && current != null) {
