@@ -166,7 +166,10 @@ class ParameterContractTest {
             WorkflowParameters.PREFIX,
             WorkflowParameters.JOB_ID,
             WorkflowParameters.IMAGE_COUNT,
-            WorkflowParameters.RESULTS_PREFIX);
+            WorkflowParameters.RESULTS_PREFIX,
+            // per job: the workspace claim and ODM project (a resumed job's are the failed run's)
+            WorkflowParameters.WORKSPACE,
+            WorkflowParameters.PROJECT);
   }
 
   @Test
