@@ -307,6 +307,14 @@ async function renderJob() {
   body.push(dl);
   const hint = hintFor(s);
   if (hint) body.push(el('div', { class: 'hint', role: 'note' }, el('strong', { text: 'What went wrong: ' }), hint));
+  if (s.workspace) {
+    // status.json's workspace: kept (until when), resumed, or not found for a resume.
+    body.push(el('h3', { text: 'Workspace' }), el('p', { class: 'workspace-note', text: s.workspace.note || '' }));
+    if (s.workspace.resumeWith) {
+      body.push(el('p', { text: `To resume${s.workspace.failedStage ? ` from ${s.workspace.failedStage}` : ''}, upload this odm.json to the folder:` }),
+        el('pre', { class: 'resume-with', tabindex: '0', 'aria-label': 'odm.json that resumes the job' }, s.workspace.resumeWith));
+    }
+  }
   if (s.errors?.length) {
     body.push(el('h3', { text: `Why the manifest was refused (${s.errors.length})` }),
       el('ul', { class: 'reasons', id: 'reasons' }, ...s.errors.map((r) => el('li', { text: r }))));

@@ -16,8 +16,12 @@
 #   (opendm/types.py ODM_Tree), for the products the options ask for;
 # - exit codes: 0; 2 for a bad command line (argparse); 1 for a missing project folder (run.py) or an
 #   ExitException; a failed subprocess's own code (odm_app.py ODMApp.execute returns e.errorCode).
-# Knobs of the test world (never set in a pod): ODM_STANDIN_EXIT=N makes the opensfm stage fail as a
-# subprocess exiting N would; ODM_STANDIN_PAUSE_FILE holds it in its opensfm stage while that file
+# - resuming: a stage whose product is already in the project is skipped with ODM's "Found ..."
+#   warning unless --rerun/--rerun-from/--rerun-all names it (opendm/types.py ODM_Stage.rerun and the
+#   stages' checks, STAGE_PRODUCTS below), so a kept workspace resumes where it stopped;
+# Knobs of the test world (never set in a pod): ODM_STANDIN_EXIT=N makes the opensfm stage (or the
+# stage ODM_STANDIN_EXIT_STAGE names) fail as a subprocess exiting N would (137: the kernel's OOM kill);
+# ODM_STANDIN_SECONDS makes a whole run take that long, each working stage its share (benchmarks); ODM_STANDIN_PAUSE_FILE holds it in its opensfm stage while that file
 # exists; ODM_STANDIN_OPTIONS names the option catalogue (default: the watcher's, Maven layout);
 # ODM_STANDIN_RASTERS=DIR makes the orthophoto and DEMs copies of DIR/odm_orthophoto.tif, DIR/dsm.tif
 # and DIR/dtm.tif: real COGs that say TEST DATA, written once per test run by the Java side
@@ -412,6 +416,77 @@ def raster(project_root, relative, name, size):
     shutil.copyfile(os.path.join(rasters, name), path)
 
 
+# ---- resuming: opendm/types.py ODM_Stage.rerun, the stages' "outputs exist?" checks --------------
+
+# Each stage's product that ODM checks before working (opendm/types.py ODM_Tree; stages/*.py
+# `if not io.file_exists(<product>) or self.rerun(): ... else: log.ODM_WARNING(<found>)`), with the
+# warning it logs when the product is there. split, merge and odm_postprocess have no such check
+# (they always run).
+STAGE_PRODUCTS = {
+    "dataset": ("images.json", None),  # stages/dataset.py: images_database_file; loads it instead
+    "opensfm": ("opensfm/reconstruction.json", "Found a valid OpenSfM reconstruction file in: %s"),  # opendm/osfm.py reconstruct
+    "openmvs": ("opensfm/undistorted/openmvs/scene_dense_dense_filtered.ply",
+                "Found a valid OpenMVS reconstruction file in: %s"),  # stages/openmvs.py
+    "odm_filterpoints": ("odm_filterpoints/point_cloud.ply", "Found a valid point cloud file in: %s"),
+    "odm_meshing": ("odm_meshing/odm_mesh.ply", "Found a valid ODM Mesh file in: %s"),
+    # stages/mvstex.py: per texturing run (3D unless --skip-3dmodel, 2.5D unless --use-3dmesh)
+    "mvs_texturing": ("odm_texturing", "Found a valid ODM Texture file in: %s"),
+    "odm_georeferencing": ("odm_georeferencing/odm_georeferenced_model.laz", "Found a valid georeferenced model in: %s"),
+    "odm_dem": ("odm_dem", "Found existing outputs in: %s"),  # stages/odm_dem.py: the DEMs asked for
+    "odm_orthophoto": ("odm_orthophoto/odm_orthophoto.tif", "Found a valid orthophoto in: %s"),
+}
+# odm_report checks several files (shots.geojson, report.pdf...) and redoes the rest: left out here,
+# it always runs (its upload-visible files must not change with a marker).
+
+
+def rerun(args, stage_name):
+    """opendm/types.py ODM_Stage.rerun: --rerun names this stage, --rerun-all, or --rerun-from's list holds it."""
+    return (args.rerun is not None and args.rerun == stage_name) or args.rerun_all or \
+        (args.rerun_from is not None and stage_name in args.rerun_from)
+
+
+def done_before(stage_name, args, project_root):
+    """The product of this stage is already in the project (a resumed run's kept workspace): ODM logs
+    that it found it and skips the work, unless the stage is to be rerun."""
+    if stage_name not in STAGE_PRODUCTS or rerun(args, stage_name):
+        return False
+    relative, found = STAGE_PRODUCTS[stage_name]
+    path = os.path.join(project_root, relative)
+    if stage_name == "odm_dem":  # stages/odm_dem.py: every DEM asked for exists
+        wanted = [p for p in ("dsm", "dtm") if getattr(args, p)]
+        exists = bool(wanted) and all(os.path.isfile(os.path.join(path, "%s.tif" % p)) for p in wanted)
+    elif stage_name == "mvs_texturing":
+        runs = ([] if args.skip_3dmodel else ["odm_texturing"]) + ([] if args.use_3dmesh else ["odm_texturing_25d"])
+        path = os.path.join(project_root, runs[0] if runs else "odm_texturing", "odm_textured_model_geo.obj")
+        exists = bool(runs) and all(os.path.isfile(os.path.join(project_root, r, "odm_textured_model_geo.obj")) for r in runs)
+    else:
+        exists = os.path.exists(path)
+    if exists:
+        if stage_name == "dataset":
+            info("Loading images database: %s" % path)  # stages/dataset.py load_images_database
+        else:
+            warning(found % path)
+    return exists
+
+
+def mark_done(stage_name, project_root):
+    """The product ODM's skip check looks for, for the stages whose products the stand-in does not
+    write otherwise (run_stage writes the others, as the options ask)."""
+    if stage_name in ("openmvs", "odm_filterpoints", "odm_meshing"):
+        relative = STAGE_PRODUCTS[stage_name][0]
+        if not os.path.exists(os.path.join(project_root, relative)):
+            write(project_root, relative)
+
+
+def rerun_all_removes(project_root):
+    """run.py __main__: --rerun-all removes the earlier results before the stages run."""
+    import shutil
+    info("Rerun all -- Removing old data")
+    for d in ("odm_orthophoto", "odm_dem", "odm_georeferencing", "odm_report", "odm_texturing", "entwine_pointcloud",
+              "3d_tiles", "odm_meshing", "opensfm", "odm_texturing_25d", "odm_filterpoints", "submodels"):
+        shutil.rmtree(os.path.join(project_root, d), ignore_errors=True)
+
+
 def write(project_root, relative, size=0):
     path = os.path.join(project_root, relative)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -425,9 +500,17 @@ def execute(args, project_root):
     """ODMApp.execute and ODM_Stage.run: each stage logs, works, reports its end progress."""
     stages = pipeline(args)
     try:
+        fail_in = os.environ.get("ODM_STANDIN_EXIT_STAGE", "opensfm")
         for stage in stages:
             info("Running %s stage" % stage.name)
-            if stage.name == "opensfm":
+            if done_before(stage.name, args, project_root):
+                info("Finished %s stage" % stage.name)
+                stage.update_progress(args.name, 100.0)
+                if args.end_with == stage.name or args.rerun == stage.name:
+                    info("No more stages to run")
+                    break
+                continue
+            if stage.name == fail_in:
                 # ODM_STANDIN_PAUSE_FILE: stay in this stage while that file exists (a long ODM run).
                 while os.environ.get("ODM_STANDIN_PAUSE_FILE") and os.path.exists(os.environ["ODM_STANDIN_PAUSE_FILE"]):
                     time.sleep(0.05)
@@ -439,6 +522,11 @@ def execute(args, project_root):
             for update in stage.updates:
                 stage.update_progress(args.name, update)
             run_stage(stage, args, project_root)
+            mark_done(stage.name, project_root)
+            # ODM_STANDIN_SECONDS: a run that takes this long, each stage its share of ODM's
+            # progress scale (the benchmark's resumed vs full run; never set in the tests).
+            if os.environ.get("ODM_STANDIN_SECONDS"):
+                time.sleep(float(os.environ["ODM_STANDIN_SECONDS"]) * stage.delta_progress() / 100.0)
             info("Finished %s stage" % stage.name)
             stage.update_progress(args.name, 100.0)  # update_progress_end
             if stage.name == "opensfm" and stops_at_reconstruction(project_root):
@@ -488,6 +576,8 @@ if __name__ == "__main__":
     for k, v in sorted(vars(args).items()):
         info("%s: %s" % (k, v))
     info("==============")
+    if args.rerun_all:
+        rerun_all_removes(project_root)
     retcode = execute(args, project_root)
     if retcode == 0:
         info("ODM app finished - stand-in")

@@ -25,6 +25,7 @@ import org.odmwatcher.api.dto.TaskRecord;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.manifest.Engine;
 import org.odmwatcher.manifest.FolderImages;
+import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.pipeline.ManifestHandler;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
@@ -491,12 +492,18 @@ public final class ApiTasks {
       throw new ApiException("Task cannot be restarted");
     }
     TaskRecord restarted = task.restarted(clock.millis());
-    if (options != null) {
-      restarted = restarted.withOptions(taskOptions.parse(options));
+    String rerunFrom = taskOptions.rerunFrom(options);
+    if (rerunFrom != null && !ManifestParser.STAGES.contains(rerunFrom)) {
+      throw new ApiException("Invalid options: rerun-from must be one of ODM's stages: " + String.join(", ", ManifestParser.STAGES), true);
+    }
+    String processing = taskOptions.withoutRerunFrom(options);
+    if (processing != null && !(rerunFrom != null && processing.equals("[]"))) {
+      restarted = restarted.withOptions(taskOptions.parse(processing));
     }
     store.deleteAll(bucket, folder(uuid) + resultsFolder);
     writeTask(restarted);
-    start(restarted, false);
+    // With rerun-from the new job resumes in the failed one's kept workspace (the pipeline's resume).
+    start(restarted, false, rerunFrom);
   }
 
   // ---- download -----------------------------------------------------------------------------
@@ -683,6 +690,10 @@ public final class ApiTasks {
    * version — a new ETag, a new job id, a new Workflow.
    */
   private void start(TaskRecord task, boolean cancel) throws TransientFailureException {
+    start(task, cancel, null);
+  }
+
+  private void start(TaskRecord task, boolean cancel, @Nullable String rerunFrom) throws TransientFailureException {
     ObjectNode manifest = json.createObjectNode();
     manifest.put("name", task.name());
     // NodeODM adds --cog unless skipPostProcessing (libs/Task.js setPostProcessingOptsSteps);
@@ -712,6 +723,9 @@ public final class ApiTasks {
     }
     if (cancel) {
       manifest.put("cancel", true);
+    }
+    if (rerunFrom != null) {
+      manifest.put("rerun-from", rerunFrom);
     }
     String text;
     try {

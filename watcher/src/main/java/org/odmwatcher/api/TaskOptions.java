@@ -37,6 +37,53 @@ final class TaskOptions {
     return engine;
   }
 
+  /**
+   * ODM's {@code rerun-from} among a restart's options (NodeODM passes it to ODM, which resumes in
+   * the task's folder: NodeODM libs/Task.js restart), or null. It is not a processing option of the
+   * catalogue: the task's manifest carries it as its top-level {@code "rerun-from"}.
+   */
+  @Nullable
+  String rerunFrom(@Nullable String text) {
+    try {
+      JsonNode root = text == null || text.isBlank() ? null : json.readTree(text);
+      if (root != null && root.isArray()) {
+        for (JsonNode item : root) {
+          if ("rerun-from".equals(item.path("name").asText())) {
+            return item.path("value").asText();
+          }
+        }
+      } else if (root != null && root.isObject() && root.has("rerun-from")) {
+        return root.get("rerun-from").asText();
+      }
+    } catch (JsonProcessingException e) {
+      return null; // parse() names the problem
+    }
+    return null;
+  }
+
+  /** The options without {@code rerun-from} (see {@link #rerunFrom}), as text. */
+  @Nullable
+  String withoutRerunFrom(@Nullable String text) {
+    try {
+      JsonNode root = text == null || text.isBlank() ? null : json.readTree(text);
+      if (root != null && root.isArray()) {
+        ArrayNode rest = json.createArrayNode();
+        root.forEach(item -> {
+          if (!"rerun-from".equals(item.path("name").asText())) {
+            rest.add(item);
+          }
+        });
+        return rest.toString();
+      } else if (root != null && root.isObject()) {
+        ((ObjectNode) root).remove("rerun-from");
+        return root.toString();
+      }
+    } catch (JsonProcessingException e) {
+      return text;
+    }
+    return text;
+  }
+
   /** The options in list form, validated; an empty list when none were given. */
   ArrayNode parse(@Nullable String text) throws ApiException {
     ArrayNode list = json.createArrayNode();

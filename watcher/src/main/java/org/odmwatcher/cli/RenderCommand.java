@@ -284,7 +284,7 @@ public final class RenderCommand implements Callable<Integer> {
     SUBMODEL_ADDS.forEach(name -> options.putIfAbsent(name, BooleanNode.TRUE));
     List<String> paths = kind.equals("reconstruction") ? RECONSTRUCTION_OUTPUTS : TOOLCHAIN_OUTPUTS;
     OdmManifest submodel = new OdmManifest(kind + " of a submodel", options, manifest.outputs(), null, false, paths,
-        parent.jobId().value(), manifest.gpu(), manifest.capacityType(), manifest.engine(), List.of());
+        parent.jobId().value(), manifest.gpu(), manifest.capacityType(), manifest.engine(), List.of(), null, null);
     String folder = "api-tasks/" + kind + "-submodel/";
     List<String> keys = new ArrayList<>();
     for (int i = 1; i <= images; i++) {

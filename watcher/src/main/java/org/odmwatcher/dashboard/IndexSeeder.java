@@ -173,7 +173,7 @@ public final class IndexSeeder {
         row.message() == null ? "" : row.message(), null, row.images(), row.expectedImages(),
         row.workflow() == null ? null : new JobStatus.WorkflowRef(null, row.workflow()), row.stage(), row.progress(),
         row.engine(), row.createdAt() == null ? row.updatedAt() : row.createdAt(), row.updatedAt(), row.finishedAt(),
-        null, null, null, null, null);
+        null, null, null, null, null, null);
     return status;
   }
 

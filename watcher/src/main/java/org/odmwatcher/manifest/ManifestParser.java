@@ -24,7 +24,7 @@ public final class ManifestParser {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestParser.class);
   private static final Set<String> TOP_LEVEL =
       Set.of("name", "options", "outputs", "images", "cancel", "schemaVersion", "resultPaths", "parentJob", "gpu", "capacityType", "engine",
-          "notify");
+          "notify", "resume", "rerun-from", "resources");
 
   /**
    * How deep an {@code odm.json} may nest. A real one is 4 levels deep ({@code options} → a list →
@@ -153,6 +153,8 @@ public final class ManifestParser {
     }
     Engine engine = readEngine(root.get("engine"), errors);
     errors.addAll(validator.validateOptions(engine, options));
+    OdmManifest.Resume resume = readResume(root.get("resume"), root.get("rerun-from"), errors);
+    OdmManifest.Resources resources = readResources(root.get("resources"), errors);
     if (errors.isEmpty()) {
       errors.addAll(OutputRule.conflicts(options, outputs));
     }
@@ -160,7 +162,7 @@ public final class ManifestParser {
       return new Result(null, List.copyOf(errors));
     }
     return new Result(new OdmManifest(name, options, outputs, expected, cancel, resultPaths, parentJob, gpu, capacityType,
-        engine.name(), notify),
+        engine.name(), notify, resume, resources),
         List.of());
   }
 
@@ -206,6 +208,63 @@ public final class ManifestParser {
     } catch (java.io.IOException | RuntimeException e) {
       return List.of();
     }
+  }
+
+  /** ODM's stages a run may be resumed from (config.py processopts, ODM 3.6.0). */
+  public static final List<String> STAGES = List.of("dataset", "split", "merge", "opensfm", "openmvs",
+      "odm_filterpoints", "odm_meshing", "mvs_texturing", "odm_georeferencing", "odm_dem", "odm_orthophoto",
+      "odm_report", "odm_postprocess");
+
+  private static final java.util.regex.Pattern QUANTITY =
+      java.util.regex.Pattern.compile("(\\d+(\\.\\d+)?)(m|Ki|Mi|Gi|Ti|k|M|G|T)?");
+
+  private static OdmManifest.Resume readResume(JsonNode resume, JsonNode rerunFrom, List<String> errors) {
+    boolean asked = false;
+    if (resume != null && !resume.isNull()) {
+      if (resume.isBoolean()) {
+        asked = resume.asBoolean();
+      } else {
+        errors.add("resume must be true or false");
+      }
+    }
+    String from = null;
+    if (rerunFrom != null && !rerunFrom.isNull()) {
+      if (rerunFrom.isTextual() && STAGES.contains(rerunFrom.asText())) {
+        from = rerunFrom.asText();
+      } else {
+        errors.add("rerun-from must be one of ODM's stages: " + String.join(", ", STAGES) + "; found "
+            + ManifestValidator.echo(rerunFrom));
+      }
+    }
+    return asked || from != null ? new OdmManifest.Resume(from) : null;
+  }
+
+  private static OdmManifest.Resources readResources(JsonNode node, List<String> errors) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      errors.add("resources must be an object such as {\"memory\": \"32Gi\", \"cpu\": \"8\"}");
+      return null;
+    }
+    String memory = null;
+    String cpu = null;
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      JsonNode value = node.get(field);
+      String text = value.isNumber() ? value.asText() : value.isTextual() ? value.asText() : null;
+      if (!"memory".equals(field) && !"cpu".equals(field)) {
+        errors.add("unknown field 'resources." + ManifestValidator.echo(field) + "' (known: cpu, memory)");
+      } else if (text == null || !QUANTITY.matcher(text).matches() || text.matches("0*(\\.0*)?[a-zA-Z]*")) {
+        errors.add("resources." + field + " must be a positive Kubernetes quantity such as "
+            + ("memory".equals(field) ? "\"32Gi\"" : "\"8\" or \"3500m\"") + "; found " + ManifestValidator.echo(value));
+      } else if ("memory".equals(field)) {
+        memory = text;
+      } else {
+        cpu = text;
+      }
+    }
+    return memory == null && cpu == null ? null : new OdmManifest.Resources(memory, cpu);
   }
 
   private static List<String> sorted() {

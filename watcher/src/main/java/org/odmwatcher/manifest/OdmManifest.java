@@ -27,6 +27,9 @@ import java.util.Map;
  *     count; {@code spot} or null leaves it to the operator's threshold
  * @param engine the engine it runs on ({@link Engine#ODM} unless {@code engine} says otherwise)
  * @param notifyTargets the {@code notify} field: who is told about the job's states ({@link NotifyTarget}); empty for nobody
+ * @param resume how to continue the folder's last failed run ({@code "resume": true} or ODM's
+ *     {@code "rerun-from": "<stage>"}), or null for a run from the start
+ * @param resources memory and CPU the job asks for instead of the watcher's sizing, or null
  */
 public record OdmManifest(
     @Nullable String name,
@@ -39,7 +42,9 @@ public record OdmManifest(
     boolean gpu,
     @Nullable String capacityType,
     String engine,
-    List<NotifyTarget> notifyTargets) {
+    List<NotifyTarget> notifyTargets,
+    @Nullable Resume resume,
+    @Nullable Resources resources) {
 
   /** The {@code capacityType} values a manifest may give. */
   public static final List<String> CAPACITY_TYPES = List.of("on-demand", "spot");
@@ -61,13 +66,29 @@ public record OdmManifest(
 
   public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
       @Nullable Integer expectedImages, boolean cancel) {
-    this(name, options, outputs, expectedImages, cancel, List.of(), null, false, null, Engine.ODM, List.of());
+    this(name, options, outputs, expectedImages, cancel, List.of(), null, false, null, Engine.ODM, List.of(), null, null);
   }
 
   public OdmManifest(@Nullable String name, Map<String, JsonNode> options, List<String> outputs,
       @Nullable Integer expectedImages, boolean cancel, List<String> resultPaths, @Nullable String parentJob) {
-    this(name, options, outputs, expectedImages, cancel, resultPaths, parentJob, false, null, Engine.ODM, List.of());
+    this(name, options, outputs, expectedImages, cancel, resultPaths, parentJob, false, null, Engine.ODM, List.of(), null, null);
   }
+
+  /**
+   * Continue the folder's last failed run in its kept workspace (ODM skips the stages whose
+   * products are there, opendm/types.py ODM_Stage.rerun and stages/*.py).
+   *
+   * @param fromStage ODM's {@code --rerun-from} stage; null: from the stage that failed
+   */
+  public record Resume(@Nullable String fromStage) {}
+
+  /**
+   * What the job asks for its ODM step, overriding the watcher's sizing within the operator's caps.
+   *
+   * @param memory a Kubernetes quantity ({@code 32Gi}), or null to keep the sizing's
+   * @param cpu a Kubernetes quantity ({@code 8}, {@code 3500m}), or null to keep the sizing's
+   */
+  public record Resources(@Nullable String memory, @Nullable String cpu) {}
 
   /** Whether ODM splits this job into submodels ({@code split} or {@code split-image-groups} set). */
   public boolean splits() {

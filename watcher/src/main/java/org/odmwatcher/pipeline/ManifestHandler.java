@@ -179,7 +179,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     // new run; the same upload announced again (a redelivery, another source, an old event arriving
     // after a newer upload: the current object is what is read) finds its own job recorded.
     JobId jobId = JobId.derive(bucket, folder, manifestBlob.version());
-    Optional<JobStatus> recorded = statusWriter.read(bucket, folder).filter(s -> jobId.value().equals(s.jobId()));
+    Optional<JobStatus> folderStatus = statusWriter.read(bucket, folder);
+    Optional<JobStatus> recorded = folderStatus.filter(s -> jobId.value().equals(s.jobId()));
     if (recorded.isPresent() && recorded.get().state().isFinal()) {
       waiting.remove(bucket, folder);
       LOG.debug("s3://{}/{} of this upload ended {} already; nothing to do", bucket, manifestKey, recorded.get().state());
@@ -221,7 +222,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     Integer expected = manifest.expectedImages();
     int found = images.images().size();
     if (found == 0 || expected != null && found < expected) {
-      return waitForImages(bucket, folder, jobId, manifestBlob, manifest, found, recorded, inherited);
+      return waitForImages(bucket, folder, jobId, manifestBlob, manifest, found, recorded, folderStatus, inherited);
     }
     if (manifest.parentJob() != null && children != null && !started(recorded)
         && !children.hasRoom(manifest.parentJob())) {
@@ -242,6 +243,27 @@ public final class ManifestHandler implements ObjectCreatedHandler {
 
     JobSpec spec = new JobSpec(bucket, folder, jobId, manifestBlob.eTag(), manifest, images.images(), folder + resultsFolder,
         images.bytes());
+    Optional<JobStatus.Workspace> earlier = keptWorkspace(folderStatus, jobId);
+    JobStatus.Workspace workspace = null;
+    if (manifest.resume() != null) {
+      Optional<JobStatus.Workspace> kept = earlier.filter(w -> w.volume() != null);
+      // This job took the workspace over already (the same upload handled again: a redelivery).
+      boolean takenOver = recorded.isPresent() && kept.isPresent() && kept.get().keptUntil() == null;
+      if (kept.isPresent() && (takenOver || submitter.keeps(kept.get().volume(), clock.instant()))) {
+        JobStatus.Workspace w = kept.get();
+        String from = manifest.resume().fromStage() != null ? manifest.resume().fromStage() : w.failedStage();
+        String fromJob = folderStatus.map(JobStatus::jobId).filter(j -> !j.equals(jobId.value())).orElse(w.resumedFrom());
+        spec = spec.resuming(new JobSpec.Resumption(w.volume(), w.project() == null ? fromJob : w.project(), fromJob, from,
+            hintedMemory(w.resumeWith())));
+        workspace = new JobStatus.Workspace(w.volume(), spec.resume().project(), null, fromJob, from, null,
+            "resumes job " + fromJob + " in its kept workspace " + w.volume()
+                + (from == null ? " where it stopped" : " from ODM's " + from + " stage"));
+      } else {
+        workspace = new JobStatus.Workspace(null, null, null, null, null, null,
+            "no kept workspace of an earlier failed run of this folder (none, expired or removed): this run starts from"
+                + " the beginning");
+      }
+    }
     JobSubmitter.Submission submission;
     try {
       submission = submitter.submit(spec);
@@ -261,7 +283,14 @@ public final class ManifestHandler implements ObjectCreatedHandler {
                 clock.instant())
             .withImages(found, expected)
             .withWorkflow(submission.workflow(), submission.engine())
+            .withWorkspace(workspace)
             .withDefaults(inherited));
+    if (spec.resume() != null) {
+      submitter.takeOver(spec.resume().workspace());
+    } else if (earlier.isPresent() && earlier.get().volume() != null
+        && folderStatus.filter(s -> !s.jobId().equals(jobId.value())).isPresent()) {
+      submitter.release(earlier.get().volume()); // a newer run that does not resume: the old workspace is not needed
+    }
     return submission.created() ? Outcome.SUBMITTED : Outcome.ALREADY_SUBMITTED;
   }
 
@@ -271,7 +300,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
    * restart does not extend it; from when this job was first recorded where the store gives none).
    */
   private Outcome waitForImages(String bucket, String folder, JobId jobId, BucketStore.Blob manifestBlob,
-      OdmManifest manifest, int found, Optional<JobStatus> recorded, @Nullable JobStatus.Defaults inherited)
+      OdmManifest manifest, int found, Optional<JobStatus> recorded, Optional<JobStatus> folderStatus,
+      @Nullable JobStatus.Defaults inherited)
       throws TransientFailureException {
     Integer expected = manifest.expectedImages();
     boolean forExpected = expected != null;
@@ -295,9 +325,18 @@ public final class ManifestHandler implements ObjectCreatedHandler {
         ? "waiting for images: " + found + " of " + expected + " present"
         : "waiting for images: no images yet in " + where + " (waiting up to " + shown(limit) + " after "
             + manifestName + " was uploaded; " + manifestName + " goes last, or set images.expected)";
+    // A resume that waits for images keeps the earlier run's kept workspace in view (this status
+    // replaces that run's).
+    JobStatus.Workspace carried = manifest.resume() == null ? null
+        : keptWorkspace(folderStatus, jobId)
+            .map(w -> new JobStatus.Workspace(w.volume(), w.project(), w.keptUntil(),
+                folderStatus.get().jobId().equals(jobId.value()) ? w.resumedFrom() : folderStatus.get().jobId(),
+                w.failedStage(), null, "waiting for images before resuming in " + w.volume()))
+            .orElse(null);
     statusWriter.record(bucket, folder,
         JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.WAITING, message, clock.instant())
             .withImages(found, expected)
+            .withWorkspace(carried)
             .withDefaults(inherited));
     return Outcome.WAITING;
   }
@@ -338,6 +377,30 @@ public final class ManifestHandler implements ObjectCreatedHandler {
   /** Re-checks the folder with the other waiting folders (a no-op when it is among them already). */
   public void recheckLater(String bucket, String folder) {
     waiting.add(bucket, folder);
+  }
+
+  /**
+   * The workspace a new job of the folder may resume: the one the folder's last (other) job kept,
+   * or, for this job while it waited for images, the one it carried along.
+   */
+  private static Optional<JobStatus.Workspace> keptWorkspace(Optional<JobStatus> folderStatus, JobId jobId) {
+    return folderStatus.filter(s -> s.workspace() != null)
+        .filter(s -> s.jobId().equals(jobId.value()) ? s.workspace().resumedFrom() != null : s.workspace().keptUntil() != null)
+        .map(JobStatus::workspace);
+  }
+
+  /** The memory a resume hint asks for ({@code resources.memory} of its odm.json), or null. */
+  private static String hintedMemory(String resumeWith) {
+    if (resumeWith == null) {
+      return null;
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode memory =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(resumeWith).path("resources").path("memory");
+      return memory.isTextual() ? memory.asText() : null;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return null;
+    }
   }
 
   /** Whether this upload's job was submitted before: its status, read above, is past waiting. */

@@ -35,6 +35,8 @@ import java.util.Map;
  *     when no defaults file applies
  * @param notifications how the deliveries to the manifest's {@code notify} targets went; absent
  *     until the first attempt
+ * @param workspace the job's workspace (ODM's project folder) when it outlives the job or
+ *     continues an earlier one: kept until when, and how to resume; absent otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobStatus(
@@ -58,7 +60,8 @@ public record JobStatus(
     @Nullable List<String> logTail,
     @Nullable List<Submodel> submodels,
     @Nullable Defaults defaults,
-    @Nullable List<Delivery> notifications) {
+    @Nullable List<Delivery> notifications,
+    @Nullable Workspace workspace) {
 
   public static final int SCHEMA_VERSION = 1;
 
@@ -83,7 +86,7 @@ public record JobStatus(
   public JobStatus withDefaults(@Nullable Defaults value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, submodels, value, notifications);
+        logTail, submodels, value, notifications, workspace);
   }
 
   /**
@@ -129,7 +132,7 @@ public record JobStatus(
     list.add(value);
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, submodels, defaults, List.copyOf(list));
+        logTail, submodels, defaults, List.copyOf(list), workspace);
   }
 
   /**
@@ -140,6 +143,7 @@ public record JobStatus(
    * @param state its state
    * @param progress its progress in percent, when known
    */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Submodel(String folder, String jobId, JobState state, @Nullable Integer progress) {}
 
   /** This status with {@code value} in its submodels (replacing the one of the same folder). */
@@ -150,7 +154,36 @@ public record JobStatus(
     list.sort(java.util.Comparator.comparing(Submodel::folder));
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, List.copyOf(list), defaults, notifications);
+        logTail, List.copyOf(list), defaults, notifications, workspace);
+  }
+
+  /**
+   * The job's workspace, when it matters beyond the run: kept after the job ended, or taken over
+   * from the folder's earlier failed run.
+   *
+   * @param volume the PersistentVolumeClaim (Argo) or work folder (local mode) holding ODM's
+   *     project; null when a resume found no kept workspace
+   * @param project ODM's project folder in it (the job id of the run that made it)
+   * @param keptUntil until when it is kept after the job ended; null while the job runs
+   * @param resumedFrom the job id of the failed run this one continues, when it does
+   * @param failedStage the ODM stage the job failed in, when known
+   * @param resumeWith the exact {@code odm.json} to upload to resume the failed job
+   * @param note one sentence about the workspace (kept, resumed, or not found so run from the start)
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Workspace(
+      @Nullable String volume,
+      @Nullable String project,
+      @Nullable Instant keptUntil,
+      @Nullable String resumedFrom,
+      @Nullable String failedStage,
+      @Nullable String resumeWith,
+      @Nullable String note) {}
+
+  public JobStatus withWorkspace(@Nullable Workspace value) {
+    return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
+        expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
+        logTail, submodels, defaults, notifications, value);
   }
 
   /** Where the work runs: an Argo Workflow's namespace and name. */
@@ -161,43 +194,43 @@ public record JobStatus(
       String jobId, String manifestETag, @Nullable String name, JobState state, String message, Instant now) {
     return new JobStatus(
         SCHEMA_VERSION, jobId, manifestETag, name, state, message, null, null, null, null, null,
-        null, null, now, now, state.isFinal() ? now : null, null, null, null, null, null);
+        null, null, now, now, state.isFinal() ? now : null, null, null, null, null, null, null);
   }
 
   public JobStatus withErrors(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, List.copyOf(value),
         images, expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels, defaults, notifications);
+        outputs, logTail, submodels, defaults, notifications, workspace);
   }
 
   public JobStatus withImages(@Nullable Integer found, @Nullable Integer expected) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, found,
         expected, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        logTail, submodels, defaults, notifications);
+        logTail, submodels, defaults, notifications, workspace);
   }
 
   public JobStatus withWorkflow(WorkflowRef value, String engineName) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, value, stage, progress, engineName, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels, defaults, notifications);
+        outputs, logTail, submodels, defaults, notifications, workspace);
   }
 
   public JobStatus withProgress(@Nullable String stageName, @Nullable Integer percent) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stageName, percent, engine, createdAt, updatedAt, finishedAt,
-        outputs, logTail, submodels, defaults, notifications);
+        outputs, logTail, submodels, defaults, notifications, workspace);
   }
 
   public JobStatus withOutputs(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt,
-        List.copyOf(value), logTail, submodels, defaults, notifications);
+        List.copyOf(value), logTail, submodels, defaults, notifications, workspace);
   }
 
   public JobStatus withLogTail(List<String> value) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, createdAt, updatedAt, finishedAt, outputs,
-        List.copyOf(value), submodels, defaults, notifications);
+        List.copyOf(value), submodels, defaults, notifications, workspace);
   }
 
   /**
@@ -209,13 +242,13 @@ public record JobStatus(
     return new JobStatus(schemaVersion, jobId, manifestETag, name, next, why, errors, images,
         expectedImages, workflow, succeeded ? null : stage, succeeded ? Integer.valueOf(100) : progress,
         engine, createdAt, now, next.isFinal() ? (finishedAt != null ? finishedAt : now) : null,
-        outputs, logTail, submodels, defaults, notifications);
+        outputs, logTail, submodels, defaults, notifications, workspace);
   }
 
   /** The same status re-stamped as written at {@code now}, keeping when the job was created. */
   JobStatus stamped(Instant created, Instant now) {
     return new JobStatus(schemaVersion, jobId, manifestETag, name, state, message, errors, images,
         expectedImages, workflow, stage, progress, engine, created, now, finishedAt, outputs,
-        logTail, submodels, defaults, notifications);
+        logTail, submodels, defaults, notifications, workspace);
   }
 }

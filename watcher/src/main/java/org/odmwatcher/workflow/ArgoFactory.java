@@ -12,10 +12,15 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.List;
 import org.odmwatcher.config.ArgoConfig;
+import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.NodeClassConfig;
 import org.odmwatcher.config.PlacementConfig;
+import org.odmwatcher.config.ResourcesConfig;
+import org.odmwatcher.status.StatusWriter;
+import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.config.SplitMergeConfig;
+import org.odmwatcher.config.WorkspaceConfig;
 
 /**
  * Argo Workflows as the executor ({@code watcher.executor=argo}, the default). Kubernetes is found
@@ -44,8 +49,8 @@ public class ArgoFactory {
 
   @Singleton
   WorkflowRenderer workflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments, SplitMergeConfig splitMerge,
-      PlacementPlanner placement) {
-    return new WorkflowRenderer(argo, s3, odmArguments, splitMerge, placement);
+      PlacementPlanner placement, WorkspaceConfig workspaces, ResourcesConfig resources) {
+    return new WorkflowRenderer(argo, s3, odmArguments, splitMerge, placement, workspaces, resources);
   }
 
   @Singleton
@@ -59,8 +64,47 @@ public class ArgoFactory {
   }
 
   @Singleton
-  JobSubmitter argoSubmitter(KubernetesClient kubernetes, WorkflowRenderer renderer, ArgoConfig argo, Clock clock) {
-    return new ArgoWorkflowSubmitter(kubernetes, renderer, argo, clock);
+  JobSubmitter argoSubmitter(KubernetesClient kubernetes, WorkflowRenderer renderer, ArgoConfig argo, Clock clock,
+      KeptWorkspaces kept) {
+    return new ArgoWorkflowSubmitter(kubernetes, renderer, argo, clock, kept);
+  }
+
+  @Singleton
+  KeptWorkspaces keptWorkspaces(KubernetesClient kubernetes, ArgoConfig argo) {
+    return new KeptWorkspaces(kubernetes, argo.namespace());
+  }
+
+  @Singleton
+  WorkspaceKeeper workspaceKeeper(KeptWorkspaces volumes, StatusWriter statusWriter, BucketStore store,
+      WorkspaceConfig workspaces, ManifestConfig manifest, ResourcesConfig resources, Clock clock) {
+    return new WorkspaceKeeper(volumes, statusWriter, store, workspaces, manifest.name(), resources, clock);
+  }
+
+  @Singleton
+  WorkspaceSweep workspaceSweep(KeptWorkspaces volumes, BucketStore store, StatusWriter statusWriter,
+      ManifestConfig manifest, Clock clock) {
+    return new WorkspaceSweep(volumes, store, statusWriter, manifest.name(), clock);
+  }
+
+  /** The sweep, every {@code watcher.workspace.sweep-interval}, in the long-running watcher only. */
+  @Context
+  @Bean(preDestroy = "shutdownNow")
+  @Requires(property = ArgoConfig.PREFIX + ".watch", notEquals = "false")
+  java.util.concurrent.ScheduledExecutorService workspaceSweeps(WorkspaceSweep sweep, WorkspaceConfig workspaces) {
+    java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "workspace-sweep");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = workspaces.sweepInterval().toMillis();
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        sweep.sweep();
+      } catch (org.odmwatcher.retry.TransientFailureException | RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(WorkspaceSweep.class).info("workspace sweep not done ({}); next round", e.getMessage());
+      }
+    }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+    return timer;
   }
 
   @Singleton
@@ -72,8 +116,9 @@ public class ArgoFactory {
   @Bean(preDestroy = "close")
   @Requires(property = ArgoConfig.PREFIX + ".watch", notEquals = "false")
   WorkflowWatcher workflowWatcher(KubernetesClient kubernetes, ArgoConfig argo, PhaseRecorder recorder, ProcessPodLog console,
-      PlacementConfig placement, Clock clock) {
-    WorkflowWatcher watcher = new WorkflowWatcher(kubernetes, argo, recorder, console, placement.unschedulableAfter(), clock);
+      PlacementConfig placement, Clock clock, WorkspaceKeeper keeper) {
+    WorkflowWatcher watcher = new WorkflowWatcher(kubernetes, argo, recorder, console, placement.unschedulableAfter(), clock,
+        keeper);
     watcher.start();
     return watcher;
   }

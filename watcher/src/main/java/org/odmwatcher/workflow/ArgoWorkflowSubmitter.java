@@ -56,12 +56,34 @@ public final class ArgoWorkflowSubmitter implements JobSubmitter {
   private final ArgoConfig argo;
 
   private final Clock clock;
+  private final KeptWorkspaces kept;
+
+  @Override
+  public boolean keeps(String volume, java.time.Instant now) throws TransientFailureException {
+    return kept.find(volume, now).isPresent();
+  }
+
+  @Override
+  public void takeOver(String volume) throws TransientFailureException {
+    kept.takeOver(volume);
+  }
+
+  @Override
+  public void release(String volume) throws TransientFailureException {
+    kept.release(volume);
+  }
 
   public ArgoWorkflowSubmitter(KubernetesClient kubernetes, WorkflowRenderer renderer, ArgoConfig argo) {
     this(kubernetes, renderer, argo, Clock.systemUTC());
   }
 
   public ArgoWorkflowSubmitter(KubernetesClient kubernetes, WorkflowRenderer renderer, ArgoConfig argo, Clock clock) {
+    this(kubernetes, renderer, argo, clock, new KeptWorkspaces(kubernetes, argo.namespace()));
+  }
+
+  public ArgoWorkflowSubmitter(KubernetesClient kubernetes, WorkflowRenderer renderer, ArgoConfig argo, Clock clock,
+      KeptWorkspaces kept) {
+    this.kept = kept;
     this.kubernetes = kubernetes;
     this.renderer = renderer;
     this.argo = argo;

@@ -25,4 +25,18 @@ public interface JobSubmitter {
 
   /** Stops the job if it still runs. Idempotent; unknown jobs are ignored. */
   void cancel(JobId jobId) throws TransientFailureException;
+
+  /**
+   * Whether the workspace {@code volume} a failed job's {@code status.json} names is still kept at
+   * {@code now}, so that a new job can resume on it. Executors that keep nothing: false.
+   */
+  default boolean keeps(String volume, java.time.Instant now) throws TransientFailureException {
+    return false;
+  }
+
+  /** A resumed job was submitted on the kept {@code volume}: it is that job's now, no longer kept. */
+  default void takeOver(String volume) throws TransientFailureException {}
+
+  /** Removes a kept workspace that no run needs any more (gone already is fine). */
+  default void release(String volume) throws TransientFailureException {}
 }

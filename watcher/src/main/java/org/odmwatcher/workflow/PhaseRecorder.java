@@ -76,14 +76,28 @@ public final class PhaseRecorder {
   }
 
   /**
-   * Records a submodel's phase in its split-merge parent's {@code status.json} (the parent's own
-   * state is left as it is; a finished parent's status is not touched any more).
+   * Records a submodel's phase in its split-merge parent's {@code status.json}; the parent's own
+   * state is left as it is. A submodel entry only moves forward ({@link JobState#canMoveTo}). Once
+   * the parent has finished, only a submodel's final state is still recorded: a cancelled parent's
+   * children are stopped with it and end after it (Argo's {@code shutdown: Stop} reaches each
+   * child Workflow on its own), and their entries must not stay {@code running}.
    */
   public void recordSubmodel(String parentBucket, String parentFolder, String parentJob, String childFolder,
       String childJob, WorkflowPhase phase) throws TransientFailureException {
-    statusWriter.advance(parentBucket, parentFolder, parentJob,
-        current -> current.state().isFinal() ? current
-            : current.withSubmodel(new JobStatus.Submodel(childFolder, childJob, phase.state(), phase.progress())));
+    statusWriter.advance(parentBucket, parentFolder, parentJob, current -> {
+      if (current.state().isFinal() && !phase.state().isFinal()) {
+        return current;
+      }
+      JobStatus.Submodel known = current.submodels() == null ? null
+          : current.submodels().stream().filter(s -> s.folder().equals(childFolder)).findFirst().orElse(null);
+      if (known != null && known.jobId().equals(childJob) && !known.state().canMoveTo(phase.state())) {
+        return current;
+      }
+      // A stopped child reports no progress: its entry keeps the last one it had.
+      Integer progress = phase.progress() != null || known == null || !known.jobId().equals(childJob)
+          ? phase.progress() : known.progress();
+      return current.withSubmodel(new JobStatus.Submodel(childFolder, childJob, phase.state(), progress));
+    });
   }
 
   private List<String> resultKeys(String bucket, String folder, String resultsPrefix) throws TransientFailureException {

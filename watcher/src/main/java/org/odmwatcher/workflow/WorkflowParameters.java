@@ -57,6 +57,22 @@ public final class WorkflowParameters {
   /** {@code "true"} when the ODM step's pod carries {@code karpenter.sh/do-not-disrupt: "true"}, else {@code "false"}. */
   public static final String PROCESS_DO_NOT_DISRUPT = "process-do-not-disrupt";
 
+  /**
+   * The workspace PersistentVolumeClaim: {@code <workflow name>-workspace} for a new run, the kept
+   * claim of the failed run a resumed job continues.
+   */
+  public static final String WORKSPACE = "workspace";
+
+  /** ODM's project folder in the workspace (a job id): this job's, or the resumed run's. */
+  public static final String PROJECT = "project";
+
+  /**
+   * A regular expression over the Workflow's final status ({@code Succeeded}, {@code Failed},
+   * {@code Error}) for which the exit handler leaves the workspace for the watcher to keep;
+   * {@code ^$} for none.
+   */
+  public static final String KEEP_WORKSPACE_ON = "keep-workspace-on";
+
   /** Every parameter, in the order they are rendered. */
   public static final List<String> ALL =
       List.of(
@@ -78,7 +94,11 @@ public final class WorkflowParameters {
           TRANSFER_POD_PATCH,
           SEED_POD_PATCH,
           PROCESS_POD_PATCH,
-          PROCESS_DO_NOT_DISRUPT);
+          PROCESS_DO_NOT_DISRUPT,
+
+          WORKSPACE,
+          PROJECT,
+          KEEP_WORKSPACE_ON);
 
   private WorkflowParameters() {}
 }

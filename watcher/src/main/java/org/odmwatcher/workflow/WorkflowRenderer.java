@@ -16,7 +16,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.odmwatcher.config.ArgoConfig;
 import org.odmwatcher.config.S3Config;
+import org.odmwatcher.manifest.OdmManifest;
 import org.odmwatcher.config.SplitMergeConfig;
+import org.odmwatcher.config.ResourcesConfig;
+import org.odmwatcher.config.WorkspaceConfig;
 
 /**
  * Renders the Workflow for a {@link JobSpec}: loads {@code workflow/workflow.yaml} from the
@@ -34,6 +37,8 @@ public final class WorkflowRenderer {
   private final SplitMergeConfig splitMerge;
   private final SplitMergeToken tokens;
   private final PlacementPlanner placement;
+  private final WorkspaceConfig workspaces;
+  private final ResourcesConfig resources;
 
   public WorkflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments) {
     this(argo, s3, odmArguments, SplitMergeConfig.off());
@@ -45,7 +50,19 @@ public final class WorkflowRenderer {
 
   public WorkflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments, SplitMergeConfig splitMerge,
       PlacementPlanner placement) {
+    this(argo, s3, odmArguments, splitMerge, placement, WorkspaceConfig.off(), ResourcesConfig.defaults());
+  }
+
+  public WorkflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments, SplitMergeConfig splitMerge,
+      WorkspaceConfig workspaces, ResourcesConfig resources) {
+    this(argo, s3, odmArguments, splitMerge, PlacementPlanner.unplaced(), workspaces, resources);
+  }
+
+  public WorkflowRenderer(ArgoConfig argo, S3Config s3, OdmArguments odmArguments, SplitMergeConfig splitMerge,
+      PlacementPlanner placement, WorkspaceConfig workspaces, ResourcesConfig resources) {
     this.placement = placement;
+    this.workspaces = workspaces;
+    this.resources = resources;
     this.splitMerge = splitMerge;
     this.tokens = splitMerge.enabled() ? new SplitMergeToken(splitMerge.tokenSecret()) : null;
     this.argo = argo;
@@ -143,6 +160,14 @@ public final class WorkflowRenderer {
    * Every other job (submodels included) is sized from its own images.
    */
   public ResourceSizing sizing(JobSpec job) {
+    OdmManifest.Resources asked = job.manifest().resources();
+    if (asked == null && job.resume() != null && job.resume().steppedUpMemory() != null && resources.autoStepUp()) {
+      asked = new OdmManifest.Resources(job.resume().steppedUpMemory(), null); // watcher.resources.auto-step-up
+    }
+    return ResourceOverride.apply(computedSizing(job), asked, resources);
+  }
+
+  private ResourceSizing computedSizing(JobSpec job) {
     double swap = placement.config().swapRatio();
     ResourceSizing whole = ResourceSizing.forImages(job.images().size(), job.imageBytes(), swap);
     if (!distributes(job) || !job.manifest().options().containsKey("split")) {
@@ -179,6 +204,11 @@ public final class WorkflowRenderer {
     values.put(WorkflowParameters.JOB_ID, job.jobId().value());
     List<String> odmArgs = new ArrayList<>(odmArguments.render(job.manifest()));
     odmArgs.addAll(clusterArguments(job));
+    if (job.resume() != null && job.resume().fromStage() != null) {
+      // ODM's own restart switch (opendm/config.py --rerun-from; opendm/types.py ODM_Stage.rerun):
+      // that stage and every later one run again, the earlier ones find their products and skip.
+      odmArgs.addAll(List.of("--rerun-from", job.resume().fromStage()));
+    }
     values.put(WorkflowParameters.ODM_ARGS, toJson(odmArgs));
     values.put(WorkflowParameters.OUTPUTS, toJson(job.manifest().outputs()));
     values.put(WorkflowParameters.IMAGE_COUNT, Integer.toString(job.images().size()));
@@ -195,7 +225,16 @@ public final class WorkflowRenderer {
     values.put(WorkflowParameters.SEED_POD_PATCH, toJson(plan.seed().podSpecPatch()));
     values.put(WorkflowParameters.PROCESS_POD_PATCH, toJson(plan.process().podSpecPatch()));
     values.put(WorkflowParameters.PROCESS_DO_NOT_DISRUPT, Boolean.toString(plan.process().doNotDisrupt()));
+    values.put(WorkflowParameters.WORKSPACE, workspaceClaim(job));
+    values.put(WorkflowParameters.PROJECT, job.resume() == null ? job.jobId().value() : job.resume().project());
+    // Submodel tasks are not resumed on their own (their parent's ODM sends them again): never kept.
+    values.put(WorkflowParameters.KEEP_WORKSPACE_ON, job.manifest().parentJob() == null ? workspaces.keepOnPattern() : "^$");
     return values;
+  }
+
+  /** The job's workspace claim: a new one named after its Workflow, or the kept one it resumes. */
+  public static String workspaceClaim(JobSpec job) {
+    return job.resume() == null ? job.jobId().workflowName() + "-workspace" : job.resume().workspace();
   }
 
   private List<Map<String, String>> parameters(JobSpec job) {

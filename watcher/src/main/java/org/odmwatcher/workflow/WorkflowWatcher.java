@@ -35,6 +35,7 @@ public final class WorkflowWatcher implements AutoCloseable {
   private final ProcessPodLog console;
   private final java.time.Duration unschedulableAfter;
   private final java.time.Clock clock;
+  private final WorkspaceKeeper keeper;
   private final ExecutorService writers = Executors.newFixedThreadPool(4, r -> daemon(r, "status-writer"));
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "status-retry"));
@@ -55,8 +56,19 @@ public final class WorkflowWatcher implements AutoCloseable {
       ArgoConfig argo,
       PhaseRecorder recorder,
       ProcessPodLog console) {
+    this(kubernetes, argo, recorder, console, (WorkspaceKeeper) null);
+  }
+
+  /** With a keeper that takes over the workspaces of ended Workflows to keep ({@link WorkspaceKeeper}). */
+  public WorkflowWatcher(KubernetesClient kubernetes, ArgoConfig argo, PhaseRecorder recorder, ProcessPodLog console,
+      @io.micronaut.core.annotation.Nullable WorkspaceKeeper keeper) {
     this(kubernetes, argo, recorder, console, org.odmwatcher.config.PlacementConfig.defaults().unschedulableAfter(),
-        java.time.Clock.systemUTC());
+        java.time.Clock.systemUTC(), keeper);
+  }
+
+  public WorkflowWatcher(KubernetesClient kubernetes, ArgoConfig argo, PhaseRecorder recorder, ProcessPodLog console,
+      java.time.Duration unschedulableAfter, java.time.Clock clock) {
+    this(kubernetes, argo, recorder, console, unschedulableAfter, clock, null);
   }
 
   /**
@@ -69,7 +81,9 @@ public final class WorkflowWatcher implements AutoCloseable {
       PhaseRecorder recorder,
       ProcessPodLog console,
       java.time.Duration unschedulableAfter,
-      java.time.Clock clock) {
+      java.time.Clock clock,
+      @io.micronaut.core.annotation.Nullable WorkspaceKeeper keeper) {
+    this.keeper = keeper;
     this.kubernetes = kubernetes;
     this.argo = argo;
     this.recorder = recorder;
@@ -215,6 +229,9 @@ public final class WorkflowWatcher implements AutoCloseable {
     }
     recheckWhenUnschedulableTooLong(wf, phase.get());
     recorder.record(bucket, folder, jobId, phase.get(), logTail(wf, phase.get()));
+    if (keeper != null && phase.get().state().isFinal()) {
+      keeper.settle(wf); // after the final state (and ODM's last lines) are in status.json
+    }
     String parentJob = labels.get(WorkflowLabels.PARENT_JOB);
     SharedIndexInformer<GenericKubernetesResource> current = informer;
     if (parentJob != null && current != null) {

@@ -239,6 +239,20 @@ class SplitMergeReplayTest implements TestPropertyProvider {
       }
       assertThat(argo.awaitStatus(parent.getMetadata().getName(), s -> s.get("finishedAt") != null).get("message"))
           .isEqualTo("Stopped with strategy 'Stop'");
+      // Every child Workflow ended: the parent's status.json lists each submodel in its final
+      // state, also the children that finished after the parent's own final write (issue 25).
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+        JsonNode parentStatus = world.status(parentFolder).orElseThrow();
+        assertThat(parentStatus.path("state").asText()).isEqualTo("canceled");
+        List<String> open = new ArrayList<>();
+        parentStatus.path("submodels").forEach(s -> {
+          if (Set.of("waiting", "submitted", "running").contains(s.path("state").asText())) {
+            open.add(s.path("folder").asText() + "=" + s.path("state").asText());
+          }
+        });
+        assertThat(open).as(parentStatus.path("submodels").toString()).isEmpty();
+        assertThat(parentStatus.path("submodels")).hasSizeGreaterThanOrEqualTo(children.size());
+      });
       argo.release(null, "process");
       argo.release(parentFolder, "process");
     }

@@ -99,7 +99,7 @@ public final class Bench {
     Instant started = Instant.now();
     // -Dbench.only=overhead,startup runs just those parts (e.g. under a profiler)
     String parts = System.getProperty("bench.only", "");
-    List<String> only = List.of((parts.isBlank() ? "parse,overhead,defaults,latency,startup,scaling,dashboard,scale,api" : parts).split(","));
+    List<String> only = List.of((parts.isBlank() ? "parse,overhead,defaults,latency,startup,scaling,dashboard,scale,api,resume" : parts).split(","));
     if (only.contains("parse")) {
       parseThroughput();
     }
@@ -142,6 +142,9 @@ public final class Bench {
     }
     if (only.contains("api")) {
       figures.putAll(ApiBench.measure("smoke".equals(size.name()), this::row));
+    }
+    if (only.contains("resume")) {
+      resumeVersusFullRun();
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("date", started.toString());
@@ -894,6 +897,51 @@ public final class Bench {
    * A namespace per run: the Kubernetes mock scans every stored object on a list, so runs sharing a
    * namespace would make each new informer's initial list slower than a real API server's.
    */
+  // 8. A failed job resumed in its kept workspace vs the same job run in full. The stand-in ODM
+  //    takes ODM_STANDIN_SECONDS per whole run, each stage its share of ODM's progress scale
+  //    (stages/odm_app.py): the resumed run works from odm_orthophoto (90 -> 100 %) only; the rest
+  //    of both runs (workspace, download, seed, upload, status writes) is the watcher's and Argo's.
+  private void resumeVersusFullRun() throws Exception {
+    RealServers.get().resetKubernetes();
+    double odmSeconds = "smoke".equals(size.name()) ? 2 : 20;
+    try (PipelineFixture world = new PipelineFixture("bench-resume", nextNamespace())) {
+      Map<String, Object> properties = watcherProperties(world, 2);
+      properties.put("watcher.sqs.wait-time", "1s");
+      properties.put("watcher.workspace.keep-failed", "72h");
+      String manifest = "{\"options\": {\"dsm\": true}, \"outputs\": [\"orthophoto\", \"dsm\"]}";
+      try (ApplicationContext app = ApplicationContext.run(properties); TestArgo argo = world.startArgo()) {
+        awaitPolling(app);
+        argo.odmTakes(odmSeconds);
+        String full = "resume-full/";
+        world.uploadImages(full, 3);
+        world.putManifest(full, manifest);
+        long t0 = System.nanoTime();
+        world.notifyCreated(full + "odm.json");
+        awaitTrue(() -> world.status(full).map(s -> "succeeded".equals(s.path("state").asText())).orElse(false));
+        double fullSeconds = (System.nanoTime() - t0) / 1e9;
+
+        String resumed = "resume-resumed/";
+        world.uploadImages(resumed, 3);
+        world.putManifest(resumed, manifest);
+        argo.failOdmNext(resumed, 137, "odm_orthophoto");
+        world.notifyCreated(resumed + "odm.json");
+        awaitTrue(() -> world.status(resumed).map(s -> s.path("workspace").path("resumeWith").isTextual()).orElse(false));
+        world.putManifest(resumed, world.status(resumed).orElseThrow().path("workspace").path("resumeWith").asText());
+        long t1 = System.nanoTime();
+        world.notifyCreated(resumed + "odm.json");
+        awaitTrue(() -> world.status(resumed).map(s -> "succeeded".equals(s.path("state").asText())).orElse(false));
+        double resumedSeconds = (System.nanoTime() - t1) / 1e9;
+        figures.put("resume.odmSecondsPerFullRun", odmSeconds);
+        figures.put("resume.fullRunSeconds", round(fullSeconds));
+        figures.put("resume.resumedRunSeconds", round(resumedSeconds));
+        figures.put("resume.ratio", round(resumedSeconds / fullSeconds));
+        row("resumed from odm_orthophoto vs full run", String.format("%.1f s", resumedSeconds),
+            String.format("%.1f s full (stand-in ODM %.0f s)", fullSeconds, odmSeconds),
+            String.format("%.2f", resumedSeconds / fullSeconds));
+      }
+    }
+  }
+
   private String nextNamespace() {
     return "bench-" + (++namespaces);
   }

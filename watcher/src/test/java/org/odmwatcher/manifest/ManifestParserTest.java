@@ -47,6 +47,27 @@ class ManifestParserTest {
   }
 
   @Test
+  void resumeRerunFromAndResourcesAreReadAndBadValuesNamed() {
+    ManifestParser.Result r = parse("{\"resume\": true, \"rerun-from\": \"odm_orthophoto\","
+        + " \"resources\": {\"memory\": \"32Gi\", \"cpu\": 8}}");
+    assertThat(r.errors()).isEmpty();
+    assertThat(r.manifest().resume()).isEqualTo(new OdmManifest.Resume("odm_orthophoto"));
+    assertThat(r.manifest().resources()).isEqualTo(new OdmManifest.Resources("32Gi", "8"));
+    assertThat(parse("{\"resume\": true}").manifest().resume()).isEqualTo(new OdmManifest.Resume(null));
+    assertThat(parse("{\"resume\": false}").manifest().resume()).isNull();
+
+    ManifestParser.Result bad = parse("{\"resume\": \"yes\", \"rerun-from\": \"orthophoto\","
+        + " \"resources\": {\"memory\": \"lots\", \"gpu\": 1, \"cpu\": \"0\"}}");
+    assertThat(bad.errors()).containsExactlyInAnyOrder(
+        "resume must be true or false",
+        "rerun-from must be one of ODM's stages: dataset, split, merge, opensfm, openmvs, odm_filterpoints, odm_meshing,"
+            + " mvs_texturing, odm_georeferencing, odm_dem, odm_orthophoto, odm_report, odm_postprocess; found \"orthophoto\"",
+        "resources.memory must be a positive Kubernetes quantity such as \"32Gi\"; found \"lots\"",
+        "unknown field 'resources.gpu' (known: cpu, memory)",
+        "resources.cpu must be a positive Kubernetes quantity such as \"8\" or \"3500m\"; found \"0\"");
+  }
+
+  @Test
   void listsEveryProblemNotJustTheFirst() {
     ManifestParser.Result r =
         parse("""

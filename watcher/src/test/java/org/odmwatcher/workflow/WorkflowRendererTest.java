@@ -38,6 +38,18 @@ class WorkflowRendererTest {
   }
 
   @Test
+  void aResumedJobRunsOnTheKeptClaimInTheFailedRunsProjectFromItsStage() {
+    JobSpec resumed = sampleJob().resuming(
+        new JobSpec.Resumption("odm-0123456789abcdef-workspace", "0123456789abcdef0123456789abcdef",
+            "0123456789abcdef0123456789abcdef", "odm_orthophoto", null));
+    var values = renderer().parameterValues(resumed);
+    assertThat(values.get(WorkflowParameters.WORKSPACE)).isEqualTo("odm-0123456789abcdef-workspace");
+    assertThat(values.get(WorkflowParameters.PROJECT)).isEqualTo("0123456789abcdef0123456789abcdef");
+    assertThat(values.get(WorkflowParameters.ODM_ARGS)).endsWith(",\"--rerun-from\",\"odm_orthophoto\"]");
+    assertThat(values.get(WorkflowParameters.KEEP_WORKSPACE_ON)).isEqualTo("^$"); // watcher.workspace.* off here
+  }
+
+  @Test
   void rendersTheExpectedWorkflow() throws Exception {
     String rendered = Serialization.asYaml(renderer().render(sampleJob()));
     try (InputStream in = getClass().getResourceAsStream("/workflow/expected-workflow.yaml")) {

@@ -3,6 +3,7 @@ package org.odmwatcher.testing.argo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -219,9 +220,37 @@ public final class PodRunner {
         if (existing == null) {
           pvcs.resource(pvc).create();
         } else {
-          pvcs.withName(pvc.getMetadata().getName())
-              .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), new ObjectMapper().writeValueAsString(
-                  Map.of("metadata", Map.of("annotations", annotations))));
+          // kubectl apply's strategic merge patch: labels and annotations merge by key, and
+          // ownerReferences by uid (k8s.io/apimachinery ObjectMeta: patchStrategy=merge,
+          // patchMergeKey=uid), so a resumed run adds its Workflow to a kept claim's owners.
+          Map<String, Object> metadata = new LinkedHashMap<>();
+          metadata.put("annotations", annotations);
+          if (pvc.getMetadata().getLabels() != null) {
+            metadata.put("labels", pvc.getMetadata().getLabels());
+          }
+          List<OwnerReference> owners = new ArrayList<>(
+              existing.getMetadata().getOwnerReferences() == null ? List.of() : existing.getMetadata().getOwnerReferences());
+          for (OwnerReference added : pvc.getMetadata().getOwnerReferences() == null ? List.<OwnerReference>of()
+              : pvc.getMetadata().getOwnerReferences()) {
+            owners.removeIf(o -> o.getUid().equals(added.getUid()));
+            owners.add(added);
+          }
+          existing.getMetadata().setOwnerReferences(owners);
+          Map<String, String> mergedLabels = new LinkedHashMap<>(
+              existing.getMetadata().getLabels() == null ? Map.of() : existing.getMetadata().getLabels());
+          if (pvc.getMetadata().getLabels() != null) {
+            mergedLabels.putAll(pvc.getMetadata().getLabels());
+          }
+          Map<String, String> mergedAnnotations = new LinkedHashMap<>(
+              existing.getMetadata().getAnnotations() == null ? Map.of() : existing.getMetadata().getAnnotations());
+          mergedAnnotations.putAll(annotations);
+          existing.getMetadata().setLabels(mergedLabels);
+          existing.getMetadata().setAnnotations(mergedAnnotations);
+          // Sent as a JSON merge patch with the merged lists: the same object as kubectl's strategic
+          // merge makes, in a patch type the mock API server applies.
+          pvcs.withName(pvc.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE),
+              new ObjectMapper().writeValueAsString(Map.of("metadata", Map.of(
+                  "labels", mergedLabels, "annotations", mergedAnnotations, "ownerReferences", owners))));
         }
       }
       case "delete" -> {
@@ -392,11 +421,22 @@ public final class PodRunner {
     if (!path.startsWith("/data")) {
       throw new IllegalArgumentException("path outside the workspace volume: " + path);
     }
-    return workspace(pod.workflowName()).resolve(path.substring("/data".length()).replaceFirst("^/", ""));
+    return workspace(pod).resolve(path.substring("/data".length()).replaceFirst("^/", ""));
   }
 
-  Path workspace(String workflowName) {
-    return workRoot.resolve(workflowName);
+  /**
+   * The workspace volume of a pod: the directory of the PersistentVolumeClaim its Workflow's
+   * {@code workspace} volume names ({@code {{workflow.parameters.workspace}}}). One directory per
+   * claim, not per Workflow, as a claim is bound to one volume whatever pod mounts it: a resumed
+   * run that mounts a kept claim sees the failed run's files. Kinder than a cluster: deleting the
+   * claim leaves the directory (tests read a finished run's files).
+   */
+  private Path workspace(PodContext pod) {
+    return claimDirectory(pod.variables().getOrDefault("workflow.parameters.workspace", pod.workflowName() + "-workspace"));
+  }
+
+  Path claimDirectory(String claim) {
+    return workRoot.resolve("pvc").resolve(claim);
   }
 
   /**
@@ -413,7 +453,7 @@ public final class PodRunner {
     Map<String, Path> mounts = new LinkedHashMap<>();
     for (Map<String, Object> mount : (List<Map<String, Object>>) container.getOrDefault("volumeMounts", List.of())) {
       String volume = String.valueOf(mount.get("name"));
-      Path dir = "workspace".equals(volume) ? workspace(pod.workflowName())
+      Path dir = "workspace".equals(volume) ? workspace(pod)
           : workRoot.resolve("volumes").resolve(pod.nodeId()).resolve(volume);
       Files.createDirectories(dir);
       mounts.put(String.valueOf(mount.get("mountPath")), dir);
@@ -516,6 +556,9 @@ public final class PodRunner {
             continue;
           }
           Path file = target.resolve(relative);
+          if (Files.isRegularFile(file) && Files.size(file) == object.size()) {
+            continue; // rclone copy skips what the destination has already (size check; see above)
+          }
           Files.createDirectories(file.getParent());
           try (InputStream in = s3.getObject(b -> b.bucket(bucket).key(object.key()))) {
             Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

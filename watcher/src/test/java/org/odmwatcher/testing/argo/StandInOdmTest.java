@@ -164,6 +164,53 @@ class StandInOdmTest {
     assertThat(run.output()).contains("[ERROR]   Directory job does not exist.");
   }
 
+  @Test
+  void aRunOnAKeptProjectSkipsTheFinishedStagesAsOdmDoesAndRerunFromRedoesTheRest() throws Exception {
+    Run killed = run(Map.of("ODM_STANDIN_EXIT", "137", "ODM_STANDIN_EXIT_STAGE", "odm_orthophoto"), "--dsm");
+    assertThat(killed.exit()).isEqualTo(137);
+    assertThat(killed.output()).contains("Whoops! You ran out of memory!");
+    assertThat(worked(killed.output())).containsExactly("dataset", "split", "merge", "opensfm", "openmvs",
+        "odm_filterpoints", "odm_meshing", "mvs_texturing", "odm_georeferencing", "odm_dem", "odm_orthophoto");
+
+    // The same project again: every stage announces itself (ODM_Stage.run), the finished ones find
+    // their products and do nothing; the orthophoto stage onward works.
+    Run again = run(Map.of(), "--dsm");
+    assertThat(again.exit()).isZero();
+    assertThat(stages(again.output())).isEqualTo(STAGES);
+    assertThat(again.output()).contains("[WARNING] Found a valid OpenSfM reconstruction file in: "
+        + root.resolve("job").resolve("opensfm").resolve("reconstruction.json"));
+    assertThat(again.output()).contains("[WARNING] Found existing outputs in: " + root.resolve("job").resolve("odm_dem"));
+    assertThat(worked(again.output())).containsExactly("split", "merge", "odm_orthophoto", "odm_report", "odm_postprocess");
+
+    // --rerun-from odm_dem: that stage and every later one work again, the earlier ones are skipped.
+    Run from = run(Map.of(), "--dsm", "--rerun-from", "odm_dem");
+    assertThat(worked(from.output())).containsExactly("split", "merge", "odm_dem", "odm_orthophoto", "odm_report",
+        "odm_postprocess");
+    // --rerun-all: ODM's run.py removes the old results first, so every stage works.
+    Run all = run(Map.of(), "--dsm", "--rerun-all");
+    assertThat(all.output()).contains("Rerun all -- Removing old data");
+    assertThat(worked(all.output())).hasSize(STAGES.size());
+  }
+
+  /**
+   * The stages that did their work: announced, and without the "found" line ODM logs when a
+   * stage's product is already there (dataset: it loads the images database instead).
+   */
+  private static List<String> worked(String output) {
+    List<String> lines = output.lines().toList();
+    List<String> worked = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).startsWith("[INFO]    Running ") && lines.get(i).endsWith(" stage")) {
+        String stage = lines.get(i).substring("[INFO]    Running ".length(), lines.get(i).length() - " stage".length());
+        String next = i + 1 < lines.size() ? lines.get(i + 1) : "";
+        if (!next.startsWith("[WARNING] Found ") && !next.startsWith("[INFO]    Loading images database: ")) {
+          worked.add(stage);
+        }
+      }
+    }
+    return worked;
+  }
+
   private static List<String> stages(String output) {
     return output.lines().filter(l -> l.startsWith("[INFO]    Running ") && l.endsWith(" stage"))
         .map(l -> l.substring("[INFO]    Running ".length(), l.length() - " stage".length())).toList();

@@ -117,6 +117,25 @@ public final class TestArgo implements AutoCloseable {
   }
 
   private final Map<String, Deque<Integer>> odmExitCodes = new ConcurrentHashMap<>();
+  private final Map<String, String> odmExitStages = new ConcurrentHashMap<>();
+  private volatile double odmSeconds;
+
+  /**
+   * The stand-in ODM of every later {@code process} pod takes {@code seconds} for a whole run, each
+   * stage that works its share of ODM's progress scale (a benchmark's stand-in for ODM's time).
+   */
+  public void odmTakes(double seconds) {
+    odmSeconds = seconds;
+  }
+
+  /**
+   * The stand-in ODM of the next {@code process} pod of {@code folder}'s Workflow fails in
+   * {@code stage} with {@code exitCode} (137: the kernel's out-of-memory kill of the stage's tool).
+   */
+  public void failOdmNext(String folder, int exitCode, String stage) {
+    odmExitStages.put(folder, stage);
+    failOdmNext(folder, exitCode);
+  }
 
   private volatile SchedulerEmulation scheduler;
 
@@ -239,7 +258,14 @@ public final class TestArgo implements AutoCloseable {
 
   /** The workspace volume of a Workflow (what its pods see as {@code /data}). */
   public Path workspace(String workflowName) {
-    return pods.workspace(workflowName);
+    Run run = runs.get(workflowName);
+    String claim = run == null || run.variables == null ? null : run.variables.get("workflow.parameters.workspace");
+    return pods.claimDirectory(claim == null ? workflowName + "-workspace" : claim);
+  }
+
+  /** The directory of a PersistentVolumeClaim's volume (what a pod mounting it sees). */
+  public Path claim(String claimName) {
+    return pods.claimDirectory(claimName);
   }
 
   @Override
@@ -594,8 +620,16 @@ public final class TestArgo implements AutoCloseable {
       Fault fault = taskFaults == null ? null : taskFaults.poll();
       Deque<Integer> exits = odmExitCodes.get(folder);
       Integer odmExit = fault == null && exits != null && "process".equals(retry.templateName) ? exits.poll() : null;
-      Map<String, String> standIn = "process".equals(retry.templateName) && Files.exists(odmPause(folder))
-          ? Map.of("ODM_STANDIN_PAUSE_FILE", odmPause(folder).toString()) : Map.of();
+      Map<String, String> standIn = new LinkedHashMap<>();
+      if ("process".equals(retry.templateName) && Files.exists(odmPause(folder))) {
+        standIn.put("ODM_STANDIN_PAUSE_FILE", odmPause(folder).toString());
+      }
+      if (odmSeconds > 0) {
+        standIn.put("ODM_STANDIN_SECONDS", Double.toString(odmSeconds));
+      }
+      if (odmExit != null && odmExitStages.containsKey(folder)) {
+        standIn.put("ODM_STANDIN_EXIT_STAGE", odmExitStages.remove(folder));
+      }
       var context = new PodRunner.PodContext(name, uid, pod.id, podName(pod), podVariables, odmExit == null ? 0 : odmExit, standIn, new StringBuilder());
       Map<String, Object> podTemplate = template.template(retry.templateName);
       String task = retry.task;
@@ -889,6 +923,15 @@ public final class TestArgo implements AutoCloseable {
           steps.children.add(group.id);
           for (Map<String, Object> step : groups.get(i)) {
             String stepName = groupName + "." + step.get("name");
+            if (step.get("when") != null && !when(WorkflowTemplateFile.substitute(String.valueOf(step.get("when")), variables))) {
+              // steps.go executeStepGroup: a step whose `when` is false gets a Skipped node,
+              // message "when '<expression>' evaluated false" (the substituted expression).
+              Node skipped = newNode(stepName, "Skipped", (String) step.get("template"), steps.id, true, (String) step.get("name"));
+              mark(skipped, "Skipped", "when '" + WorkflowTemplateFile.substitute(String.valueOf(step.get("when")), variables)
+                  + "' evaluated false");
+              group.children.add(skipped.id);
+              continue;
+            }
             startTask(stepName, (String) step.get("name"), (String) step.get("template"), steps.id, true, shutdown);
             group.children.add(nodeId(stepName));
           }
@@ -900,7 +943,7 @@ public final class TestArgo implements AutoCloseable {
           for (String child : group.children) {
             Node c = nodes.get(child);
             allDone &= c.fulfilled();
-            if (c.fulfilled() && !"Succeeded".equals(c.phase) && failedChild == null) {
+            if (c.fulfilled() && !"Succeeded".equals(c.phase) && !"Skipped".equals(c.phase) && failedChild == null) {
               failedChild = c.id;
             }
           }
@@ -930,6 +973,20 @@ public final class TestArgo implements AutoCloseable {
       finishedAt = now();
       done = true;
     }
+  }
+
+  /**
+   * A step's {@code when} as Argo evaluates it with govaluate (workflow/controller/steps.go
+   * shouldExecute): only the form our template uses, {@code 'a' =~ 'regex'} or {@code 'a' !~
+   * 'regex'} (govaluate's regex operators, Go's RE2 syntax; a match anywhere, regexp.MatchString).
+   */
+  static boolean when(String expression) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*'([^']*)'\\s*([=!]~)\\s*'([^']*)'\\s*").matcher(expression);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("when expression not emulated: " + expression);
+    }
+    boolean found = java.util.regex.Pattern.compile(m.group(3)).matcher(m.group(1)).find();
+    return "=~".equals(m.group(2)) == found;
   }
 
   private static final com.fasterxml.jackson.databind.ObjectMapper FAILURES_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
