@@ -164,6 +164,7 @@ export class JobMap {
 
     const map = new ol.Map({ target, layers, controls: ol.control.defaults.defaults({ attribution: !!spec.baseMap?.url }) });
     this.map = map;
+    window.odmJobMap = this; // for the browser tests and the curious: the OpenLayers map is .map
     let projection = 'EPSG:3857';
     if (viewConfig) {
       const config = await viewConfig;
