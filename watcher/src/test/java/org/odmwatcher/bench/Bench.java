@@ -99,7 +99,7 @@ public final class Bench {
     Instant started = Instant.now();
     // -Dbench.only=overhead,startup runs just those parts (e.g. under a profiler)
     String parts = System.getProperty("bench.only", "");
-    List<String> only = List.of((parts.isBlank() ? "parse,overhead,latency,startup,scaling,dashboard,api" : parts).split(","));
+    List<String> only = List.of((parts.isBlank() ? "parse,overhead,latency,startup,scaling,dashboard,map,api" : parts).split(","));
     if (only.contains("parse")) {
       parseThroughput();
     }
@@ -124,6 +124,10 @@ public final class Bench {
     if (only.contains("dashboard")) {
       boolean smoke = "smoke".equals(size.name());
       figures.putAll(DashboardBench.measure(smoke ? 100 : 10_000, smoke ? 20 : 500, smoke ? 1 : 5, this::row));
+    }
+    if (only.contains("map")) {
+      // full: 9000 x 9000 RGBA, ~400 MB with overviews; smoke: 1024 x 1024
+      figures.putAll(MapBench.measure("smoke".equals(size.name()) ? 1024 : 9000, 3, this::row));
     }
     if (only.contains("api")) {
       figures.putAll(ApiBench.measure("smoke".equals(size.name()), this::row));

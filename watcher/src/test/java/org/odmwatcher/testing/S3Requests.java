@@ -44,7 +44,7 @@ public final class S3Requests implements Filter {
    * Installs the filter in front of S3Proxy's servlet, reached by reflection as local mode's
    * {@code EmbeddedS3.guard} does (S3Proxy exposes neither its Jetty server nor its context).
    */
-  static void install(S3Proxy proxy, Filter filter) {
+  public static void install(S3Proxy proxy, Filter filter) {
     try {
       java.lang.reflect.Field field = S3Proxy.class.getDeclaredField("server");
       field.setAccessible(true);
