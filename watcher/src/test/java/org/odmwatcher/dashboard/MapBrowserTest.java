@@ -170,6 +170,34 @@ class MapBrowserTest implements TestPropertyProvider {
     return out.toByteArray();
   }
 
+  /**
+   * The picture of the map for the README's Dashboard page (target/screenshots/map-docs.png): a
+   * made-up but real-looking orthophoto (fields, a road, hedges) through the same COG writer as
+   * the test engine, its DSM, cameras and image positions.
+   */
+  @Test
+  void aRealLookingMapForTheDocs() throws Exception {
+    String folder = "docs/field-survey/";
+    RasterGrid grid = RasterGrid.centredOn(LAT, LON, 0.08, 1600, 1100);
+    Path dir = Files.createTempDirectory("map-docs");
+    Path ortho = dir.resolve("ortho.tif");
+    CogWriter.writeRgba(ortho, grid, "made-up imagery for the documentation", Countryside.orthophoto(grid));
+    Path dsm = dir.resolve("dsm.tif");
+    CogWriter.writeFloat32(dsm, grid, "made-up elevation for the documentation", -9999, Countryside.surface(grid));
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put("results/odm_orthophoto/odm_orthophoto.tif", Files.readAllBytes(ortho));
+    files.put("results/odm_dem/dsm.tif", Files.readAllBytes(dsm));
+    files.put("results/odm_dem/dtm.tif", Files.readAllBytes(dsm));
+    files.put("results/odm_report/shots.geojson", Countryside.shots(LAT, LON).getBytes(StandardCharsets.UTF_8));
+    finishedJob(folder, files);
+    browser.driver.get(base() + "#job=" + world.bucket + "%2F" + folder.replace("/", "%2F"));
+    await().atMost(PATIENCE).ignoreExceptions()
+        .until(() -> browser.driver.findElement(By.id("map-panel")), p -> "orthophoto".equals(p.getAttribute("data-ready")));
+    browser.driver.executeScript("document.getElementById('map-panel').scrollIntoView();");
+    assertThat(browser.driver.findElement(By.id("map-panel")).getAttribute("data-shots")).isEqualTo(String.valueOf(Countryside.SHOTS));
+    browser.screenshot("map-docs");
+  }
+
   // ---------- the finished job ----------
 
   private static final Map<String, String> RESULTS = Map.of(
@@ -184,7 +212,10 @@ class MapBrowserTest implements TestPropertyProvider {
    * the test engine writes, and again after it, over what the engine uploaded.
    */
   private void finishedJob(String folder) throws Exception {
-    Map<String, byte[]> files = resultFiles();
+    finishedJob(folder, resultFiles());
+  }
+
+  private void finishedJob(String folder, Map<String, byte[]> files) throws Exception {
     putResults(folder, files);
     world.uploadImages(folder, 3);
     world.putManifest(folder, "{\"name\": \"Mapped\", \"options\": {\"dsm\": true, \"dtm\": true}}");
@@ -272,6 +303,13 @@ class MapBrowserTest implements TestPropertyProvider {
     // the ramp's ends: the DSM's lowest and highest values (500 m + 30 m across the grid)
     assertThat(legend).containsPattern("^500\\.\\d m").containsPattern("\\b(529|530)\\.\\d m").contains("surface");
     Browser.save(driver, screenshot + "-dsm");
+
+    // no base map is set: the page read only its own origin and the store
+    @SuppressWarnings("unchecked")
+    List<String> origins = (List<String>) driver.executeScript(
+        "return [...new Set(performance.getEntriesByType('resource').map(e => new URL(e.name).origin))];");
+    String page = (String) driver.executeScript("return location.origin;");
+    assertThat(origins).allSatisfy(o -> assertThat(o).isIn(page, world.servers.s3Endpoint()));
   }
 
   /** A point of the raster grid (fractions of its width and height) as map coordinates (its UTM zone). */
