@@ -61,6 +61,7 @@ final class MapBench {
       double writeS = (System.nanoTime() - t) / 1e9;
 
       Properties props = new Properties();
+      Files.createDirectories(dir.resolve("store"));
       props.setProperty("jclouds.filesystem.basedir", dir.resolve("store").toString());
       S3Requests requests = new S3Requests();
       S3Proxy proxy = S3Proxy.builder()
