@@ -18,12 +18,18 @@
 #   ExitException; a failed subprocess's own code (odm_app.py ODMApp.execute returns e.errorCode).
 # Knobs of the test world (never set in a pod): ODM_STANDIN_EXIT=N makes the opensfm stage fail as a
 # subprocess exiting N would; ODM_STANDIN_PAUSE_FILE holds it in its opensfm stage while that file
-# exists; ODM_STANDIN_OPTIONS names the option catalogue (default: the watcher's, Maven layout).
+# exists; ODM_STANDIN_OPTIONS names the option catalogue (default: the watcher's, Maven layout);
+# ODM_STANDIN_RASTERS=DIR makes the orthophoto and DEMs copies of DIR/odm_orthophoto.tif, DIR/dsm.tif
+# and DIR/dtm.tif: real COGs that say TEST DATA, written once per test run by the Java side
+# (org.odmwatcher.testing.argo.StandInRasters with the watcher's own CogWriter; Python's stdlib has
+# no TIFF writer). ODM 3.6.0 with --cog converts these files in place (opendm/cogeo.py
+# convert_to_cogeo), so the names are the same with or without it.
 import argparse
 import datetime
 import json
 import os
 import random
+import shutil
 import socket
 import sys
 import time
@@ -379,9 +385,9 @@ def run_stage(stage, args, project_root):
     elif stage.name == "odm_dem":
         for product in ("dsm", "dtm"):
             if getattr(args, product):
-                write(project_root, "odm_dem/%s.tif" % product, 8192)
+                raster(project_root, "odm_dem/%s.tif" % product, "%s.tif" % product, 8192)
     elif stage.name == "odm_orthophoto" and not args.skip_orthophoto:
-        write(project_root, "odm_orthophoto/odm_orthophoto.tif", 200_000)
+        raster(project_root, "odm_orthophoto/odm_orthophoto.tif", "odm_orthophoto.tif", 200_000)
         if args.orthophoto_cutline:
             write(project_root, "odm_orthophoto/cutline.gpkg", 512)
             if is_submodel(project_root):  # stages/odm_orthophoto.py: cut and feathered rasters in a submodel run
@@ -393,6 +399,17 @@ def run_stage(stage, args, project_root):
         write(project_root, "3d_tiles/tileset.json")
     elif stage.name == "dataset":
         load_dataset(project_root)
+
+
+def raster(project_root, relative, name, size):
+    """A raster product: the test run's COG when ODM_STANDIN_RASTERS names them, else a placeholder."""
+    rasters = os.environ.get("ODM_STANDIN_RASTERS")
+    if not rasters:
+        write(project_root, relative, size)
+        return
+    path = os.path.join(project_root, relative)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    shutil.copyfile(os.path.join(rasters, name), path)
 
 
 def write(project_root, relative, size=0):

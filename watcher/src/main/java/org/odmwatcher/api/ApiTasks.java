@@ -1,6 +1,7 @@
 package org.odmwatcher.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,6 +30,7 @@ import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobId;
+import org.odmwatcher.workflow.OdmArguments;
 import org.odmwatcher.workflow.JobConsole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -681,7 +683,19 @@ public final class ApiTasks {
   private void start(TaskRecord task, boolean cancel) throws TransientFailureException {
     ObjectNode manifest = json.createObjectNode();
     manifest.put("name", task.name());
-    manifest.set("options", task.options());
+    // NodeODM adds --cog unless skipPostProcessing (libs/Task.js setPostProcessingOptsSteps);
+    // jobs here have it by default (OdmArguments), so a task that skips post-processing says no.
+    JsonNode options = task.options();
+    boolean namesCog = false;
+    for (JsonNode option : options) {
+      namesCog |= OdmArguments.COG.equals(option.path("name").asText());
+    }
+    if (task.skipPostProcessing() && !namesCog && options.isArray()) {
+      ArrayNode withoutCog = ((ArrayNode) options).deepCopy();
+      withoutCog.addObject().put("name", OdmArguments.COG).put("value", false);
+      options = withoutCog;
+    }
+    manifest.set("options", options);
     TaskOptions.manifestOutputs(task.options()).forEach(manifest.withArray("outputs")::add);
     if (!task.outputs().isEmpty()) {
       // NodeODM's outputs are paths of the project: uploaded with the results, so that all.zip

@@ -12,19 +12,22 @@ import org.odmwatcher.storage.BucketStore;
 /**
  * Records a job's {@link WorkflowPhase} in its folder's {@code status.json}: used by the informer
  * ({@link WorkflowWatcher}) and by the Workflow's exit handler ({@code job-finished}), whichever
- * comes first; the state order makes the second a no-op. On success it lists the results.
+ * comes first; the state order makes the second a no-op. On success it writes the job's STAC Item
+ * ({@link StacItemWriter}) and lists the results.
  */
 public final class PhaseRecorder {
   private final StatusWriter statusWriter;
   private final BucketStore store;
   private final String resultsFolder;
   private final Clock clock;
+  private final StacItemWriter stacItems;
 
   public PhaseRecorder(StatusWriter statusWriter, BucketStore store, String resultsFolder, Clock clock) {
     this.statusWriter = statusWriter;
     this.store = store;
     this.resultsFolder = resultsFolder;
     this.clock = clock;
+    this.stacItems = new StacItemWriter(store, new com.fasterxml.jackson.databind.ObjectMapper());
   }
 
   public void record(String bucket, String folder, String jobId, WorkflowPhase phase)
@@ -51,6 +54,10 @@ public final class PhaseRecorder {
   private void record(
       String bucket, String folder, String jobId, WorkflowPhase phase, String resultsPrefix, @Nullable List<String> logTail)
       throws TransientFailureException {
+    if (phase.state() == JobState.SUCCEEDED) {
+      // before the listing, so that the status's outputs link the Item (issue 23)
+      stacItems.writeForSucceededJob(bucket, folder, resultsPrefix, jobId, statusWriter.read(bucket, folder), clock.instant());
+    }
     List<String> outputs = phase.state() == JobState.SUCCEEDED ? resultKeys(bucket, folder, resultsPrefix) : null;
     statusWriter.advance(
         bucket,

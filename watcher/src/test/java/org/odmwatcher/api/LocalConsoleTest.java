@@ -62,7 +62,7 @@ class LocalConsoleTest {
       List<String> done = new ArrayList<>();
       node.get("/task/" + uuid + "/output").forEach(l -> done.add(l.asText()));
       assertThat(done.subList(0, early.size())).as("the uploaded odm.log starts with what the console showed").isEqualTo(early);
-      assertThat(done).anyMatch(l -> l.contains("wrote placeholder outputs"));
+      assertThat(done).anyMatch(l -> l.contains("wrote test outputs"));
     }
   }
 

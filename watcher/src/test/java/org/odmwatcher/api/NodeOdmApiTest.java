@@ -173,7 +173,9 @@ class NodeOdmApiTest implements TestPropertyProvider {
         .doesNotContain("odm_dem/dtm.tif", "opensfm/reconstruction.json");
     byte[] ortho = object(folder + "results/odm_orthophoto/odm_orthophoto.tif");
     byte[] dsm = object(folder + "results/odm_dem/dsm.tif");
-    assertThat(new String(dsm, 0, 11, StandardCharsets.UTF_8)).isEqualTo("PLACEHOLDER");
+    // the stand-in ODM's DSM: a real TIFF (big-endian, as the JDK writes it; a COG marked TEST DATA)
+    assertThat(new String(dsm, 0, 4, StandardCharsets.ISO_8859_1)).isEqualTo("MM\0*");
+    assertThat(new String(dsm, StandardCharsets.ISO_8859_1)).contains("TEST DATA");
     assertThat(entries.get("odm_orthophoto/odm_orthophoto.tif")).isEqualTo(ortho);
     assertThat(entries.get("odm_dem/dsm.tif")).isEqualTo(dsm);
     assertThat(node.download("/task/" + uuid + "/download/dsm.tif", null).body()).isEqualTo(dsm);

@@ -14,6 +14,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.odmwatcher.testing.StacSchema;
+import org.odmwatcher.workflow.StacItemWriter;
 import org.junit.jupiter.api.TestInstance;
 import org.odmwatcher.cli.S3Options;
 
@@ -70,8 +72,16 @@ class LocalModeEndToEndTest {
     done.path("outputs").forEach(o -> outputs.add(o.asText()));
     assertThat(outputs).contains("results/odm_orthophoto/odm_orthophoto.tif", "results/odm.log",
         "results/odm_report/report.pdf");
-    assertThat(world.text("flights/quick/results/odm_orthophoto/odm_orthophoto.tif"))
-        .contains("TEST ENGINE — not real processing");
+    // a real GeoTIFF (big-endian TIFF, as the JDK writes it) that says what it is in its ImageDescription
+    assertThat(world.latin1("flights/quick/results/odm_orthophoto/odm_orthophoto.tif"))
+        .startsWith("MM\0*").contains("TEST DATA - written by odm-watcher's test engine");
+    // issue 23: the job's STAC Item, linked from the status's outputs, over the test engine's COGs
+    assertThat(outputs).contains("results/" + StacItemWriter.ITEM);
+    JsonNode item = new com.fasterxml.jackson.databind.ObjectMapper().readTree(world.text("flights/quick/results/" + StacItemWriter.ITEM));
+    StacSchema.assertValid(item);
+    assertThat(item.path("assets").path("orthophoto").path("type").asText()).isEqualTo(StacItemWriter.COG);
+    assertThat(item.path("assets").path("orthophoto").path("proj:code").asText()).isEqualTo("EPSG:32632");
+    assertThat(item.path("bbox").get(0).asDouble()).isBetween(9.53, 9.533);
     assertThat(world.text("flights/quick/results/odm.log"))
         .contains("engine: test").contains("Running opensfm stage").contains("ODM app finished");
     assertThat(done.path("message").asText()).contains("TEST ENGINE");
@@ -91,7 +101,7 @@ class LocalModeEndToEndTest {
     JsonNode done = world.awaitState("flights/dsm/", "succeeded", Duration.ofSeconds(60));
     assertThat(done.path("outputs").toString()).contains("\"results/odm_dem/dsm.tif\"")
         .doesNotContain("dtm.tif");
-    assertThat(world.text("flights/dsm/results/odm_dem/dsm.tif")).contains("TEST ENGINE");
+    assertThat(world.latin1("flights/dsm/results/odm_dem/dsm.tif")).startsWith("MM\0*").contains("TEST DATA");
   }
 
   /** Issue 21 row 3: local mode uploads exactly the wanted outputs, and an output needing an option turns it on. */

@@ -67,6 +67,11 @@ final class LocalWorld implements AutoCloseable {
     return s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String();
   }
 
+  /** An object's bytes as ISO-8859-1 text: one char per byte, for binary files such as TIFFs. */
+  String latin1(String key) {
+    return new String(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
   Optional<JsonNode> status(String prefix) {
     try {
       return Optional.of(StatusSchema.assertValid(

@@ -31,7 +31,7 @@ class ManifestParserTest {
     assertThat(r.manifest().expectedImages()).isEqualTo(245);
     assertThat(r.manifest().options()).containsOnlyKeys("orthophoto-resolution", "dsm", "feature-quality");
     assertThat(new OdmArguments(CATALOGUE).render(r.manifest()))
-        .containsExactly("--dsm", "--dtm", "--orthophoto-resolution", "2", "--feature-quality", "high");
+        .containsExactly("--dsm", "--dtm", "--cog", "--orthophoto-resolution", "2", "--feature-quality", "high");
   }
 
   @Test
@@ -41,7 +41,7 @@ class ManifestParserTest {
             + " {\"name\": \"min-num-features\", \"value\": \"8000\"}, {\"name\": \"fast-orthophoto\", \"value\": false}]}");
     assertThat(r.errors()).isEmpty();
     assertThat(new OdmArguments(CATALOGUE).render(r.manifest()))
-        .containsExactly("--dsm", "--pc-quality", "low", "--min-num-features", "8000");
+        .containsExactly("--dsm", "--cog", "--pc-quality", "low", "--min-num-features", "8000");
     // the default outputs, and the DSM that "dsm": "true" makes (issue 21 row 3)
     assertThat(r.manifest().outputs()).containsExactly("orthophoto", "pointcloud", "report", "dsm");
   }
@@ -122,11 +122,11 @@ class ManifestParserTest {
         parse("{\"options\": {\"boundary\": {\"type\": \"Polygon\", \"crs\": {\"type\": \"name\"}, \"coordinates\": [[[0,0],[1,0],[1,1],[0,0]]]}}}");
     assertThat(r.errors()).isEmpty();
     List<String> args = new OdmArguments(CATALOGUE).render(r.manifest());
-    assertThat(args).hasSize(2).startsWith("--boundary");
+    assertThat(args).hasSize(3).startsWith("--cog", "--boundary");
     // the same JSON, laid out so that no two braces touch: Argo would read "}}" as a template tag
-    assertThat(new ObjectMapper().readTree(args.get(1)).toString())
+    assertThat(new ObjectMapper().readTree(args.get(2)).toString())
         .isEqualTo("{\"type\":\"Polygon\",\"crs\":{\"type\":\"name\"},\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}");
-    assertThat(args.get(1)).doesNotContain("{{").doesNotContain("}}");
+    assertThat(args.get(2)).doesNotContain("{{").doesNotContain("}}");
   }
 
   @Test

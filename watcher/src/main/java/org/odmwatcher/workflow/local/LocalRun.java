@@ -34,6 +34,7 @@ import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.JobSpec;
 import org.odmwatcher.workflow.OdmStages;
+import org.odmwatcher.workflow.StacItemWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -203,10 +204,12 @@ final class LocalRun implements Runnable {
       } else {
         progress(OdmStages.UPLOAD, OdmStages.UPLOAD_PERCENT, "uploading results", true);
         uploadResults(project);
+        new StacItemWriter(store, new com.fasterxml.jackson.databind.ObjectMapper()).writeForSucceededJob(spec.bucket(),
+            spec.folder(), spec.resultsPrefix(), jobId(), statusWriter.read(spec.bucket(), spec.folder()), clock.instant());
         List<String> outputs = store.listAll(spec.bucket(), spec.resultsPrefix()).stream()
             .map(e -> e.key().substring(spec.folder().length())).toList();
         String done = "test".equals(config.engine())
-            ? "TEST ENGINE finished: placeholder outputs, not real processing" : "processing finished";
+            ? "TEST ENGINE finished: test outputs (TEST DATA), not real processing" : "processing finished";
         finish(JobState.SUCCEEDED, done, outputs, null);
       }
     } catch (MissingEngineException e) {

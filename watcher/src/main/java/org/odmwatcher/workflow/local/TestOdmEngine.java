@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * The test engine ({@code --engine test}, like NodeODM's {@code --test}): a separate process that
  * takes ODM's arguments, replays a recorded ODM console log at a quick pace and writes small
- * placeholder outputs that say they are not real. It exercises the whole path (process, progress,
+ * outputs that say they are not real: georeferenced COGs marked TEST DATA for the orthophoto and
+ * DEMs, text placeholders for the rest. It exercises the whole path (process, progress,
  * cancel, upload) on machines without Docker; it is never the default.
  */
 public final class TestOdmEngine {
@@ -25,6 +26,18 @@ public final class TestOdmEngine {
   static final String PLACEHOLDER =
       "TEST ENGINE — not real processing. odm-watcher's test engine wrote this placeholder instead of running"
           + " OpenDroneMap. Start `local` without --engine test (Docker or Podman installed) for real results.\n";
+
+  static final String ORTHOPHOTO = "odm_orthophoto/odm_orthophoto.tif";
+  static final String DSM = "odm_dem/dsm.tif";
+  static final String DTM = "odm_dem/dtm.tif";
+
+  /**
+   * Where the test rasters lie: around the sample flight of {@code samples/quick-orthophoto}
+   * (46.8432 N, 9.5321 E, UTM 32N), 104 × 52 m at 10 cm. Real COGs (tiled, overviews) that say
+   * TEST DATA in their pixels ({@link TestRasters}), whatever ODM's {@code --cog} says: ODM without
+   * it writes the same rasters without overviews, which nothing here needs to tell apart.
+   */
+  static final RasterGrid GRID = RasterGrid.centredOn(46.8432, 9.5326, 0.1, 1040, 520);
 
   /**
    * The products ODM 3.6.0 writes for these arguments, where it writes them (opendm/types.py
@@ -44,8 +57,8 @@ public final class TestOdmEngine {
     byFlag.put("--pc-csv", "odm_georeferencing/odm_georeferenced_model.csv");
     byFlag.put("--pc-copc", "odm_georeferencing/odm_georeferenced_model.copc.laz");
     byFlag.put("--pc-ept", "entwine_pointcloud/ept.json");
-    byFlag.put("--dsm", "odm_dem/dsm.tif");
-    byFlag.put("--dtm", "odm_dem/dtm.tif");
+    byFlag.put("--dsm", DSM);
+    byFlag.put("--dtm", DTM);
     byFlag.put("--3d-tiles", "3d_tiles/tileset.json");
     byFlag.forEach((flag, product) -> {
       if (args.contains(flag)) {
@@ -56,7 +69,7 @@ public final class TestOdmEngine {
       products.add("odm_texturing/odm_textured_model_geo.obj");
     }
     if (!args.contains("--skip-orthophoto")) {
-      products.add("odm_orthophoto/odm_orthophoto.tif");
+      products.add(ORTHOPHOTO);
     }
     if (!args.contains("--skip-report")) {
       products.add("odm_report/report.pdf");
@@ -97,8 +110,12 @@ public final class TestOdmEngine {
     for (String product : products) {
       Path file = dir.resolve(product);
       Files.createDirectories(file.getParent());
-      Files.writeString(file, PLACEHOLDER, StandardCharsets.UTF_8);
+      switch (product) {
+        case ORTHOPHOTO -> TestRasters.writeOrthophoto(file, GRID);
+        case DSM, DTM -> TestRasters.writeDem(file, GRID, DSM.equals(product));
+        default -> Files.writeString(file, PLACEHOLDER, StandardCharsets.UTF_8);
+      }
     }
-    System.out.println("[INFO]    engine: test — wrote placeholder outputs " + products);
+    System.out.println("[INFO]    engine: test — wrote test outputs (TEST DATA, not real) " + products);
   }
 }

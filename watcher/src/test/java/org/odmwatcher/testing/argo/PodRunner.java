@@ -585,6 +585,7 @@ public final class PodRunner {
     Path progressFile = progressFile(pod.workflowName(), pod.nodeId());
     Files.createDirectories(progressFile.getParent());
     builder.environment().put("ARGO_PROGRESS_FILE", progressFile.toString());
+    builder.environment().put("ODM_STANDIN_RASTERS", StandInRasters.dir().toString());
     pod.standIn().forEach(builder.environment()::put);
     Files.createDirectories(local(pod, "/data"));
     // The container runtime keeps the container's output as a CRI log file, which the kubelet
