@@ -7,8 +7,6 @@
 // Which one is said by dashboard.json next to the page (the watcher serves it; publish-site writes
 // the static one); ?summary=<url> forces the static source.
 
-import { JobMap } from './map.js';
-
 const STATES = ['waiting', 'submitted', 'running', 'succeeded', 'failed', 'canceled', 'invalid'];
 const FINAL = new Set(['succeeded', 'failed', 'canceled', 'invalid']);
 const REFRESH_MS = 3000; // WebODM refreshes a task every 3 s
@@ -136,7 +134,8 @@ async function drawMap(bucket, folder, status) {
   if (jobMap && jobMap.key === key && FINAL.has(status.state)) return;
   try {
     const spec = await source.mapSpec(bucket, folder, status);
-    if (!jobMap) jobMap = new JobMap(panel);
+    // loaded when a job is first opened: the list never waits for the map's code
+    if (!jobMap) jobMap = new (await import('./map.js')).JobMap(panel);
     panel.hidden = false;
     await jobMap.show(spec, key);
   } catch (e) {
