@@ -113,6 +113,7 @@ const MAP_OUTPUTS = {
 };
 const POSITIONS_KEY = '.odm-watcher/positions.geojson';
 let jobMap = null;
+let lastShown = null;
 
 // The map is kept across the 3 s refreshes (only the image positions are read again while the
 // job has not finished); it is built again when the job or its outputs change.
@@ -332,6 +333,13 @@ async function renderJob() {
     return;
   }
   const s = data.status;
+  // unchanged since the last refresh: keep the view as it is (no flicker, links and focus stay)
+  const shown = JSON.stringify(data);
+  if (shown === lastShown && $('detail-body').childElementCount) {
+    updateMap(bucket, folder, s);
+    return;
+  }
+  lastShown = shown;
   $('detail-title').textContent = s.name || folder;
   const body = [];
   const dl = el('dl', { class: 'fields' });
