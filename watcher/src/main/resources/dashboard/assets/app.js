@@ -1,4 +1,5 @@
-// ODM Watcher dashboard. Plain ES module, no build step, no third-party code.
+// ODM Watcher dashboard. Plain ES module, no build step. Third-party code only for the job's map
+// (OpenLayers and geotiff.js from their WebJars, loaded by map.js when a job is opened).
 // Two sources with one page:
 //  - "watcher": the watcher's feed next to this page (jobs, job, job/output, login);
 //  - "static": a copy of this page in the bucket (or on any static host) reading the summary
@@ -48,6 +49,13 @@ class WatcherSource {
   outputUrl(bucket, folder, key) {
     return 'job/output?' + new URLSearchParams({ bucket, folder, key });
   }
+
+  // presigned links to the store, made by the watcher
+  async mapSpec(bucket, folder) {
+    const res = await fetch('job/map?' + new URLSearchParams({ bucket, folder }), { credentials: 'same-origin' });
+    if (!res.ok) throw new Error('job/map: HTTP ' + res.status);
+    return { ...(await res.json()), baseMap: this.settings.baseMap };
+  }
 }
 
 class StaticSource {
@@ -86,6 +94,55 @@ class StaticSource {
 
   outputUrl(bucket, folder, key) {
     return new URL(folder + key, this.summaryUrl).href;
+  }
+
+  // the same objects, read from the bucket as the status is
+  async mapSpec(bucket, folder, status) {
+    const layers = {};
+    for (const [kind, suffix] of Object.entries(MAP_OUTPUTS)) {
+      const key = (status.outputs || []).find((k) => k.endsWith(suffix));
+      if (key) layers[kind] = this.outputUrl(bucket, folder, key);
+    }
+    return { layers, positions: new URL(folder + POSITIONS_KEY, this.summaryUrl).href, baseMap: this.settings.baseMap };
+  }
+}
+
+// the outputs the map draws (the watcher's MapLayers says the same)
+const MAP_OUTPUTS = {
+  orthophoto: 'odm_orthophoto/odm_orthophoto.tif', dsm: 'odm_dem/dsm.tif', dtm: 'odm_dem/dtm.tif', shots: 'odm_report/shots.geojson',
+};
+const POSITIONS_KEY = '.odm-watcher/positions.geojson';
+let jobMap = null;
+let lastShown = null;
+
+// The map is kept across the 3 s refreshes (only the image positions are read again while the
+// job has not finished); it is built again when the job or its outputs change.
+let mapBusy = false;
+async function updateMap(bucket, folder, status) {
+  if (mapBusy) return; // the previous refresh's map work is still going
+  mapBusy = true;
+  try {
+    await drawMap(bucket, folder, status);
+  } finally {
+    mapBusy = false;
+  }
+}
+
+async function drawMap(bucket, folder, status) {
+  const panel = $('map-panel');
+  if (status.state === 'invalid') { panel.hidden = true; return; }
+  const key = bucket + '/' + folder + '|' + (status.outputs || []).join(',');
+  if (jobMap && jobMap.key === key && FINAL.has(status.state)) return;
+  try {
+    const spec = await source.mapSpec(bucket, folder, status);
+    // loaded when a job is first opened: the list never waits for the map's code
+    if (!jobMap) jobMap = new (await import('./map.js')).JobMap(panel);
+    panel.hidden = false;
+    await jobMap.show(spec, key);
+  } catch (e) {
+    panel.hidden = false;
+    panel.replaceChildren(el('p', { class: 'error', text: `Cannot show the map: ${e.message}` }));
+    if (jobMap) { jobMap.destroy(); jobMap.key = null; }
   }
 }
 
@@ -281,6 +338,13 @@ async function renderJob() {
     return;
   }
   const s = data.status;
+  // unchanged since the last refresh: keep the view as it is (no flicker, links and focus stay)
+  const shown = JSON.stringify(data);
+  if (shown === lastShown && $('detail-body').childElementCount) {
+    updateMap(bucket, folder, s);
+    return;
+  }
+  lastShown = shown;
   $('detail-title').textContent = s.name || folder;
   const body = [];
   const dl = el('dl', { class: 'fields' });
@@ -336,6 +400,7 @@ async function renderJob() {
       el('pre', { class: 'log', tabindex: '0', 'aria-label': 'log tail' }, s.logTail.join('\n')));
   }
   $('detail-body').replaceChildren(...body);
+  updateMap(bucket, folder, s); // not awaited: the rasters load while the fields are already shown
 }
 
 function argoLink(base, wf) {
@@ -346,6 +411,8 @@ function closeJob() {
   view.selected = null;
   history.replaceState(null, '', location.pathname + location.search);
   $('detail').hidden = true;
+  if (jobMap) { jobMap.destroy(); jobMap.key = null; }
+  $('map-panel').hidden = true;
   document.querySelector('main').classList.remove('with-detail');
   for (const tr of document.querySelectorAll('tr.selected')) tr.classList.remove('selected');
 }

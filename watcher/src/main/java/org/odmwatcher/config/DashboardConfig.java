@@ -35,6 +35,14 @@ import java.util.List;
  *     {@code always} or {@code never}
  * @param trustedProxies addresses or CIDR ranges (e.g. {@code 10.0.0.0/8}) of the proxies whose
  *     {@code X-Forwarded-Proto} is believed (the Ingress controller); none by default
+ * @param baseMapUrl an XYZ tile URL template ({@code https://tile.example.org/{z}/{x}/{y}.png})
+ *     drawn under the job's map; none by default, so the map makes no request outside the watcher
+ *     and the bucket unless the operator names a tile server here
+ * @param baseMapAttribution the credit the tile server asks for, shown on the map
+ * @param positionsThreads how many image headers are read at once for the image positions map
+ *     (a background pool; the event handling never waits for it)
+ * @param positionsHeaderBytes the first ranged read of each image for its GPS tags (EXIF sits at
+ *     the file's start; a larger read follows when the tags run past it)
  */
 @ConfigurationProperties(DashboardConfig.PREFIX)
 public record DashboardConfig(
@@ -59,7 +67,13 @@ public record DashboardConfig(
         @NotNull
         @Pattern(regexp = "auto|always|never", message = "watcher.dashboard.secure-cookie must be auto, always or never")
         String secureCookie,
-    @Bindable(defaultValue = "") List<String> trustedProxies) {
+    @Bindable(defaultValue = "") List<String> trustedProxies,
+    @Nullable
+        @Pattern(regexp = "https?://.*\\{z}.*", message = "watcher.dashboard.base-map-url must be an http(s) URL template with {z}, {x} and {y}")
+        String baseMapUrl,
+    @Nullable String baseMapAttribution,
+    @Bindable(defaultValue = "2") @jakarta.validation.constraints.Min(1) int positionsThreads,
+    @Bindable(defaultValue = "65536") @jakarta.validation.constraints.Min(1024) int positionsHeaderBytes) {
 
   public static final String PREFIX = "watcher.dashboard";
 

@@ -22,6 +22,7 @@ import io.micronaut.http.server.types.files.StreamedFile;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.io.IOException;
+import java.net.URI;
 import java.io.UncheckedIOException;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -58,13 +59,15 @@ public class DashboardController {
   private final BucketStore store;
   private final ObjectLinks links;
   private final OutputKeyValidator outputKeys;
+  private final String contentSecurityPolicy;
   private final ObjectMapper json =
       new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
 
   public DashboardController(
       StatusIndex index, DashboardRuntime runtime, DashboardAccess access, DashboardConfig config,
-      BucketStore store, ObjectLinks links, OutputKeyValidator outputKeys) {
+      BucketStore store, ObjectLinks links, OutputKeyValidator outputKeys,
+      org.odmwatcher.config.S3Config s3) {
     this.index = index;
     this.runtime = runtime;
     this.access = access;
@@ -72,6 +75,31 @@ public class DashboardController {
     this.store = store;
     this.links = links;
     this.outputKeys = outputKeys;
+    this.contentSecurityPolicy = contentSecurityPolicy(s3, config);
+  }
+
+  /**
+   * The page reads its own origin, plus, for the map, the store (presigned range reads: {@code
+   * connect-src}) and the base map's tile server when one is set ({@code img-src}); geotiff.js
+   * decodes in workers it starts from {@code blob:} URLs (its {@code Pool}).
+   */
+  static String contentSecurityPolicy(org.odmwatcher.config.S3Config s3, DashboardConfig config) {
+    String store;
+    if (s3.hasEndpoint()) {
+      URI endpoint = URI.create(s3.endpoint());
+      String origin = endpoint.getScheme() + "://" + endpoint.getRawAuthority();
+      // virtual-hosted style puts the bucket in the host name
+      store = s3.pathStyle() ? origin : origin + " " + endpoint.getScheme() + "://*." + endpoint.getRawAuthority();
+    } else {
+      store = "https://*.amazonaws.com";
+    }
+    String tiles = "";
+    if (config.baseMapUrl() != null) {
+      URI base = URI.create(config.baseMapUrl().replaceAll("[{}]", ""));
+      tiles = " " + base.getScheme() + "://" + base.getRawAuthority();
+    }
+    return "default-src 'self'; connect-src 'self' " + store + "; img-src 'self' data: blob:" + tiles
+        + "; style-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'";
   }
 
   @Get(produces = MediaType.TEXT_HTML)
@@ -88,12 +116,18 @@ public class DashboardController {
     return file(file);
   }
 
-  private static HttpResponse<byte[]> file(String file) {
+  /** The map's libraries (OpenLayers, geotiff.js), from their WebJars. */
+  @Get("/assets/vendor/{name}")
+  public HttpResponse<byte[]> vendor(@PathVariable String name) {
+    return asset("vendor/" + name);
+  }
+
+  private HttpResponse<byte[]> file(String file) {
     return HttpResponse.ok(SummaryPublisher.resource(file))
         .contentType(SummaryPublisher.contentType(file))
         .header(HttpHeaders.CACHE_CONTROL, "no-cache")
         .header("X-Content-Type-Options", "nosniff")
-        .header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'");
+        .header("Content-Security-Policy", contentSecurityPolicy);
   }
 
   /** What the page needs to know about where it runs. */
@@ -106,7 +140,34 @@ public class DashboardController {
     if (config.argoUiUrl() != null) {
       body.put("argoUiUrl", config.argoUiUrl());
     }
+    SummaryPublisher.putBaseMap(body, config);
     return jsonOk(body);
+  }
+
+  /**
+   * What the job's map draws, as short-lived presigned GET links straight to the store (the
+   * browser reads the GeoTIFFs with range requests, so the watcher carries none of their bytes):
+   * the orthophoto, DSM and DTM among the job's outputs, ODM's camera positions ({@code
+   * odm_report/shots.geojson}) and the image positions read before ODM ran ({@link
+   * ImagePositions}).
+   */
+  @DashboardAccess.Guarded
+  @Get(value = "/job/map", produces = MediaType.APPLICATION_JSON)
+  public HttpResponse<String> map(@QueryValue String bucket, @QueryValue String folder) {
+    Optional<StatusIndex.Row> row = index.get(bucket, folder);
+    if (row.isEmpty()) {
+      return jsonError(HttpStatus.NOT_FOUND, "no job in s3://" + bucket + "/" + folder);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    Map<String, String> layers = new LinkedHashMap<>();
+    List<String> outputs = row.get().status().outputs() == null ? List.of() : row.get().status().outputs();
+    for (Map.Entry<String, String> layer : MapLayers.OUTPUTS.entrySet()) {
+      outputs.stream().filter(k -> k.endsWith(layer.getValue()) && outputKeys.accepts(k)).findFirst()
+          .ifPresent(k -> layers.put(layer.getKey(), links.view(bucket, folder + k).toString()));
+    }
+    body.put("layers", layers);
+    body.put("positions", links.view(bucket, folder + ImagePositions.KEY).toString());
+    return jsonOk(body).header(HttpHeaders.CACHE_CONTROL, "no-store");
   }
 
   @DashboardAccess.SignIn

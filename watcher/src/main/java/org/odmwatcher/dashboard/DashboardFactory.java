@@ -42,6 +42,12 @@ public class DashboardFactory {
 
   @Singleton
   @Bean(preDestroy = "close")
+  ImagePositions imagePositions(BucketStore store, DashboardConfig config, Clock clock) {
+    return new ImagePositions(store, config.positionsThreads(), config.positionsHeaderBytes(), clock);
+  }
+
+  @Singleton
+  @Bean(preDestroy = "close")
   ObjectLinks objectLinks(S3Config s3, DashboardConfig config) {
     return new ObjectLinks(s3, config.presignTtl());
   }

@@ -38,6 +38,7 @@ public class DashboardRuntime {
   private final StatusWriter writer;
   private final IndexSeeder seeder;
   private final SummaryPublisher summaries;
+  private final ImagePositions positions;
   private final DashboardConfig config;
   private final Environment environment;
   private final AtomicBoolean started = new AtomicBoolean();
@@ -51,7 +52,8 @@ public class DashboardRuntime {
 
   public DashboardRuntime(
       StatusIndex index, StatusWriter writer, IndexSeeder seeder, SummaryPublisher summaries,
-      DashboardConfig config, Environment environment) {
+      ImagePositions positions, DashboardConfig config, Environment environment) {
+    this.positions = positions;
     this.index = index;
     this.writer = writer;
     this.seeder = seeder;
@@ -72,6 +74,7 @@ public class DashboardRuntime {
     }
     writer.addListener(index);
     writer.addListener(summaries);
+    writer.addListener(positions); // reads image headers on its own pool, never on the writer's thread
     // A status another process wrote first (the exit handler's final state, which the informer
     // then finds already recorded) reaches the list now rather than at the next resync.
     writer.addListener(new StatusListener() {

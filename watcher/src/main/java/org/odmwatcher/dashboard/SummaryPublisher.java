@@ -26,8 +26,23 @@ import org.odmwatcher.storage.BucketStore;
  * itself into a bucket when {@code watcher.dashboard.publish-site} is on.
  */
 public final class SummaryPublisher implements StatusListener {
-  /** The page's files, as they are under {@code classpath:dashboard/}. */
-  static final List<String> SITE_FILES = List.of("index.html", "assets/app.js", "assets/style.css");
+  /**
+   * The page's files: its own under {@code classpath:dashboard/}, and the map's libraries under
+   * {@code assets/vendor/}, read from their WebJars (see {@link #VENDOR}).
+   */
+  static final List<String> SITE_FILES = List.of("index.html", "assets/app.js", "assets/style.css",
+      "assets/map.js", "assets/vendor/ol.js", "assets/vendor/ol.css", "assets/vendor/geotiff.js");
+
+  /**
+   * The map's third-party files and where they lie in their WebJars: OpenLayers' full build
+   * ({@code dist/ol.js}, with {@code ol.source.GeoTIFF}, which uses the global {@code GeoTIFF} of
+   * geotiff.js's browser build, {@code dist-browser/geotiff.js}). The versions are read from the
+   * WebJars' own {@code pom.properties}, so a version bump in the pom is the only change.
+   */
+  static final Map<String, String[]> VENDOR = Map.of(
+      "assets/vendor/ol.js", new String[] {"ol", "dist/ol.js"},
+      "assets/vendor/ol.css", new String[] {"ol", "ol.css"},
+      "assets/vendor/geotiff.js", new String[] {"geotiff", "dist-browser/geotiff.js"});
 
   private final BucketStore store;
   private final StatusIndex index;
@@ -107,6 +122,7 @@ public final class SummaryPublisher implements StatusListener {
     if (config.argoUiUrl() != null) {
       site.put("argoUiUrl", config.argoUiUrl());
     }
+    putBaseMap(site, config);
     try {
       store.put(bucket, config.sitePrefix() + "dashboard.json", json.writeValueAsBytes(site), "application/json", null, false);
     } catch (IOException e) {
@@ -114,8 +130,25 @@ public final class SummaryPublisher implements StatusListener {
     }
   }
 
+  /** The base map the page draws under the job's map, when the operator set one. */
+  static void putBaseMap(Map<String, Object> settings, DashboardConfig config) {
+    if (config.baseMapUrl() != null) {
+      Map<String, Object> base = new LinkedHashMap<>();
+      base.put("url", config.baseMapUrl());
+      if (config.baseMapAttribution() != null) {
+        base.put("attribution", config.baseMapAttribution());
+      }
+      settings.put("baseMap", base);
+    }
+  }
+
   static byte[] resource(String file) {
-    try (InputStream in = SummaryPublisher.class.getResourceAsStream("/dashboard/" + file)) {
+    String path = "/dashboard/" + file;
+    String[] vendor = VENDOR.get(file);
+    if (vendor != null) {
+      path = "/META-INF/resources/webjars/" + vendor[0] + "/" + webjarVersion(vendor[0]) + "/" + vendor[1];
+    }
+    try (InputStream in = SummaryPublisher.class.getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalStateException("the dashboard's " + file + " is missing from the jar");
       }
@@ -123,6 +156,25 @@ public final class SummaryPublisher implements StatusListener {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static final Map<String, String> WEBJAR_VERSIONS = new ConcurrentHashMap<>();
+
+  /** The version of the WebJar {@code org.webjars.npm:<name>} on the class path. */
+  static String webjarVersion(String name) {
+    return WEBJAR_VERSIONS.computeIfAbsent(name, n -> {
+      String file = "/META-INF/maven/org.webjars.npm/" + n + "/pom.properties";
+      try (InputStream in = SummaryPublisher.class.getResourceAsStream(file)) {
+        if (in == null) {
+          throw new IllegalStateException("the WebJar org.webjars.npm:" + n + " is missing from the class path");
+        }
+        java.util.Properties props = new java.util.Properties();
+        props.load(in);
+        return props.getProperty("version");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
   }
 
   static String contentType(String file) {

@@ -33,6 +33,7 @@ public final class EmbeddedS3 implements AutoCloseable {
             .blobStore(BlobStores.create("filesystem", props))
             .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
             .endpoint(URI.create("http://" + host + ":" + port))
+            .corsRules(cors(host))
             .build();
     guard(proxy, new BrowserGuard(host));
     try {
@@ -53,6 +54,29 @@ public final class EmbeddedS3 implements AutoCloseable {
       Thread.sleep(20);
     }
     return new EmbeddedS3(proxy, host);
+  }
+
+  /**
+   * What the dashboard's map needs from the store (the rule event-sources/dashboard/s3-cors.json
+   * asks a real bucket for): the watcher's page, on this machine but on its own port, reads the
+   * results through presigned links with range requests, so GET and HEAD from a page of this
+   * machine (any port) may send {@code Range} and read {@code Content-Range}, {@code
+   * Content-Length} and {@code ETag} (geotiff.js needs them to know what a range read returned).
+   * The presigned signature is still what authorises a read. S3Proxy matches origins as regular
+   * expressions ({@code CrossOriginResourceSharing}) and header names as written, so both cases
+   * are listed.
+   */
+  static org.gaul.s3proxy.CrossOriginResourceSharing cors(String host) {
+    String names = "localhost|127\\.0\\.0\\.1|\\[::1\\]";
+    if (!"0.0.0.0".equals(host) && !host.isBlank()) {
+      names += "|" + java.util.regex.Pattern.quote(host);
+    }
+    return new org.gaul.s3proxy.CrossOriginResourceSharing(
+        java.util.List.of("https?://(" + names + ")(:\\d+)?"),
+        java.util.List.of("GET", "HEAD"),
+        java.util.List.of("Range", "range", "If-None-Match", "if-none-match", "If-Modified-Since", "if-modified-since"),
+        java.util.List.of("Content-Range", "Content-Length", "ETag", "Accept-Ranges", "Last-Modified"),
+        "false");
   }
 
   /**

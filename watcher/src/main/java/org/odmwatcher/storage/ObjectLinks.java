@@ -37,6 +37,18 @@ public final class ObjectLinks implements AutoCloseable {
             .toString());
   }
 
+  /**
+   * A link for the browser to read an object in place (the dashboard's map): no {@code
+   * Content-Disposition}, and only the host is signed, so the reader may add a {@code Range}
+   * header to fetch just the parts it draws (a Cloud Optimized GeoTIFF's header, then its tiles).
+   */
+  public URI view(String bucket, String key) {
+    return URI.create(
+        presigner.presignGetObject(p -> p.signatureDuration(ttl).getObjectRequest(g -> g.bucket(bucket).key(key)))
+            .url()
+            .toString());
+  }
+
   @Override
   public void close() {
     presigner.close();

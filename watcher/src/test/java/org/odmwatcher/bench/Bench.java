@@ -99,7 +99,7 @@ public final class Bench {
     Instant started = Instant.now();
     // -Dbench.only=overhead,startup runs just those parts (e.g. under a profiler)
     String parts = System.getProperty("bench.only", "");
-    List<String> only = List.of((parts.isBlank() ? "parse,overhead,defaults,latency,startup,scaling,dashboard,scale,api,resume" : parts).split(","));
+    List<String> only = List.of((parts.isBlank() ? "parse,overhead,defaults,latency,startup,scaling,dashboard,map,scale,api,resume" : parts).split(","));
     if (only.contains("parse")) {
       parseThroughput();
     }
@@ -139,6 +139,10 @@ public final class Bench {
       }
       figures.putAll(ScaleBench.measure(Integer.getInteger("bench.scale.folders", smoke ? 200 : 100_000),
           Integer.getInteger("bench.scale.workflows", smoke ? 50 : 10_000), this::row));
+    }
+    if (only.contains("map")) {
+      // full: 9000 x 9000 RGBA, ~400 MB with overviews; smoke: 1024 x 1024
+      figures.putAll(MapBench.measure("smoke".equals(size.name()) ? 1024 : 9000, 3, this::row));
     }
     if (only.contains("api")) {
       figures.putAll(ApiBench.measure("smoke".equals(size.name()), this::row));

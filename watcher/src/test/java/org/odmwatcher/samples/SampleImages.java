@@ -44,7 +44,7 @@ public final class SampleImages {
     }
   }
 
-  static byte[] image(int index) throws IOException {
+  public static byte[] image(int index) throws IOException {
     BufferedImage img = new BufferedImage(320, 240, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setPaint(new GradientPaint(0, 0, new Color(86, 125, 70), 320, 240, new Color(160, 140, 90)));
@@ -62,7 +62,7 @@ public final class SampleImages {
     return withExif(jpeg.toByteArray(), LAT, LON + index * 0.0002, ALTITUDE);
   }
 
-  static byte[] withExif(byte[] jpeg, double lat, double lon, double altitude) throws IOException {
+  public static byte[] withExif(byte[] jpeg, double lat, double lon, double altitude) throws IOException {
     try {
       TiffOutputSet exif = new TiffOutputSet();
       exif.getOrCreateRootDirectory().add(TiffTagConstants.TIFF_TAG_MAKE, "odm-watcher");

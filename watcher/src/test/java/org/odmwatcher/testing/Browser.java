@@ -65,6 +65,11 @@ public final class Browser implements AutoCloseable {
 
   /** Writes a screenshot of the viewport to {@code target/screenshots/<name>.png}. */
   public Path screenshot(String name) {
+    return save(driver, name);
+  }
+
+  /** {@link #screenshot} of any driver. */
+  public static Path save(ChromeDriver driver, String name) {
     try {
       Files.createDirectories(SCREENSHOTS);
       Path file = SCREENSHOTS.resolve(name + ".png");

@@ -39,6 +39,7 @@ public final class RealServers {
   private final SQSRestServer sqs;
   private final int sqsPort;
   private final S3Proxy s3;
+  private final S3Requests s3Requests = new S3Requests();
   private final PodLogs podLogs = new PodLogs();
   private KubernetesCrudDispatcher kubernetesState = new KubernetesApiDispatcher(podLogs);
   private KubernetesMockServer kubernetes;
@@ -57,7 +58,17 @@ public final class RealServers {
             .blobStore(store)
             .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
             .endpoint(URI.create("http://127.0.0.1:0"))
+            // The dashboard's map reads the store cross-origin (the watcher's page on its own
+            // port): the rule event-sources/dashboard/s3-cors.json asks a bucket for, here for any
+            // loopback origin (S3Proxy matches origins as regular expressions).
+            .corsRules(new org.gaul.s3proxy.CrossOriginResourceSharing(
+                java.util.List.of("http://(localhost|127\\.0\\.0\\.1)(:\\d+)?"),
+                java.util.List.of("GET", "HEAD"),
+                java.util.List.of("Range", "If-None-Match", "If-Modified-Since"),
+                java.util.List.of("Content-Range", "Content-Length", "ETag", "Accept-Ranges", "Last-Modified"),
+                "false"))
             .build();
+    S3Requests.install(s3, s3Requests);
     // One store, a key pair per principal (S3Proxy's multi-identity hook), so calls can be told apart.
     s3.setBlobStoreLocator(
         (identity, container, blob) ->
@@ -84,6 +95,11 @@ public final class RealServers {
 
   public String sqsEndpoint() {
     return "http://127.0.0.1:" + sqsPort;
+  }
+
+  /** What the S3 server received, recorded at the server. */
+  public S3Requests s3Requests() {
+    return s3Requests;
   }
 
   public String s3Endpoint() {
