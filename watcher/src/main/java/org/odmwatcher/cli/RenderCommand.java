@@ -25,6 +25,7 @@ import org.odmwatcher.manifest.ManifestDefaults;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OdmManifest;
+import org.odmwatcher.manifest.Engine;
 import org.odmwatcher.manifest.Engines;
 import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.workflow.JobSpec;
@@ -195,7 +196,10 @@ public final class RenderCommand implements Callable<Integer> {
   static int render(S3Options.Location location, ManifestDefaults.Applied applied, List<String> imageKeys,
       long imageBytes, String namespace, S3Config s3, String clusterUrl, int maxChildrenPerJob, PlacementPlanner placement,
       PrintStream out, PrintStream err) {
-    Engines engines = Engines.allBundled(JSON);
+    // ODM's images as the watcher's placement block names them (--placement), ODX's defaults
+    Engines engines = Engines.bundled(JSON, List.of(Engine.ODM, Engine.ODX), Map.of(
+        Engine.ODM, new Engine.Images(placement.config().odmImage(), placement.config().odmGpuImage()),
+        Engine.ODX, Engines.ODX_IMAGES));
     ManifestParser.Result parsed = applied.result();
     if (!applied.files().isEmpty()) {
       printDefaults(applied, parsed.valid() ? out : err);

@@ -29,7 +29,7 @@ public final class Engines {
     }
   }
 
-  /** ODM's images when the operator names none ({@code watcher.engines.odm-image}, {@code odm-gpu-image}). */
+  /** ODM's images when the operator names none ({@code watcher.placement.odm-image}, {@code odm-gpu-image}). */
   public static final Engine.Images ODM_IMAGES =
       new Engine.Images("docker.io/opendronemap/odm:3.6.0", "docker.io/opendronemap/odm:3.6.0-gpu");
 

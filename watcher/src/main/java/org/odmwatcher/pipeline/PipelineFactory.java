@@ -10,6 +10,7 @@ import java.util.List;
 import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.config.EnginesConfig;
 import org.odmwatcher.config.ManifestConfig;
+import org.odmwatcher.config.PlacementConfig;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.event.filter.ManifestKeyFilter;
 import org.odmwatcher.event.filter.OwnWritesFilter;
@@ -44,9 +45,9 @@ public class PipelineFactory {
   }
 
   @Singleton
-  Engines engines(ObjectMapper json, EnginesConfig config) {
+  Engines engines(ObjectMapper json, EnginesConfig config, PlacementConfig placement) {
     return Engines.bundled(json, config.enabled(), java.util.Map.of(
-        Engine.ODM, new Engine.Images(config.odmImage(), config.odmGpuImage()),
+        Engine.ODM, new Engine.Images(placement.odmImage(), placement.odmGpuImage()),
         Engine.ODX, new Engine.Images(config.odxImage(), config.odxGpuImage())));
   }
 

@@ -220,7 +220,8 @@ public final class WorkflowRenderer {
     values.put(WorkflowParameters.CPU, plan.process().resources().cpu());
     values.put(WorkflowParameters.WORKSPACE_SIZE, size.workspace());
     values.put(WorkflowParameters.RESULT_PATHS, toJson(job.manifest().resultPaths()));
-    values.put(WorkflowParameters.ODM_IMAGE, plan.image());
+    // The job's engine's image (ODX's for an ODX job), its GPU image where the plan has a GPU.
+    values.put(WorkflowParameters.ODM_IMAGE, odmArguments.engines().of(job.manifest()).image(plan.gpu()));
     values.put(WorkflowParameters.TRANSFER_POD_PATCH, toJson(plan.transfer().podSpecPatch()));
     values.put(WorkflowParameters.SEED_POD_PATCH, toJson(plan.seed().podSpecPatch()));
     values.put(WorkflowParameters.PROCESS_POD_PATCH, toJson(plan.process().podSpecPatch()));

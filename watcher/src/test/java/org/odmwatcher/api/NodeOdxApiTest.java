@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.odmwatcher.testing.PipelineFixture;
+import org.odmwatcher.testing.argo.TestArgo;
 
 /**
  * The API as a NodeODX (issue 26 row 4): with {@code watcher.api.engine=odx}, {@code /info} names
@@ -103,6 +104,14 @@ class NodeOdxApiTest implements TestPropertyProvider {
     Map<String, String> parameters = parameters(workflow);
     assertThat(json.readValue(parameters.get("odm-args"), String[].class))
         .containsSubsequence("--report-units", "US survey foot").containsSubsequence("--matcher-type", "hamming");
+    // the operator's ODX image, not ODM's (watcher.engines.odx-image)
+    assertThat(parameters.get("odm-image")).isEqualTo("registry.example/webodm/odx:1.2");
+    // and the job runs through the template's steps on the test Argo, as an ODM job does
+    try (TestArgo argo = world.startArgo()) {
+      assertThat(argo.awaitPhase(workflow.getMetadata().getName(), "Succeeded")).isNotNull();
+    }
+    world.awaitState(folder, "succeeded");
+    assertThat(node.get("/task/" + uuid + "/info").path("status").path("code").asInt()).isEqualTo(40);
   }
 
   @SuppressWarnings("unchecked")
