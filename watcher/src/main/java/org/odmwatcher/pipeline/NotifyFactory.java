@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.NotifyConfig;
+import org.odmwatcher.manifest.ManifestDefaults;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.NotifyTarget;
 import org.odmwatcher.notify.MailSender;
@@ -36,12 +37,12 @@ public class NotifyFactory {
   @Singleton
   @Bean(preDestroy = "close")
   Notifier notifier(NotifyConfig notify, ManifestConfig manifest, StatusWriter statusWriter, BucketStore store,
-      ManifestParser parser, ObjectMapper json, Clock clock) {
+      ManifestParser parser, ManifestDefaults defaults, ObjectMapper json, Clock clock) {
     WebhookDeliverer http = new WebhookDeliverer(
         new WebhookTargets(notify.allowedNetworks(), java.net.InetAddress::getAllByName, NotifyConfig.PREFIX + ".allowed-networks"),
         WebhookSigner.of(notify.signingKey()), notify.connectTimeout(), notify.readTimeout(), 1, clock);
     RetryPolicy policy = new RetryPolicy(notify.backoffInitial(), 2.0, notify.backoffMax(), 0.2);
-    return new Notifier(statusWriter, manifestTargets(store, parser, manifest), http, new MailSender(notify),
+    return new Notifier(statusWriter, manifestTargets(store, parser, defaults, json, manifest), http, new MailSender(notify),
         new MessageBodies(json), new BackoffCalculator(policy, RandomGenerator.getDefault()), notify.giveUpAfter(),
         notify.senders(), notify.maxPending(), clock, manifest.statusName(), notify.dashboardUrl());
   }
@@ -49,16 +50,28 @@ public class NotifyFactory {
   /**
    * The targets of a job, from its folder's manifest when that is still the job's version. The
    * manifest is parsed as the pipeline parses it; an invalid one still names its targets when its
-   * {@code notify} field is valid (so the pilot hears why the job was refused).
+   * {@code notify} field is valid (so the pilot hears why the job was refused). The folder's
+   * defaults files apply as they do to the job ({@link ManifestDefaults}): "every folder under
+   * farm-a/ mails the farm manager" is one {@code odm.defaults.json}.
    */
-  static Notifier.Targets manifestTargets(BucketStore store, ManifestParser parser, ManifestConfig manifest) {
+  static Notifier.Targets manifestTargets(BucketStore store, ManifestParser parser, ManifestDefaults defaults,
+      ObjectMapper json, ManifestConfig manifest) {
     return (bucket, folder, jobId) -> {
       Optional<BucketStore.Blob> blob = store.get(bucket, folder + manifest.name(), manifest.maxSize());
       if (blob.isEmpty() || blob.get().truncated()
           || !JobId.derive(bucket, folder, blob.get().version()).value().equals(jobId)) {
         return List.of();
       }
-      return parser.notifyTargets(blob.get().bytes());
+      ManifestDefaults.Applied applied = defaults.apply(bucket, folder, folder + manifest.name(), blob.get());
+      if (applied.result().valid()) {
+        return applied.result().manifest().notifyTargets();
+      }
+      try {
+        return parser.notifyTargets(applied.effective() == null ? blob.get().bytes()
+            : json.writeValueAsBytes(applied.effective().manifest()));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        return parser.notifyTargets(blob.get().bytes());
+      }
     };
   }
 

@@ -158,6 +158,24 @@ class NotifyEndToEndTest implements TestPropertyProvider {
     }
   }
 
+  /** Issue 24 row 4 with rows 1-3: a defaults file above the folder names the target; the manifest names none. */
+  @Test
+  void aTargetSetInADefaultsFileIsToldToo() {
+    String folder = "farm-d/field-1/flight-1/";
+    world.s3.putObject(b -> b.bucket(world.bucket).key("farm-d/odm.defaults.json"),
+        software.amazon.awssdk.core.sync.RequestBody.fromString("{\"notify\": [{\"kind\": \"webhook\", \"url\": \""
+            + receiver.url("/hook/farm-d") + "\"}]}"));
+    try (TestArgo argo = world.startArgo()) {
+      run(folder, "{\"name\": \"flight d1\"}");
+      JsonNode status = awaitDelivered(folder, 1);
+      assertThat(status.path("defaults").path("origins").path("/notify").path("key").asText()).isEqualTo("farm-d/odm.defaults.json");
+      List<WebhookReceiver.Received> hooks = receiver.received("/hook/farm-d");
+      assertThat(hooks).hasSize(1);
+      assertThat(hooks.get(0).signatureValid()).isTrue();
+      assertThat(hooks.get(0).json().path("data").path("folder").asText()).isEqualTo(folder);
+    }
+  }
+
   @Test
   void aFailingReceiverIsTriedAgainWithTheSameIdUntilItTakesIt() {
     String folder = "farm-a/flight-2/";
