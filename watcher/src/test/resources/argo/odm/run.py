@@ -183,7 +183,7 @@ def config():
     if args.fast_orthophoto:
         info("Fast orthophoto is turned on, automatically setting --skip-3dmodel")
         args.skip_3dmodel = True
-    if args.pc_rectify and not args.pc_classify:
+    if getattr(args, "pc_rectify", False) and not args.pc_classify:  # ODX has no --pc-rectify
         args.pc_classify = True
     if args.dtm and not args.pc_classify:
         info("DTM is turned on, automatically turning on point cloud classification")

@@ -108,10 +108,13 @@ class NodeOdxApiTest implements TestPropertyProvider {
     assertThat(parameters.get("odm-image")).isEqualTo("registry.example/webodm/odx:1.2");
     // and the job runs through the template's steps on the test Argo, as an ODM job does
     try (TestArgo argo = world.startArgo()) {
-      assertThat(argo.awaitPhase(workflow.getMetadata().getName(), "Succeeded")).isNotNull();
+      String name = workflow.getMetadata().getName();
+      Map<String, Object> done = argo.awaitStatus(name, st -> st.get("finishedAt") != null);
+      assertThat(done.get("phase")).as(argo.podLog(name, "process(0)") + "\n" + done).isEqualTo("Succeeded");
     }
     world.awaitState(folder, "succeeded");
-    assertThat(node.get("/task/" + uuid + "/info").path("status").path("code").asInt()).isEqualTo(40);
+    // the API's task follows (it answers from memory, refreshed from the bucket: watcher.api.view-expiry)
+    await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/task/" + uuid + "/info").path("status").path("code").asInt() == 40);
   }
 
   @SuppressWarnings("unchecked")

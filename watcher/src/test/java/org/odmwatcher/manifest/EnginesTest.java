@@ -36,7 +36,7 @@ class EnginesTest {
     assertThat(r.manifest().engine()).isEqualTo("odx");
     // one element per value, the space inside it (never a shell line)
     assertThat(new OdmArguments(both).render(r.manifest()))
-        .containsExactly("--dsm", "--report-units", "US survey foot", "--matcher-type", "hamming");
+        .containsExactly("--dsm", "--cog", "--report-units", "US survey foot", "--matcher-type", "hamming");
     assertThat(both.of(r.manifest()).image(false)).isEqualTo("registry.example/odx:1.2");
     assertThat(both.of(r.manifest()).image(true)).isEqualTo("registry.example/odx:1.2-gpu");
   }

@@ -296,7 +296,15 @@ public final class PodRunner {
     if (command.size() >= 3 && command.get(0).equals("python3") && command.get(1).equals("-c")) {
       List<String> argv = new ArrayList<>(command.subList(3, command.size()));
       argv.addAll(args);
-      return python(pod, containerName(container), command.get(2), argv, env);
+      // The image's own ODM: an ODX image (WebODM's fork) knows ODX's options, not ODM's; the
+      // stand-in checks a command line against the catalogue of the engine the image carries.
+      String image = WorkflowTemplateFile.substitute(String.valueOf(container.get("image")), pod.variables());
+      Map<String, String> withCatalogue = new java.util.HashMap<>(env);
+      if (image.contains("/odx")) {
+        withCatalogue.putIfAbsent("ODM_STANDIN_OPTIONS", standInOdm.resolve("../../../classes/odx/odx-03812b3-options.json")
+            .normalize().toString());
+      }
+      return python(pod, containerName(container), command.get(2), argv, withCatalogue);
     }
     if (command.size() >= 2 && command.get(0).equals("java")
         && command.get(command.size() - 1).equals("org.odmwatcher.Application") && !args.isEmpty()
