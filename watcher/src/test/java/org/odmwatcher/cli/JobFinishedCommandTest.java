@@ -88,7 +88,9 @@ class JobFinishedCommandTest implements TestPropertyProvider {
     assertThat(exit).isZero();
     JsonNode status = world.status(folder).orElseThrow();
     assertThat(status.path("state").asText()).isEqualTo("succeeded");
-    assertThat(status.path("outputs").toString()).isEqualTo("[\"odm-results/odm_orthophoto/odm_orthophoto.tif\"]");
+    // with the job's STAC Item, written under the same prefix before the listing (issue 23)
+    assertThat(status.path("outputs").toString())
+        .isEqualTo("[\"odm-results/odm_orthophoto/odm_orthophoto.tif\",\"odm-results/stac-item.json\"]");
   }
 
   @Test

@@ -37,6 +37,11 @@ class DefaultsEndToEndTest implements TestPropertyProvider {
     // Store and watcher share this machine's clock: a read made after a manifest's upload second
     // may be reused for it (production keeps 2s for clock skew).
     p.put("watcher.manifest.defaults-clock-margin", "0s");
+    // The notifier reads a job's defaults too (a notify target may come from them), which would
+    // count here and, with no margin, could cache a level as empty within the second a defaults
+    // file then appears in: this test measures the pipeline's reads alone (NotifyEndToEndTest
+    // covers notify targets from defaults files).
+    p.put("watcher.notify.enabled", "false");
     return p;
   }
 
@@ -115,7 +120,7 @@ class DefaultsEndToEndTest implements TestPropertyProvider {
         .isEqualTo(ref(folders.get(0) + "odm.json", manifests.get(0)));
     assertThat(defaults.path("origins").has("/options/pc-quality")).as("null in the manifest removes it").isFalse();
     assertThat(odmArgs(world.workflowsFor(status.path("jobId").asText()).get(0)))
-        .isEqualTo("[\"--dsm\",\"--feature-quality\",\"high\",\"--orthophoto-resolution\",\"2\"]");
+        .isEqualTo("[\"--dsm\",\"--cog\",\"--feature-quality\",\"high\",\"--orthophoto-resolution\",\"2\"]");
 
     // The other folders' manifests were uploaded before the first job read the levels they share:
     // nothing is read again for them.

@@ -85,7 +85,7 @@ class SqsPipelineEndToEndTest implements TestPropertyProvider {
         .containsEntry("memory", "4Gi")
         .containsEntry("outputs", "[\"orthophoto\",\"dsm\",\"dtm\",\"pointcloud\",\"report\"]");
     assertThat(params.get("odm-args"))
-        .isEqualTo("[\"--dsm\",\"--dtm\",\"--orthophoto-resolution\",\"2\",\"--feature-quality\",\"high\"]");
+        .isEqualTo("[\"--dsm\",\"--dtm\",\"--cog\",\"--orthophoto-resolution\",\"2\",\"--feature-quality\",\"high\"]");
     assertThat(status.path("images").asInt()).isEqualTo(5);
     assertThat(status.path("name").asText()).isEqualTo("Farm A, flight 3");
     await().atMost(Duration.ofSeconds(10)).until(() -> world.depth(world.queueUrl) == 0);

@@ -89,6 +89,9 @@ public final class PipelineFixture implements AutoCloseable {
     // Paced, as in production, but short: the tests watch ODM's stages go by.
     p.put("watcher.argo.progress-interval", "300ms");
     p.put("watcher.manifest.recheck-interval", "1s");
+    // The exit handler releases every job's volume, as before issue 25; the tests of kept
+    // workspaces and resuming (ResumeEndToEndTest, NodeOdmResumeTest) turn keeping on themselves.
+    p.put("watcher.workspace.keep-failed", "0s");
     return p;
   }
 
