@@ -11,8 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.odmwatcher.testing.PipelineFixture;
 import org.odmwatcher.testing.contract.AwsCallRecorder;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -27,6 +30,10 @@ import software.amazon.awssdk.core.sync.RequestBody;
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// The bounded-cost case first: both cases share the bucket's root level, and with no clock margin
+// (below) a root read by the other case within the same second as this case's uploads would be
+// reused as "no defaults file there" (Last-Modified has whole seconds; production keeps 2s).
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DefaultsEndToEndTest implements TestPropertyProvider {
   private static final String DEFAULTS = "odm.defaults.json";
   private final PipelineFixture world = new PipelineFixture("defaults");
@@ -88,6 +95,7 @@ class DefaultsEndToEndTest implements TestPropertyProvider {
   }
 
   @Test
+  @Order(1)
   void threeLevelsOfDefaultsMakeTheEffectiveManifestAtABoundedCost() {
     String root = putDefaults("", "{\"options\": {\"feature-quality\": \"medium\", \"dsm\": true}}");
     String farm = putDefaults("farm-a/", "{\"options\": {\"feature-quality\": \"high\"}, \"outputs\": [\"orthophoto\", \"dsm\"]}");
@@ -151,6 +159,7 @@ class DefaultsEndToEndTest implements TestPropertyProvider {
   }
 
   @Test
+  @Order(2)
   void aBrokenDefaultsFileMakesEveryJobUnderItInvalidNamingTheFile() {
     putDefaults("farm-b/", "{\"options\": {\"feature-quality\": \"superb\"}}");
     putDefaults("farm-c/", "{\"options\": {\"dsm\": tru");
