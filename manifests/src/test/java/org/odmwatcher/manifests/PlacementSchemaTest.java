@@ -76,7 +76,7 @@ class PlacementSchemaTest {
     }
     List<String> keys = IntStream.rangeClosed(1, images).mapToObj(i -> "f/" + i + ".jpg").toList();
     JobSpec job = new JobSpec("drone-data", "f/", JobId.derive("drone-data", "f/", "e" + images), "e", new OdmManifest("t", options,
-        List.of(), null, false, List.of(), null, gpu, null), keys, "f/results/", images * 8_000_000L);
+        List.of(), null, false, List.of(), null, gpu, null, "odm", List.of(), null, null), keys, "f/results/", images * 8_000_000L);
 
     JsonNode workflow = JSON.readTree(new KubernetesSerialization().asJson(renderer.render(job)));
     assertThat(ArgoSchema.validate(workflow, true)).as("rendered Workflow").isEmpty();
