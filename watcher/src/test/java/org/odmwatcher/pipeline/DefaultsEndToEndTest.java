@@ -1,12 +1,14 @@
 package org.odmwatcher.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -142,6 +144,10 @@ class DefaultsEndToEndTest implements TestPropertyProvider {
     }
 
     // A new farm-a defaults file applies to manifests uploaded after it; the old jobs stay as they ran.
+    // Last-Modified has whole seconds and this test runs with no clock margin: upload in a later
+    // second than the reads above, as a pilot's next upload would be (production keeps 2s).
+    long readsDone = java.time.Instant.now().getEpochSecond();
+    await().atMost(Duration.ofSeconds(3)).until(() -> java.time.Instant.now().getEpochSecond() > readsDone);
     String farm2 = putDefaults("farm-a/", "{\"options\": {\"feature-quality\": \"ultra\"}}");
     String later = "farm-a/field-1/flight-4/";
     world.uploadImages(later, 2);
