@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.gaul.s3proxy.CrossOriginResourceSharing;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import org.odmwatcher.testing.Principal;
 import org.odmwatcher.config.S3Config;
 import org.odmwatcher.dashboard.SiteFilesForBench;
 import org.odmwatcher.storage.ObjectLinks;
@@ -66,7 +67,7 @@ final class MapBench {
       S3Requests requests = new S3Requests();
       S3Proxy proxy = S3Proxy.builder()
           .blobStore(org.gaul.s3proxy.BlobStores.create("filesystem", props))
-          .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "bench", "bench-secret")
+          .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, Principal.PILOT.accessKey(), Principal.PILOT.secretKey())
           .endpoint(URI.create("http://127.0.0.1:0"))
           .corsRules(new CrossOriginResourceSharing(List.of("http://127\\.0\\.0\\.1:\\d+"), List.of("GET", "HEAD"),
               List.of("Range"), List.of("Content-Range", "Content-Length", "ETag", "Accept-Ranges"), "false"))
@@ -81,10 +82,10 @@ final class MapBench {
               .endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
               .region(Region.US_EAST_1)
               .forcePathStyle(true)
-              .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench-secret")))
+              .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(Principal.PILOT.accessKey(), Principal.PILOT.secretKey())))
               .build();
           ObjectLinks links = new ObjectLinks(
-              new S3Config("http://127.0.0.1:" + proxy.getPort(), "us-east-1", true, "bench", "bench-secret", "auto"),
+              new S3Config("http://127.0.0.1:" + proxy.getPort(), "us-east-1", true, Principal.PILOT.accessKey(), Principal.PILOT.secretKey(), "auto"),
               Duration.ofMinutes(15))) {
         s3.createBucket(b -> b.bucket("mapbench"));
         s3.putObject(b -> b.bucket("mapbench").key(KEY).contentType("image/tiff"), cog);

@@ -95,7 +95,8 @@ final class ScaleBench {
             AwsBasicCredentials.create(Principal.WATCHER.accessKey(), Principal.WATCHER.secretKey())))
         .httpClient(ApacheHttpClient.create()).build();
     try {
-      s3.createBucket(b -> b.bucket(BUCKET));
+      // The bucket is the filesystem store's folder (the operator makes it, not the watcher).
+      java.nio.file.Files.createDirectories(basedir.resolve(BUCKET));
       long t0 = System.nanoTime();
       int keys = fill(basedir.resolve(BUCKET), folders, workflows);
       double fillS = (System.nanoTime() - t0) / 1e9;

@@ -115,7 +115,8 @@ class WorkflowStepsIT implements TestPropertyProvider {
       // upload: exactly the wanted outputs (and ODM's logs) under the results prefix.
       assertThat(keysUnder(FOLDER + "results/")).containsExactlyInAnyOrder(
           "odm.log", "log.json", "images.json", "cameras.json",
-          "odm_orthophoto/odm_orthophoto.tif", "odm_dem/dsm.tif", "odm_report/report.pdf");
+          "odm_orthophoto/odm_orthophoto.tif", "odm_dem/dsm.tif", "odm_report/report.pdf",
+          "stac-item.json"); // the job's STAC Item, written by the exit handler (issue 23)
       assertThat(firstLine(FOLDER + "results/odm_orthophoto/odm_orthophoto.tif")).startsWith(PLACEHOLDER);
       assertThat(firstLine(FOLDER + "results/odm_report/report.pdf")).startsWith(PLACEHOLDER);
 
