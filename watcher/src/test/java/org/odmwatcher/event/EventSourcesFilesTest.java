@@ -236,11 +236,12 @@ class EventSourcesFilesTest {
         // the NodeODM API's task folders (watcher.api.prefix), the only place the watcher deletes
         assertThat(resource).isEqualTo("arn:aws:s3:::${BUCKET}/api-tasks/*");
       } else if (a.contains("s3:PutObject")) {
-        // status files, the dashboard's summary object at the bucket's root (its default key) and
-        // the page publish-site copies beside it
+        // status files, the dashboard's summary object at the bucket's root (its default key), the
+        // page publish-site copies beside it, a finished job's STAC Item and the image positions
         assertThat(resource).isIn("arn:aws:s3:::${BUCKET}/*status.json",
             "arn:aws:s3:::${BUCKET}/" + defaultOf(org.odmwatcher.config.DashboardConfig.class, 2),
-            "arn:aws:s3:::${BUCKET}/dashboard/*");
+            "arn:aws:s3:::${BUCKET}/dashboard/*", "arn:aws:s3:::${BUCKET}/*stac-item.json",
+            "arn:aws:s3:::${BUCKET}/*.odm-watcher/positions.geojson");
       } else if (a.get(0).startsWith("sqs:")) {
         assertThat(resource).endsWith(":odm-watcher");
       }
