@@ -70,28 +70,6 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     public static final ImageWait DEFAULT = new ImageWait(Duration.ofHours(24), Duration.ofMinutes(10));
   }
 
-  public ManifestHandler(
-      ObjectFilter ownWrites,
-      ObjectFilter manifests,
-      String manifestName,
-      long maxManifestBytes,
-      String resultsFolder,
-      BucketStore store,
-      ManifestParser parser,
-      JobSubmitter submitter,
-      StatusWriter statusWriter,
-      WaitingFolders waiting,
-      Clock clock,
-      int maxImages,
-      long maxImageBytes,
-      @Nullable ChildWorkflows children,
-      ImageWait imageWait,
-      SubmodelOrigins submodels) {
-    this(ownWrites, manifests, manifestName, maxManifestBytes, resultsFolder, store, parser, submitter, statusWriter,
-        waiting, clock, maxImages, maxImageBytes, children, imageWait, submodels, ManifestDefaults.off(parser,
-            new com.fasterxml.jackson.databind.ObjectMapper()));
-  }
-
   /** The handler with defaults inherited from the bucket ({@link ManifestDefaults}). */
   public ManifestHandler(
       ObjectFilter ownWrites,

@@ -16,6 +16,7 @@ import org.odmwatcher.event.ObjectCreated;
 import org.odmwatcher.event.ObjectCreatedHandler.Outcome;
 import org.odmwatcher.event.filter.ManifestKeyFilter;
 import org.odmwatcher.event.filter.OwnWritesFilter;
+import org.odmwatcher.manifest.ManifestDefaults;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OptionCatalogue;
@@ -57,11 +58,13 @@ class ImageWaitTest {
       @Override
       public void cancel(JobId jobId) {}
     };
+    ManifestParser parser = new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json)));
     return new ManifestHandler(
         new OwnWritesFilter("status.json", "results/"), new ManifestKeyFilter("odm.json"), "odm.json", 1 << 20,
-        "results/", store, new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json))),
+        "results/", store, parser,
         submitter, statusWriter, new WaitingFolders(), clock, Integer.MAX_VALUE, Long.MAX_VALUE, null,
-        new ManifestHandler.ImageWait(Duration.ofHours(24), Duration.ofMinutes(10)), SubmodelOrigins.NONE);
+        new ManifestHandler.ImageWait(Duration.ofHours(24), Duration.ofMinutes(10)), SubmodelOrigins.NONE,
+        ManifestDefaults.off(parser, json));
   }
 
   @Test

@@ -20,6 +20,7 @@ import org.odmwatcher.event.ObjectCreatedHandler;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.event.filter.ManifestKeyFilter;
 import org.odmwatcher.event.filter.OwnWritesFilter;
+import org.odmwatcher.manifest.ManifestDefaults;
 import org.odmwatcher.manifest.ManifestParser;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.OptionCatalogue;
@@ -62,11 +63,13 @@ class BucketSweepTest {
 
   private BucketSweep sweep(List<String> prefixes) {
     ObjectMapper json = new ObjectMapper();
+    ManifestParser parser = new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json)));
     ManifestHandler real = new ManifestHandler(
         new OwnWritesFilter("status.json", "results/"), new ManifestKeyFilter("odm.json"), "odm.json", 1 << 20,
-        "results/", store, new ManifestParser(json, new ManifestValidator(OptionCatalogue.load(json))),
+        "results/", store, parser,
         submitter, statusWriter, new WaitingFolders(), Clock.systemUTC(), Integer.MAX_VALUE, Long.MAX_VALUE, null,
-        ManifestHandler.ImageWait.DEFAULT, SubmodelOrigins.NONE);
+        ManifestHandler.ImageWait.DEFAULT, SubmodelOrigins.NONE,
+        ManifestDefaults.off(parser, json));
     ObjectCreatedHandler recording = object -> {
       offered.add(object.key());
       return real.handle(object);
