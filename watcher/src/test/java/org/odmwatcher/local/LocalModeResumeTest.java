@@ -142,6 +142,43 @@ class LocalModeResumeTest {
     }
   }
 
+  /**
+   * status.json is in the bucket, so anyone who can write there can name any work folder in it: a
+   * resume runs only in a folder kept for its own bucket folder; another folder's stays as it was.
+   */
+  @Test
+  void aStatusNamingAnotherFoldersKeptWorkFolderDoesNotResumeInIt(@TempDir Path data) throws Exception {
+    try (LocalWorld world = LocalWorld.start(data, "test", Map.of("watcher.workspace.keep-failed", "72h"))) {
+      world.submitter().failNextRun(LocalWorld.BUCKET, "flights/a/", 1, "odm_report");
+      world.uploadSample("flights/a/");
+      JsonNode failedA = world.awaitState("flights/a/", "failed", Duration.ofSeconds(60));
+      Path workA = data.resolve("work").resolve(failedA.path("workspace").path("volume").asText());
+      byte[] markerA = Files.readAllBytes(workA.resolve("kept.json"));
+
+      world.put("flights/b/status.json", failedA.toString()); // forged: b's status names a's kept folder
+      Path flight = Files.createTempDirectory(data, "flight-b");
+      try (var list = Files.list(LocalWorld.QUICK_SAMPLE)) {
+        for (Path image : list.filter(p -> p.toString().endsWith(".JPG")).toList()) {
+          Files.copy(image, flight.resolve(image.getFileName()));
+        }
+      }
+      Files.writeString(flight.resolve("odm.json"), "{\"resume\": true}");
+      world.uploader().upload(flight, new S3Options.Location(LocalWorld.BUCKET, "flights/b/"), Map.of());
+
+      JsonNode doneB = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+          .until(() -> world.status("flights/b/").orElseThrow(),
+              s -> !s.path("jobId").asText().equals(failedA.path("jobId").asText())
+                  && s.path("state").asText().equals("succeeded"));
+      assertThat(doneB.path("workspace").path("note").asText())
+          .startsWith("no kept workspace of an earlier failed run of this folder");
+      String log = world.text("flights/b/results/odm.log");
+      assertThat(log).doesNotContain(workA.toString());
+      assertThat(OdmStageLog.worked(log)).isEqualTo(ALL_STAGES);
+      assertThat(Files.readAllBytes(workA.resolve("kept.json"))).isEqualTo(markerA);
+      assertThat(workA.resolve("project/images")).isDirectory();
+    }
+  }
+
   /** Each file's identity (inode where the file system has one) and modification time. */
   private static Map<String, Object> identities(Path dir) throws Exception {
     Map<String, Object> found = new LinkedHashMap<>();

@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * Local mode's kept workspaces: a job's work folder ({@code <work-dir>/<job id>}, ODM's project in
  * {@code project/}) left in place after the job ended, with a {@value #MARKER} beside the project
  * saying for which bucket folder and job, and until when (the cluster's claim labels and
- * annotations, {@link KeptWorkspaces}). A resumed run takes the folder over (the marker goes), so
- * the sweep never removes a folder a run works in. Names come from {@code status.json}, which
- * anyone who can write the bucket can edit: only a job id names a folder, resolved under the work
- * directory.
+ * annotations, {@link KeptWorkspaces}). A resumed run takes the folder over (the marker then names
+ * it instead of a keep time), so the sweep never removes a folder a run works in. Names come from
+ * {@code status.json}, which anyone who can write the bucket can edit: only a job id names a
+ * folder, resolved under the work directory, and a run takes over only a folder kept for its own
+ * bucket folder (or one it took over before a restart).
  */
 final class KeptFolders implements KeptWorkspaceStore {
   private static final Logger LOG = LoggerFactory.getLogger(KeptFolders.class);
@@ -53,9 +54,7 @@ final class KeptFolders implements KeptWorkspaceStore {
     Path dir = folder(name).orElseThrow(() -> new IllegalArgumentException("not a work folder: " + name));
     ObjectNode marker = JSON.createObjectNode().put("bucket", bucket).put("folder", folder).put("jobId", jobId)
         .put("keepUntil", until.toString());
-    Path partial = dir.resolve(MARKER + ".partial");
-    Files.write(partial, JSON.writeValueAsBytes(marker));
-    Files.move(partial, dir.resolve(MARKER), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    write(dir, marker);
   }
 
   /** The kept folder {@code name}, when it is kept until after {@code now} and still holds ODM's project. */
@@ -64,15 +63,37 @@ final class KeptFolders implements KeptWorkspaceStore {
         .flatMap(this::read).filter(k -> k.keepUntil().isAfter(now));
   }
 
-  /** A resumed run takes the folder: no longer kept. False when it is not kept (any more). */
-  synchronized boolean takeOver(String name) {
+  /**
+   * Job {@code jobId} of {@code bucket}/{@code folder} resumes in the work folder {@code name}: no
+   * longer kept, the job's now. False when the folder is not kept for that bucket folder (and not
+   * this job's already): the job then runs from the start in a folder of its own.
+   */
+  synchronized boolean takeOver(String name, String bucket, String folder, String jobId) {
     Optional<Path> dir = folder(name);
-    try {
-      return dir.isPresent() && Files.deleteIfExists(dir.get().resolve(MARKER));
-    } catch (IOException e) {
-      LOG.warn("cannot take over work folder {}: {}", dir.get(), e.toString());
+    if (dir.isEmpty()) {
       return false;
     }
+    try {
+      JsonNode marker = JSON.readTree(dir.get().resolve(MARKER).toFile());
+      boolean same = bucket.equals(marker.path("bucket").asText()) && folder.equals(marker.path("folder").asText());
+      boolean kept = marker.path("keepUntil").isTextual();
+      if (!same || !kept && !jobId.equals(marker.path("takenBy").asText())) {
+        return false;
+      }
+      ObjectNode taken = JSON.createObjectNode().put("bucket", bucket).put("folder", folder).put("jobId", jobId)
+          .put("takenBy", jobId);
+      write(dir.get(), taken);
+      return true;
+    } catch (IOException e) {
+      LOG.info("work folder {} cannot be taken over ({}); the job runs from the start", dir.get(), e.toString());
+      return false;
+    }
+  }
+
+  private static void write(Path dir, ObjectNode marker) throws IOException {
+    Path partial = dir.resolve(MARKER + ".partial");
+    Files.write(partial, JSON.writeValueAsBytes(marker));
+    Files.move(partial, dir.resolve(MARKER), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   @Override
@@ -92,11 +113,11 @@ final class KeptFolders implements KeptWorkspaceStore {
     return kept;
   }
 
-  /** Deletes the work folder when it is kept; one a run has taken over (no marker) stays. */
+  /** Deletes the work folder when it is kept; one a run has taken over stays. */
   @Override
   public synchronized void release(String name) {
     Optional<Path> dir = folder(name);
-    if (dir.isEmpty() || !Files.exists(dir.get().resolve(MARKER))) {
+    if (dir.isEmpty() || read(dir.get()).isEmpty()) {
       return;
     }
     try {
@@ -111,6 +132,9 @@ final class KeptFolders implements KeptWorkspaceStore {
   private Optional<KeptWorkspaces.Kept> read(Path dir) {
     try {
       JsonNode marker = JSON.readTree(dir.resolve(MARKER).toFile());
+      if (!marker.path("keepUntil").isTextual()) {
+        return Optional.empty(); // taken over by a resumed run
+      }
       return Optional.of(new KeptWorkspaces.Kept(dir.getFileName().toString(), marker.path("bucket").asText(),
           marker.path("folder").asText(), marker.path("jobId").asText(), Instant.parse(marker.path("keepUntil").asText())));
     } catch (NoSuchFileException | java.io.FileNotFoundException e) {

@@ -96,10 +96,13 @@ public final class LocalJobSubmitter implements JobSubmitter, JobConsole, AutoCl
     // ODM jobs run from the local image (`local --image`); another engine's from its own image.
     OdmCommand jobCommand = Engine.ODM.equals(spec.manifest().engine()) ? command
         : new OdmCommand(config, odmArguments.engines().of(spec.manifest()).image(false));
-    if (spec.resume() != null) {
-      // Taken over here, not when the pipeline calls takeOver after the submit: by then a quick run
-      // may have failed and kept the folder again, and the sweep must not remove it while queued.
-      kept.takeOver(spec.resume().workspace());
+    // Taken over here, not when the pipeline calls takeOver after the submit: by then a quick run
+    // may have failed and kept the folder again, and the sweep must not remove it while queued.
+    if (spec.resume() != null && !kept.takeOver(spec.resume().workspace(), spec.bucket(), spec.folder(), id)) {
+      LOG.warn("job {} (s3://{}/{}): work folder {} is not kept for this folder; the job runs from the start", id,
+          spec.bucket(), spec.folder(), spec.resume().workspace());
+      spec = new JobSpec(spec.bucket(), spec.folder(), spec.jobId(), spec.manifestETag(), spec.manifest(), spec.images(),
+          spec.resultsPrefix(), spec.imageBytes());
     }
     LocalRun run = new LocalRun(spec, odmArguments.render(spec.manifest()), config, jobCommand, store, statusWriter,
         manifestName, maxManifestBytes, workRoot, ticker, clock, () -> runs.remove(id), workspaces, kept,
