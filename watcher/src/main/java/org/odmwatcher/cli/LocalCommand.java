@@ -74,6 +74,15 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--interval", defaultValue = "2s", description = "How often the bucket is checked for new odm.json. Default: ${DEFAULT-VALUE}")
   String interval;
 
+  @Option(names = "--keep-failed", defaultValue = "72h", converter = DurationConverter.class,
+      description = "How long a failed job's work folder is kept, so that an odm.json with \"resume\": true continues"
+          + " it (0s: not kept). Default: ${DEFAULT-VALUE}")
+  java.time.Duration keepFailed;
+
+  @Option(names = "--keep-succeeded", defaultValue = "0s", converter = DurationConverter.class,
+      description = "How long a succeeded job's work folder is kept (0s: removed when the job ends). Default: ${DEFAULT-VALUE}")
+  java.time.Duration keepSucceeded;
+
   @Option(names = "--run",
       description = "Process this folder of images and exit: upload it to s3://<bucket>/<folder name>/ (odm.json last),"
           + " follow it until it ends, exit 0 if it succeeded. Without it, local mode serves until Ctrl+C.")
@@ -92,6 +101,8 @@ public final class LocalCommand implements Callable<Integer> {
     // One machine runs what its owner asks: both engines (ODX from watcher.engines.odx-image).
     extra.put("watcher.engines.enabled", "odm,odx");
     extra.put("watcher.local.concurrency", Integer.toString(concurrency));
+    extra.put("watcher.workspace.keep-failed", keepFailed.toMillis() + "ms");
+    extra.put("watcher.workspace.keep-succeeded", keepSucceeded.toMillis() + "ms");
     extra.put("micronaut.server.port", httpPort == 0 ? "-1" : Integer.toString(httpPort));
     if (apiToken != null && !apiToken.isEmpty()) {
       extra.put("watcher.api.token", apiToken);

@@ -23,7 +23,7 @@ import org.odmwatcher.retry.TransientFailureException;
  * resumed run applies the claim again with its own Workflow as owner ({@link #takeOver} removes the
  * kept label first), so from then on it lives and dies with that Workflow.
  */
-public final class KeptWorkspaces {
+public final class KeptWorkspaces implements KeptWorkspaceStore {
   /** Label of a kept workspace claim: {@code "true"}. */
   public static final String KEPT = "odmwatcher.org/kept";
   /** Annotation: until when the claim is kept (ISO-8601). */
@@ -85,6 +85,7 @@ public final class KeptWorkspaces {
   }
 
   /** Every kept claim of the namespace. */
+  @Override
   public List<Kept> all() throws TransientFailureException {
     try {
       return kubernetes.persistentVolumeClaims().inNamespace(namespace).withLabel(KEPT, "true").list().getItems()
@@ -95,6 +96,7 @@ public final class KeptWorkspaces {
   }
 
   /** Deletes the claim (its volume goes with it under the storage class's Delete policy); gone is fine. */
+  @Override
   public void release(String claim) throws TransientFailureException {
     try {
       kubernetes.persistentVolumeClaims().inNamespace(namespace).withName(claim).delete();

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * their folder's {@code odm.json} deleted, or a newer job of the folder that runs without them
  * (its {@code status.json} names another job and not this workspace, and it is past waiting for
  * its images). Run every {@code watcher.workspace.sweep-interval}; each removal is logged with its
- * reason.
+ * reason. The same rules for the cluster's claims and local mode's work folders ({@link
+ * KeptWorkspaceStore}).
  */
 public final class WorkspaceSweep {
   private static final Logger LOG = LoggerFactory.getLogger(WorkspaceSweep.class);
@@ -26,13 +27,13 @@ public final class WorkspaceSweep {
   /** One removal and why. */
   public record Removed(String claim, String reason) {}
 
-  private final KeptWorkspaces volumes;
+  private final KeptWorkspaceStore volumes;
   private final BucketStore store;
   private final StatusWriter statusWriter;
   private final String manifestName;
   private final Clock clock;
 
-  public WorkspaceSweep(KeptWorkspaces volumes, BucketStore store, StatusWriter statusWriter, String manifestName,
+  public WorkspaceSweep(KeptWorkspaceStore volumes, BucketStore store, StatusWriter statusWriter, String manifestName,
       Clock clock) {
     this.volumes = volumes;
     this.store = store;

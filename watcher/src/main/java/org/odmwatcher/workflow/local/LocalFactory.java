@@ -1,12 +1,20 @@
 package org.odmwatcher.workflow.local;
 
 import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.odmwatcher.retry.TransientFailureException;
+import org.odmwatcher.workflow.WorkspaceSweep;
+import org.slf4j.LoggerFactory;
 import org.odmwatcher.config.LocalConfig;
 import org.odmwatcher.config.ManifestConfig;
+import org.odmwatcher.config.WorkspaceConfig;
 import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.JobConsole;
@@ -21,7 +29,34 @@ public class LocalFactory {
   @Singleton
   @Bean(typed = {JobSubmitter.class, JobConsole.class, LocalJobSubmitter.class}, preDestroy = "close")
   LocalJobSubmitter localJobSubmitter(LocalConfig config, OdmArguments odmArguments, BucketStore store,
-      StatusWriter statusWriter, ManifestConfig manifest, Clock clock) {
-    return new LocalJobSubmitter(config, odmArguments, store, statusWriter, manifest.name(), manifest.maxSize(), clock);
+      StatusWriter statusWriter, ManifestConfig manifest, Clock clock, WorkspaceConfig workspaces) {
+    return new LocalJobSubmitter(config, odmArguments, store, statusWriter, manifest.name(), manifest.maxSize(), clock,
+        workspaces);
+  }
+
+  /**
+   * Removes kept work folders nobody will resume, by the cluster's rules ({@link WorkspaceSweep}:
+   * expired, the folder's odm.json deleted, a newer run without them), every {@code
+   * watcher.workspace.sweep-interval}.
+   */
+  @Context
+  @Bean(preDestroy = "shutdownNow")
+  ScheduledExecutorService localWorkspaceSweeps(LocalJobSubmitter submitter, BucketStore store, StatusWriter statusWriter,
+      ManifestConfig manifest, Clock clock, WorkspaceConfig workspaces) {
+    WorkspaceSweep sweep = new WorkspaceSweep(submitter.keptFolders(), store, statusWriter, manifest.name(), clock);
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "local-workspace-sweep");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = workspaces.sweepInterval().toMillis();
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        sweep.sweep();
+      } catch (TransientFailureException | RuntimeException e) {
+        LoggerFactory.getLogger(WorkspaceSweep.class).info("work folder sweep not done ({}); next round", e.getMessage());
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+    return timer;
   }
 }

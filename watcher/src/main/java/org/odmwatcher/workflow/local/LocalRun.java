@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.odmwatcher.config.LocalConfig;
+import org.odmwatcher.config.WorkspaceConfig;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.manifest.FolderImages;
 import org.odmwatcher.manifest.OutputRule;
@@ -34,6 +35,7 @@ import org.odmwatcher.workflow.JobId;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.JobSpec;
 import org.odmwatcher.workflow.OdmStages;
+import org.odmwatcher.workflow.ResumeHint;
 import org.odmwatcher.workflow.StacItemWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,10 @@ import org.slf4j.LoggerFactory;
  * {@code <work>/<jobId>/project/images}, run ODM (progress parsed from its console as it streams),
  * upload the wanted outputs and {@code odm.log} under the results prefix. While it runs it checks that
  * {@code odm.json} is still there and unchanged; if not, it stops ODM and records {@code canceled}.
+ * A failed job's work folder is kept ({@code watcher.workspace.keep-failed}; a succeeded one's with
+ * {@code keep-succeeded}) and {@code status.json}'s {@code workspace} says until when and which
+ * {@code odm.json} resumes it; a resumed job runs ODM in that folder with {@code --rerun-from} and
+ * copies only the images it does not have.
  */
 final class LocalRun implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalRun.class);
@@ -61,6 +67,16 @@ final class LocalRun implements Runnable {
   private final ScheduledExecutorService ticker;
   private final Clock clock;
   private final Runnable onDone;
+  private final WorkspaceConfig workspaces;
+  private final KeptFolders kept;
+  private final Failure failure;
+
+  /** For tests: the test engine fails in {@code stage} with {@code exitCode} ({@link LocalJobSubmitter#failNextRun}). */
+  record Failure(int exitCode, String stage) {}
+
+  private volatile String odmStage;
+  private int imagesThere;
+  private int imagesCopied;
 
   private volatile Process process;
   private volatile String cancelReason;
@@ -69,7 +85,8 @@ final class LocalRun implements Runnable {
 
   LocalRun(JobSpec spec, List<String> odmOptions, LocalConfig config, OdmCommand command, BucketStore store,
       StatusWriter statusWriter, String manifestName, long maxManifestBytes, Path workRoot,
-      ScheduledExecutorService ticker, Clock clock, Runnable onDone) {
+      ScheduledExecutorService ticker, Clock clock, Runnable onDone, WorkspaceConfig workspaces, KeptFolders kept,
+      Failure failure) {
     this.spec = spec;
     this.odmOptions = List.copyOf(odmOptions);
     this.config = config;
@@ -78,10 +95,15 @@ final class LocalRun implements Runnable {
     this.statusWriter = statusWriter;
     this.manifestName = manifestName;
     this.maxManifestBytes = maxManifestBytes;
-    this.jobDir = workRoot.resolve(spec.jobId().value());
+    // A resumed job works in the kept folder of the run it continues (its name is a job id: KeptFolders).
+    this.jobDir = spec.resume() == null ? workRoot.resolve(spec.jobId().value())
+        : kept.folder(spec.resume().workspace()).orElse(workRoot.resolve(spec.jobId().value()));
     this.ticker = ticker;
     this.clock = clock;
     this.onDone = onDone;
+    this.workspaces = workspaces;
+    this.kept = kept;
+    this.failure = failure;
   }
 
   String jobId() {
@@ -175,7 +197,8 @@ final class LocalRun implements Runnable {
                   "downloading images", clock.instant())
               .withImages(spec.images().size(), spec.manifest().expectedImages())
               .withWorkflow(new JobStatus.WorkflowRef("local", spec.jobId().workflowName()), config.engineName())
-              .withProgress(OdmStages.DOWNLOAD, OdmStages.DOWNLOAD_PERCENT);
+              .withProgress(OdmStages.DOWNLOAD, OdmStages.DOWNLOAD_PERCENT)
+              .withWorkspace(startingWorkspace());
       if (statusWriter.begin(spec.bucket(), spec.folder(), starting).isEmpty()) {
         LOG.info("job {} is already finished; not running it again", jobId());
         return;
@@ -183,7 +206,9 @@ final class LocalRun implements Runnable {
       watch = ticker.scheduleWithFixedDelay(this::checkManifest,
           config.manifestCheck().toMillis(), config.manifestCheck().toMillis(), TimeUnit.MILLISECONDS);
       Path project = jobDir.resolve(OdmCommand.PROJECT);
-      deleteTree(jobDir);
+      if (!resumes()) {
+        deleteTree(jobDir);
+      }
       Files.createDirectories(project.resolve("images"));
       download(project);
       if (cancelReason != null || shutdown) {
@@ -200,7 +225,8 @@ final class LocalRun implements Runnable {
       if (cancelReason != null) {
         finish(JobState.CANCELED, cancelReason, null, null);
       } else if (exit != 0) {
-        finish(JobState.FAILED, OdmExitCode.describe(exit, config.engine()), null, List.copyOf(tail));
+        String message = OdmExitCode.describe(exit, config.engine());
+        finish(JobState.FAILED, message, null, List.copyOf(tail), keep(true, exit == 137));
       } else {
         progress(OdmStages.UPLOAD, OdmStages.UPLOAD_PERCENT, "uploading results", true);
         uploadResults(project);
@@ -210,14 +236,14 @@ final class LocalRun implements Runnable {
             .map(e -> e.key().substring(spec.folder().length())).toList();
         String done = "test".equals(config.engine())
             ? "TEST ENGINE finished: test outputs (TEST DATA), not real processing" : "processing finished";
-        finish(JobState.SUCCEEDED, done, outputs, null);
+        finish(JobState.SUCCEEDED, done, outputs, null, keep(false, false));
       }
     } catch (MissingEngineException e) {
-      finish(JobState.FAILED, e.getMessage(), null, List.of(e.getMessage()));
+      finish(JobState.FAILED, e.getMessage(), null, List.of(e.getMessage()), keep(true, false));
     } catch (TransientFailureException | IOException | RuntimeException e) {
       if (!shutdown) {
         LOG.warn("job {} failed: {}", jobId(), e.toString());
-        finish(JobState.FAILED, "the local executor failed: " + e.getMessage(), null, null);
+        finish(JobState.FAILED, "the local executor failed: " + e.getMessage(), null, null, keep(true, false));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -225,7 +251,7 @@ final class LocalRun implements Runnable {
       if (watch != null) {
         watch.cancel(false);
       }
-      if (!shutdown) {
+      if (!shutdown && !keptFolder) {
         try {
           deleteTree(jobDir);
         } catch (IOException e) {
@@ -271,13 +297,24 @@ final class LocalRun implements Runnable {
   }
 
   private void download(Path project) throws TransientFailureException, IOException {
-    FolderImages folder = FolderImages.of(store.listFolder(spec.bucket(), spec.folder()));
+    BucketStore.FolderContents contents = store.listFolder(spec.bucket(), spec.folder());
+    java.util.Map<String, Long> sizes = new java.util.HashMap<>();
+    contents.files().forEach(e -> sizes.put(e.key(), e.size()));
+    FolderImages folder = FolderImages.of(contents);
     // The masks go with the images: ODM pairs DJI_0001_mask.png with DJI_0001.JPG (stages/dataset.py).
     for (String key : Stream.concat(folder.images().stream(), folder.masks().stream()).toList()) {
       if (cancelReason != null || shutdown) {
         return;
       }
-      store.download(spec.bucket(), key, project.resolve("images").resolve(fileName(key)));
+      Path target = project.resolve("images").resolve(fileName(key));
+      // A resumed run's folder has the images already: a file of the object's size is not copied
+      // again (rclone copy's size check, as the cluster's download step skips them).
+      if (resumes() && Files.isRegularFile(target) && Files.size(target) == sizes.getOrDefault(key, -1L)) {
+        imagesThere++;
+        continue;
+      }
+      store.download(spec.bucket(), key, target);
+      imagesCopied++;
     }
     for (String key : folder.sideFiles()) {
       store.download(spec.bucket(), key, project.resolve(fileName(key)));
@@ -285,14 +322,31 @@ final class LocalRun implements Runnable {
   }
 
   private int runOdm(Path log, Deque<String> tail) throws IOException, InterruptedException {
-    List<String> cmd = command.build(jobDir, jobId(), odmOptions);
+    List<String> options = new ArrayList<>(odmOptions);
+    if (spec.resume() != null && spec.resume().fromStage() != null) {
+      // ODM's own restart switch (opendm/config.py --rerun-from; opendm/types.py ODM_Stage.rerun):
+      // that stage and every later one run again, the earlier ones find their products and skip.
+      options.addAll(List.of("--rerun-from", spec.resume().fromStage()));
+    }
+    List<String> cmd = command.build(jobDir, jobId(), options);
     ProcessBuilder builder = new ProcessBuilder(cmd).directory(jobDir.toFile()).redirectErrorStream(true);
     builder.environment().put(TestOdmEngine.PACE_ENV, Long.toString(config.testPace().toMillis()));
+    // The test engine's failure knobs come from a test's failNextRun only, never from this process's environment.
+    builder.environment().remove(TestOdmEngine.EXIT_ENV);
+    builder.environment().remove(TestOdmEngine.EXIT_STAGE_ENV);
+    if (failure != null) {
+      builder.environment().put(TestOdmEngine.EXIT_ENV, Integer.toString(failure.exitCode()));
+      builder.environment().put(TestOdmEngine.EXIT_STAGE_ENV, failure.stage());
+    }
     OdmProgress parser = new OdmProgress();
     try (BufferedWriter out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
       line(out, tail, "[odm-watcher] engine: " + config.engineName()
           + ("test".equals(config.engine()) ? " (TEST ENGINE: replays a recorded ODM log, NOT real processing)" : ""));
       line(out, tail, "[odm-watcher] command: " + String.join(" ", cmd));
+      if (resumes()) {
+        line(out, tail, "[odm-watcher] resuming job " + spec.resume().fromJob() + " in " + jobDir + ": " + imagesThere
+            + " images already in the project, " + imagesCopied + " copied");
+      }
       try {
         process = builder.start();
       } catch (IOException e) {
@@ -310,6 +364,10 @@ final class LocalRun implements Runnable {
         String text;
         while ((text = in.readLine()) != null) {
           line(out, tail, text);
+          java.util.regex.Matcher running = RUNNING.matcher(text);
+          if (running.find() && OdmStages.STAGES.containsKey(running.group(1))) {
+            odmStage = running.group(1);
+          }
           Optional<OdmStages.Position> moved = parser.accept(text);
           if (moved.isPresent()) {
             progress(moved.get().stage(), moved.get().percent(), "running ODM: " + moved.get().stage(), false);
@@ -337,6 +395,82 @@ final class LocalRun implements Runnable {
     while (tail.size() > config.logTailLines()) {
       tail.removeFirst();
     }
+  }
+
+  private static final java.util.regex.Pattern RUNNING = java.util.regex.Pattern.compile("Running ([a-z_]+) stage");
+
+  /** Whether this job continues a failed run in its kept folder. */
+  private boolean resumes() {
+    return spec.resume() != null && !jobDir.equals(workRoot().resolve(jobId()));
+  }
+
+  private Path workRoot() {
+    return jobDir.getParent();
+  }
+
+  private boolean keptFolder;
+
+  /**
+   * What status.json says of the workspace when the job starts: the kept folder it continues, or
+   * that a resume found none (the words of the pipeline's ManifestHandler, whose record of the
+   * submitted job {@code begin} replaces).
+   */
+  private JobStatus.Workspace startingWorkspace() {
+    if (spec.resume() != null) {
+      JobSpec.Resumption r = spec.resume();
+      return new JobStatus.Workspace(r.workspace(), OdmCommand.PROJECT, null, r.fromJob(), r.fromStage(), null,
+          "resumes job " + r.fromJob() + " in its kept work folder " + jobDir
+              + (r.fromStage() == null ? " where it stopped" : " from ODM's " + r.fromStage() + " stage"));
+    }
+    if (spec.manifest().resume() != null) {
+      return new JobStatus.Workspace(null, null, null, null, null, null,
+          "no kept workspace of an earlier failed run of this folder (none, expired or removed): this run starts from"
+              + " the beginning");
+    }
+    return null;
+  }
+
+  /**
+   * Keeps the work folder when the settings say so for this outcome (never a split-merge submodel's:
+   * its parent's ODM sends it again), and returns what status.json says of it; null when it goes.
+   */
+  private JobStatus.Workspace keep(boolean failed, boolean outOfMemory) {
+    java.time.Duration keep = failed ? workspaces.keepFailed() : workspaces.keepSucceeded();
+    if (keep.isZero() || keep.isNegative() || spec.manifest().parentJob() != null || shutdown
+        || !Files.isDirectory(jobDir.resolve(OdmCommand.PROJECT))) {
+      return null;
+    }
+    Instant until = clock.instant().plus(keep);
+    String name = jobDir.getFileName().toString();
+    try {
+      kept.keep(name, spec.bucket(), spec.folder(), jobId(), until);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("job {}: cannot keep its work folder {} ({}); it is removed", jobId(), jobDir, e.toString());
+      return null;
+    }
+    keptFolder = true;
+    String resumedFrom = spec.resume() == null ? null : spec.resume().fromJob();
+    String note = "work folder " + jobDir + " kept until " + until;
+    if (!failed) {
+      return new JobStatus.Workspace(name, OdmCommand.PROJECT, until, resumedFrom, null, null, note);
+    }
+    String stage = odmStage;
+    byte[] manifest = null;
+    try {
+      manifest = store.get(spec.bucket(), spec.folder() + manifestName, maxManifestBytes)
+          .filter(b -> spec.manifestETag() == null || spec.manifestETag().equals(b.eTag()))
+          .map(BucketStore.Blob::bytes).orElse(null);
+    } catch (TransientFailureException e) {
+      LOG.info("job {}: cannot read {} for its resume hint ({}); the hint has the resume fields only", jobId(),
+          manifestName, e.getMessage());
+    }
+    String resumeWith = ResumeHint.manifest(manifest, stage, null);
+    note += "; to resume" + (stage == null ? "" : " from " + stage) + ", upload this " + manifestName + ": " + resumeWith;
+    if (outOfMemory) {
+      note += " (ODM ran out of memory: give it more first, watcher.local.memory or the container runtime's"
+          + " settings)";
+    }
+    return new JobStatus.Workspace(name, OdmCommand.PROJECT, until, resumedFrom, stage, resumeWith, note);
   }
 
   private String pendingStage;
@@ -400,6 +534,11 @@ final class LocalRun implements Runnable {
   }
 
   private void finish(JobState state, String message, List<String> outputs, List<String> logTail) {
+    finish(state, message, outputs, logTail, null);
+  }
+
+  private void finish(JobState state, String message, List<String> outputs, List<String> logTail,
+      JobStatus.Workspace workspace) {
     if (shutdown) {
       return;
     }
@@ -414,6 +553,9 @@ final class LocalRun implements Runnable {
       }
       if (s.engine() == null) {
         next = next.withWorkflow(new JobStatus.WorkflowRef("local", spec.jobId().workflowName()), config.engineName());
+      }
+      if (workspace != null) {
+        next = next.withWorkspace(workspace);
       }
       return next;
     });
