@@ -10,6 +10,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.random.RandomGenerator;
 import org.odmwatcher.config.ApiConfig;
+import org.odmwatcher.config.WorkspaceConfig;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.NotifyConfig;
 import org.odmwatcher.config.SplitMergeConfig;
@@ -47,7 +48,8 @@ public class ApiFactory {
       Clock clock,
       @Nullable JobConsole console,
       @Nullable SplitMergeConfig splitMerge,
-      @Nullable ChildWorkflows jobs) {
+      @Nullable ChildWorkflows jobs,
+      WorkspaceConfig workspaces) {
     ResultsArchive archive = new ResultsArchive(store, manifest.resultsFolder());
     TaskView view = new TaskView(store, api.bucket(), api.prefix(), manifest.statusName(), archive, new StatusCodec(),
         json, api.viewExpiry());
@@ -72,7 +74,8 @@ public class ApiFactory {
         console,
         api.maxTasks(),
         splitMerge == null ? SplitMergeConfig.off().maxTasksPerJob() : splitMerge.maxTasksPerJob(),
-        jobs);
+        jobs,
+        workspaces);
   }
 
   /** The engine the API's tasks run on ({@code watcher.api.engine}); it must be enabled. */

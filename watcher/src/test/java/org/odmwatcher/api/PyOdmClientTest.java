@@ -109,7 +109,8 @@ class PyOdmClientTest implements TestPropertyProvider {
       List<JsonNode> finished = events(seen, "finished");
       assertThat(finished).as(seen.toString()).hasSize(2);
       assertThat(finished.get(0).path("status").asText()).isEqualTo("FAILED");
-      // LASTERROR
+      // FAILED is shown once the workspace is kept, with the stage and the restart option to resume
+      assertThat(finished.get(0).path("lastError").asText()).contains("exit code 137", "failed in odm_orthophoto", "rerun-from=odm_orthophoto");
       assertThat(event(seen, "restarted").path("success").asBoolean()).isTrue();
       assertThat(event(seen, "afterRestart").path("status").asText()).isIn("QUEUED", "RUNNING");
       assertThat(finished.get(1).path("status").asText()).isEqualTo("COMPLETED");
