@@ -33,7 +33,7 @@ def describe(info):
                 options=info.options, progress=info.progress)
 
 
-def finish(task, out_dir):
+def finish(task):
     """Waits as pyODM users do; TaskFailedError means FAILED or CANCELED."""
     try:
         task.wait_for_completion(interval=1)
@@ -58,7 +58,7 @@ def main(argv):
 
     task = node.create_task(images, OPTIONS, name="pyodm " + mode, task_uuid=uuid)
     say("created", uuid=task.uuid)
-    info = finish(task, out_dir)
+    info = finish(task)
 
     if mode == "restart":
         if info.status != TaskStatus.FAILED:
@@ -67,7 +67,7 @@ def main(argv):
         say("restarted", success=task.restart(options={"rerun-from": "odm_orthophoto"}))
         # What pyODM users call right after restart(): it must not see the old FAILED status.
         say("afterRestart", **describe(task.info()))
-        info = finish(task, out_dir)
+        info = finish(task)
 
     if info.status == TaskStatus.COMPLETED:
         download(task, out_dir)
