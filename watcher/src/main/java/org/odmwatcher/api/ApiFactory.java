@@ -13,6 +13,7 @@ import org.odmwatcher.config.ApiConfig;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.NotifyConfig;
 import org.odmwatcher.config.SplitMergeConfig;
+import org.odmwatcher.config.WorkspaceConfig;
 import org.odmwatcher.manifest.ManifestValidator;
 import org.odmwatcher.manifest.Engine;
 import org.odmwatcher.manifest.Engines;
@@ -28,6 +29,7 @@ import org.odmwatcher.status.StatusWriter;
 import org.odmwatcher.storage.BucketStore;
 import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobConsole;
+import org.odmwatcher.workflow.WorkspaceKeeper;
 
 /** Wires the NodeODM-compatible API when {@code watcher.api.enabled=true}. */
 @Factory
@@ -47,7 +49,9 @@ public class ApiFactory {
       Clock clock,
       @Nullable JobConsole console,
       @Nullable SplitMergeConfig splitMerge,
-      @Nullable ChildWorkflows jobs) {
+      @Nullable ChildWorkflows jobs,
+      WorkspaceConfig workspaces,
+      @Nullable WorkspaceKeeper keeper) {
     ResultsArchive archive = new ResultsArchive(store, manifest.resultsFolder());
     TaskView view = new TaskView(store, api.bucket(), api.prefix(), manifest.statusName(), archive, new StatusCodec(),
         json, api.viewExpiry());
@@ -72,7 +76,8 @@ public class ApiFactory {
         console,
         api.maxTasks(),
         splitMerge == null ? SplitMergeConfig.off().maxTasksPerJob() : splitMerge.maxTasksPerJob(),
-        jobs);
+        jobs,
+        keeper == null ? WorkspaceConfig.off() : workspaces); // local mode keeps no workspace to wait for
   }
 
   /** The engine the API's tasks run on ({@code watcher.api.engine}); it must be enabled. */

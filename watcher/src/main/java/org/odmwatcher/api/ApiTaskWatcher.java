@@ -140,8 +140,8 @@ public final class ApiTaskWatcher {
       tasks.recheckWhileWaiting(uuid);
       return false;
     }
-    if (!job.state().isFinal()) {
-      return false;
+    if (!job.state().isFinal() || tasks.settling(job)) {
+      return false; // the webhook tells the final state once the API shows it
     }
     Optional<TaskRecord> task = tasks.readTask(uuid);
     if (task.isEmpty()) {

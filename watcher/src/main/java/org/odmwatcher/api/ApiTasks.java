@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.odmwatcher.notify.WebhookTargets;
 import org.odmwatcher.api.dto.TaskInfo;
+import org.odmwatcher.config.WorkspaceConfig;
 import org.odmwatcher.api.dto.TaskRecord;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.manifest.Engine;
@@ -97,6 +99,7 @@ public final class ApiTasks {
   private final Set<String> reservedNames;
   private final java.util.concurrent.Semaphore uploads;
   private final TaskQuotas quotas;
+  private final WorkspaceConfig workspaces;
 
   public ApiTasks(
       String bucket,
@@ -118,7 +121,9 @@ public final class ApiTasks {
       @Nullable JobConsole console,
       int maxTasks,
       int maxTasksPerJob,
-      @Nullable ChildWorkflows jobs) {
+      @Nullable ChildWorkflows jobs,
+      WorkspaceConfig workspaces) {
+    this.workspaces = workspaces;
     this.console = console;
     this.quotas = new TaskQuotas(view, this::readTask, maxTasks, maxTasksPerJob, jobs);
     this.uploads = new java.util.concurrent.Semaphore(maxConcurrentUploads);
@@ -370,7 +375,9 @@ public final class ApiTasks {
           case SUCCEEDED -> snapshot.archived()
               ? new TaskInfo.Status(TaskInfo.COMPLETED, null)
               : new TaskInfo.Status(TaskInfo.RUNNING, null); // as NodeODM: done once all.zip is
-          case FAILED -> new TaskInfo.Status(TaskInfo.FAILED, status.message());
+          case FAILED -> settling(status)
+              ? new TaskInfo.Status(TaskInfo.RUNNING, null)
+              : new TaskInfo.Status(TaskInfo.FAILED, status.message() + resumeHint(status));
           case INVALID -> new TaskInfo.Status(TaskInfo.FAILED,
               status.message() + (status.errors() == null ? "" : ": " + String.join("; ", status.errors())));
           case CANCELED -> new TaskInfo.Status(TaskInfo.CANCELED, null);
@@ -381,6 +388,34 @@ public final class ApiTasks {
     int images = status.images() != null ? status.images() : snapshot.images();
     return new TaskInfo(task.uuid(), task.name(), task.dateCreated(), processing, code, task.options(),
         images, Math.max(0, Math.min(100, progress)), null);
+  }
+
+  /**
+   * Whether a failed job is still being settled: its Workflow's workspace is to be kept and
+   * {@code WorkspaceKeeper.settle} has not recorded it yet (it runs right after the FAILED write,
+   * WorkflowWatcher). Until then the API says RUNNING, at most {@code watcher.workspace.settle-limit}
+   * after the job ended: NodeODM's task folder is there the moment a task fails, so pyODM users
+   * call {@code task.restart({'rerun-from': …})} as soon as they see FAILED, and a restart before
+   * the workspace is kept would run from the start.
+   */
+  boolean settling(JobStatus status) {
+    Duration keep = workspaces.keepFailed();
+    return status.state() == JobState.FAILED && status.workflow() != null && !keep.isZero() && !keep.isNegative()
+        && (status.workspace() == null || status.workspace().keptUntil() == null)
+        && status.finishedAt() != null && clock.instant().isBefore(status.finishedAt().plus(workspaces.settleLimit()));
+  }
+
+  /**
+   * What a NodeODM client needs to resume a failed job whose workspace is kept: the stage, and the
+   * restart option (ODM#1718: users do not know which stage to rerun from).
+   */
+  private static String resumeHint(JobStatus status) {
+    JobStatus.Workspace kept = status.workspace();
+    if (kept == null || kept.keptUntil() == null || kept.failedStage() == null) {
+      return "";
+    }
+    return " (failed in " + kept.failedStage() + "; its workspace is kept until " + kept.keptUntil()
+        + ": restart with the option rerun-from=" + kept.failedStage() + " to resume there)";
   }
 
   /**

@@ -15,18 +15,22 @@ import java.time.Duration;
  * @param keepFailed how long a failed job's workspace is kept ({@code 0s}: not kept)
  * @param keepSucceeded how long a succeeded job's workspace is kept ({@code 0s}: not kept)
  * @param sweepInterval how often kept workspaces are checked for removal
+ * @param settleLimit how long the NodeODM API may go on reporting a failed Argo job as running
+ *     while its workspace is being kept (the keeper records it right after the failure), so that a
+ *     client that sees FAILED can restart it with {@code rerun-from} at once and resume there
  */
 @ConfigurationProperties(WorkspaceConfig.PREFIX)
 public record WorkspaceConfig(
     @Bindable(defaultValue = "72h") @NotNull Duration keepFailed,
     @Bindable(defaultValue = "0s") @NotNull Duration keepSucceeded,
-    @Bindable(defaultValue = "10m") @NotNull Duration sweepInterval) {
+    @Bindable(defaultValue = "10m") @NotNull Duration sweepInterval,
+    @Bindable(defaultValue = "30s") @NotNull Duration settleLimit) {
 
   public static final String PREFIX = "watcher.workspace";
 
   /** Nothing kept (tests and callers that predate kept workspaces). */
   public static WorkspaceConfig off() {
-    return new WorkspaceConfig(Duration.ZERO, Duration.ZERO, Duration.ofMinutes(10));
+    return new WorkspaceConfig(Duration.ZERO, Duration.ZERO, Duration.ofMinutes(10), Duration.ofSeconds(30));
   }
 
   /**

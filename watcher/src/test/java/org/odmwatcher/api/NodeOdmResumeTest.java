@@ -61,9 +61,14 @@ class NodeOdmResumeTest implements TestPropertyProvider {
             List.of(new NodeOdmClient.Part("images", file, new byte[] {(byte) 0xFF, (byte) 0xD8})));
       }
       node.postMultipart("/task/new/commit/" + uuid, Map.of(), Map.of(), List.of());
-      await().atMost(Duration.ofSeconds(120)).until(() -> node.get("/task/" + uuid + "/info").path("status").path("code").asInt() == 30);
-      JsonNode kept = await().atMost(Duration.ofSeconds(30)).until(
-          () -> world.status(folder).orElseThrow().path("workspace"), w -> w.path("keptUntil").isTextual());
+      // Restarted the moment FAILED is seen, as pyODM users do (wait_for_completion, then restart):
+      // by then the workspace is kept, and the error names the stage and the option that resumes.
+      JsonNode failed = await().atMost(Duration.ofSeconds(120)).until(
+          () -> node.get("/task/" + uuid + "/info").path("status"), s -> s.path("code").asInt() == 30);
+      JsonNode kept = world.status(folder).orElseThrow().path("workspace");
+      assertThat(kept.path("keptUntil").isTextual()).as(kept.toString()).isTrue();
+      assertThat(failed.path("errorMessage").asText())
+          .contains("failed in odm_orthophoto", "kept until " + kept.path("keptUntil").asText(), "rerun-from=odm_orthophoto");
       String failedJob = world.status(folder).orElseThrow().path("jobId").asText();
 
       // pyODM: task.restart({'rerun-from': 'odm_orthophoto'}) sends the options in list form.
