@@ -114,6 +114,12 @@ public final class WorkflowWatcher implements AutoCloseable {
     return current != null && current.isRunning() && current.hasSynced() && current.isWatching();
   }
 
+  /** The names of the Workflows the informer holds in memory now (for tests of what it keeps). */
+  java.util.List<String> held() {
+    SharedIndexInformer<GenericKubernetesResource> current = informer;
+    return current == null ? java.util.List.of() : current.getStore().listKeys();
+  }
+
   private void startInformer(int attempt) {
     if (!running) {
       return;
