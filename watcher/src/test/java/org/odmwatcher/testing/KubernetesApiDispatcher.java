@@ -32,6 +32,8 @@ import org.odmwatcher.testing.contract.CallLog;
  *       "Ignoring unsupported label requirement" and answers as if they were absent), gets them
  *       applied to its items as kube-apiserver applies them ({@link SetBasedSelector}); a watch
  *       with one is refused with 400, so no test silently sees more events than a cluster sends;
+ *   <li>a list with {@code limit} is answered a page at a time with a {@code continue} token, as
+ *       kube-apiserver answers it ({@link ListPages}); the mock alone answers every item at once;
  *   <li>{@code GET .../pods/<pod>/log} serves the log of a pod the test Argo runs (registered in
  *       {@link #podLogs}: the container runtime's CRI log file) as the kubelet does, else answers
  *       404 {@code pods "<pod>" not found} (see {@link PodLogs}).
@@ -61,15 +63,17 @@ final class KubernetesApiDispatcher extends KubernetesCrudDispatcher {
       }
     }
     SetBasedSelector selector = method.equals("GET") ? SetBasedSelector.of(request.getPath()) : null;
+    ListPages pages = method.equals("GET") ? ListPages.of(request.getPath()) : null;
     if (selector != null) {
       if (request.getPath().matches(".*[?&]watch=(true|1)(&.*)?$")) {
         return new MockResponse().setResponseCode(400).setHeader("Content-Type", "application/json").setBody(
             "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":400,\"reason\":\"BadRequest\","
                 + "\"message\":\"test mock: a watch with a set-based label selector is not emulated\"}");
       }
-      return selector.filter(super.dispatch(request));
+      MockResponse filtered = selector.filter(super.dispatch(request));
+      return pages == null ? filtered : pages.page(filtered);
     }
-    return super.dispatch(request);
+    return pages == null ? super.dispatch(request) : pages.page(super.dispatch(request));
   }
 
   private static void record(RecordedRequest request) {

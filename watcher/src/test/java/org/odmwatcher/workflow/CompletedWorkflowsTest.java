@@ -29,6 +29,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 class CompletedWorkflowsTest {
   private static final String DOWN = "d0000000000000000000000000000001";
   private static final String LIVE = "a0000000000000000000000000000002";
+  private static final String DONE = "c0000000000000000000000000000003";
   private final PipelineFixture world = new PipelineFixture("completed-wf", "completed-wf");
 
   @AfterEach
@@ -53,12 +54,17 @@ class CompletedWorkflowsTest {
     running(folder, LIVE);
     var workflows = world.kubernetes.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace(world.namespace);
     workflows.resource(workflow("odm-live", LIVE, folder, "Running")).create();
+    workflows.resource(workflow("odm-done", DONE, "done/flight-1/", "Succeeded")).create();
     try (ApplicationContext app = ApplicationContext.run(properties())) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> app.getBean(WorkflowWatcher.class).isWatching());
+      WorkflowWatcher watcher = app.getBean(WorkflowWatcher.class);
+      await().atMost(Duration.ofSeconds(30)).until(watcher::isWatching);
+      // memory: a finished Workflow (thousands within Argo's TTL, ~26 KB each) is not held
+      assertThat(watcher.held()).containsExactly(world.namespace + "/odm-live");
       GenericKubernetesResource done = workflow("odm-live", LIVE, folder, "Failed");
       done.getMetadata().setResourceVersion(workflows.withName("odm-live").get().getMetadata().getResourceVersion());
       workflows.resource(done).update();
       await().atMost(Duration.ofSeconds(30)).until(() -> "failed".equals(state(folder)));
+      assertThat(watcher.held()).isEmpty();
     }
   }
 
@@ -85,9 +91,8 @@ class CompletedWorkflowsTest {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(WorkflowLabels.MANAGED_BY, WorkflowLabels.MANAGED_BY_VALUE);
     labels.put(WorkflowLabels.JOB_ID, jobId);
-    if (!"Running".equals(phase)) {
-      labels.put("workflows.argoproj.io/completed", "true"); // operator.go markWorkflowPhase
-    }
+    // operator.go markWorkflowPhase: completed=false from the first phase, true with the final one
+    labels.put("workflows.argoproj.io/completed", String.valueOf(!"Running".equals(phase)));
     GenericKubernetesResource wf = new GenericKubernetesResource();
     wf.setApiVersion("argoproj.io/v1alpha1");
     wf.setKind("Workflow");

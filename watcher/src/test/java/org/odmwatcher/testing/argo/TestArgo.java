@@ -314,14 +314,21 @@ public final class TestArgo implements AutoCloseable {
       }
       if (run.done || run.operate(wf)) {
         wf.getAdditionalProperties().put("status", run.status());
-        if (run.done) {
-          // operator.go markWorkflowPhase: a completed Workflow is labelled
-          // workflows.argoproj.io/completed=true (common.LabelKeyCompleted), in the same update
-          Map<String, String> labels = new java.util.LinkedHashMap<>(
-              wf.getMetadata().getLabels() == null ? Map.of() : wf.getMetadata().getLabels());
-          labels.put("workflows.argoproj.io/completed", "true");
-          wf.getMetadata().setLabels(labels);
+        // workflow/controller/operator.go markWorkflowPhase (argo-workflows v4.1): every phase change
+        // labels the Workflow workflows.argoproj.io/phase=<phase> and, if absent,
+        // workflows.argoproj.io/completed=false; the change to Succeeded, Failed or Error sets
+        // completed=true. persistUpdates writes all of it in one Update with the status, so a watch
+        // sees the final phase and completed=true in the same event.
+        Map<String, String> labels = new java.util.LinkedHashMap<>(
+            wf.getMetadata().getLabels() == null ? Map.of() : wf.getMetadata().getLabels());
+        if (run.phase != null) {
+          labels.put("workflows.argoproj.io/phase", run.phase);
+          labels.putIfAbsent("workflows.argoproj.io/completed", "false");
         }
+        if (run.done) {
+          labels.put("workflows.argoproj.io/completed", "true");
+        }
+        wf.getMetadata().setLabels(labels);
         try {
           controller.genericKubernetesResources(ArgoWorkflowSubmitter.WORKFLOWS).inNamespace(namespace).resource(wf).update();
           run.persisted = run.done;
