@@ -244,7 +244,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
                 + " the beginning");
       }
     }
-    List<JobStatus.Submodel> reused = spec.resume() == null ? List.of() : reusedSubmodels(manifest, spec.resume(), folderStatus, jobId);
+    List<JobStatus.Submodel> reused = spec.resume() == null ? List.of()
+        : reusedSubmodels(manifest, spec.resume().fromStage(), folderStatus, jobId);
     JobSubmitter.Submission submission;
     try {
       submission = submitter.submit(spec);
@@ -316,11 +317,20 @@ public final class ManifestHandler implements ObjectCreatedHandler {
                 folderStatus.get().jobId().equals(jobId.value()) ? w.resumedFrom() : folderStatus.get().jobId(),
                 w.failedStage(), null, "waiting for images before resuming in " + w.volume()))
             .orElse(null);
-    statusWriter.record(bucket, folder,
+    JobStatus waitingStatus =
         JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.WAITING, message, clock.instant())
             .withImages(found, expected)
             .withWorkspace(carried)
-            .withDefaults(inherited));
+            .withDefaults(inherited);
+    if (carried != null) {
+      // ... and the submodels it will keep, so that they are still known once the images are there
+      String from = manifest.resume().fromStage() != null ? manifest.resume().fromStage()
+          : ResumeHint.rerunFrom(carried.failedStage(), manifest.splits());
+      for (JobStatus.Submodel submodel : reusedSubmodels(manifest, from, folderStatus, jobId)) {
+        waitingStatus = waitingStatus.withSubmodel(submodel);
+      }
+    }
+    statusWriter.record(bucket, folder, waitingStatus);
     return Outcome.WAITING;
   }
 
@@ -379,9 +389,9 @@ public final class ManifestHandler implements ObjectCreatedHandler {
    * split stage ({@link ResumeHint#rerunsSplit}), which sends every submodel again. Listed in this
    * job's status.json with the run they come from; a redelivery of this job keeps its own list.
    */
-  private static List<JobStatus.Submodel> reusedSubmodels(OdmManifest manifest, JobSpec.Resumption resume,
+  private static List<JobStatus.Submodel> reusedSubmodels(OdmManifest manifest, @Nullable String fromStage,
       Optional<JobStatus> folderStatus, JobId jobId) {
-    if (!manifest.splits() || ResumeHint.rerunsSplit(resume.fromStage()) || folderStatus.isEmpty()
+    if (!manifest.splits() || ResumeHint.rerunsSplit(fromStage) || folderStatus.isEmpty()
         || folderStatus.get().submodels() == null) {
       return List.of();
     }
