@@ -200,7 +200,10 @@ def config():
         import urllib.request
         url = urllib.parse.urlparse(args.sm_cluster)
         query = urllib.parse.parse_qs(url.query)
-        info_url = "%s://%s/info" % (url.scheme, url.netloc) + ("?token=" + query["token"][0] if "token" in query else "")
+        # ODM_STANDIN_SERVICES (the test Argo's cluster DNS): "<service host:port>=<where it is reached>,..."
+        services = dict(s.split("=", 1) for s in os.environ.get("ODM_STANDIN_SERVICES", "").split(",") if "=" in s)
+        netloc = services.get(url.netloc, url.netloc)
+        info_url = "%s://%s/info" % (url.scheme, netloc) + ("?token=" + query["token"][0] if "token" in query else "")
         try:
             urllib.request.urlopen(info_url, timeout=30).read()
         except Exception as e:

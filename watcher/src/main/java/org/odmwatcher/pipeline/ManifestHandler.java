@@ -29,6 +29,7 @@ import org.odmwatcher.workflow.JobRejectedException;
 import org.odmwatcher.workflow.JobSpec;
 import org.odmwatcher.workflow.ChildWorkflows;
 import org.odmwatcher.workflow.JobSubmitter;
+import org.odmwatcher.workflow.ResumeHint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -229,7 +230,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       boolean takenOver = recorded.isPresent() && kept.isPresent() && kept.get().keptUntil() == null;
       if (kept.isPresent() && (takenOver || submitter.keeps(kept.get().volume(), clock.instant()))) {
         JobStatus.Workspace w = kept.get();
-        String from = manifest.resume().fromStage() != null ? manifest.resume().fromStage() : w.failedStage();
+        String from = manifest.resume().fromStage() != null ? manifest.resume().fromStage()
+            : ResumeHint.rerunFrom(w.failedStage(), manifest.splits());
         String fromJob = folderStatus.map(JobStatus::jobId).filter(j -> !j.equals(jobId.value())).orElse(w.resumedFrom());
         spec = spec.resuming(new JobSpec.Resumption(w.volume(), w.project() == null ? fromJob : w.project(), fromJob, from,
             hintedMemory(w.resumeWith())));
@@ -242,6 +244,8 @@ public final class ManifestHandler implements ObjectCreatedHandler {
                 + " the beginning");
       }
     }
+    List<JobStatus.Submodel> reused = spec.resume() == null ? List.of()
+        : reusedSubmodels(manifest, spec.resume().fromStage(), folderStatus, jobId);
     JobSubmitter.Submission submission;
     try {
       submission = submitter.submit(spec);
@@ -255,14 +259,16 @@ public final class ManifestHandler implements ObjectCreatedHandler {
               .withDefaults(inherited));
       return Outcome.REJECTED;
     }
-    statusWriter.record(bucket, folder,
-        JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.SUBMITTED,
-                "submitted as " + submission.workflow().namespace() + "/" + submission.workflow().name(),
-                clock.instant())
-            .withImages(found, expected)
-            .withWorkflow(submission.workflow(), submission.engine())
-            .withWorkspace(workspace)
-            .withDefaults(inherited));
+    JobStatus submitted = JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.SUBMITTED,
+            "submitted as " + submission.workflow().namespace() + "/" + submission.workflow().name(), clock.instant())
+        .withImages(found, expected)
+        .withWorkflow(submission.workflow(), submission.engine())
+        .withWorkspace(workspace)
+        .withDefaults(inherited);
+    for (JobStatus.Submodel submodel : reused) {
+      submitted = submitted.withSubmodel(submodel);
+    }
+    statusWriter.record(bucket, folder, submitted);
     if (spec.resume() != null) {
       submitter.takeOver(spec.resume().workspace());
     } else if (earlier.isPresent() && earlier.get().volume() != null
@@ -311,11 +317,20 @@ public final class ManifestHandler implements ObjectCreatedHandler {
                 folderStatus.get().jobId().equals(jobId.value()) ? w.resumedFrom() : folderStatus.get().jobId(),
                 w.failedStage(), null, "waiting for images before resuming in " + w.volume()))
             .orElse(null);
-    statusWriter.record(bucket, folder,
+    JobStatus waitingStatus =
         JobStatus.of(jobId.value(), manifestBlob.eTag(), manifest.name(), JobState.WAITING, message, clock.instant())
             .withImages(found, expected)
             .withWorkspace(carried)
-            .withDefaults(inherited));
+            .withDefaults(inherited);
+    if (carried != null) {
+      // ... and the submodels it will keep, so that they are still known once the images are there
+      String from = manifest.resume().fromStage() != null ? manifest.resume().fromStage()
+          : ResumeHint.rerunFrom(carried.failedStage(), manifest.splits());
+      for (JobStatus.Submodel submodel : reusedSubmodels(manifest, from, folderStatus, jobId)) {
+        waitingStatus = waitingStatus.withSubmodel(submodel);
+      }
+    }
+    statusWriter.record(bucket, folder, waitingStatus);
     return Outcome.WAITING;
   }
 
@@ -365,6 +380,29 @@ public final class ManifestHandler implements ObjectCreatedHandler {
     return folderStatus.filter(s -> s.workspace() != null)
         .filter(s -> s.jobId().equals(jobId.value()) ? s.workspace().resumedFrom() != null : s.workspace().keptUntil() != null)
         .map(JobStatus::workspace);
+  }
+
+  /**
+   * The submodel tasks a resumed split-merge job keeps from the failed run it continues: those that
+   * run finished (its status.json says {@code succeeded}; ODM downloaded their results into the
+   * kept workspace, and skips them: opendm/remote.py lines 453, 471 and 500), unless ODM reruns its
+   * split stage ({@link ResumeHint#rerunsSplit}), which sends every submodel again. Listed in this
+   * job's status.json with the run they come from; a redelivery of this job keeps its own list.
+   */
+  private static List<JobStatus.Submodel> reusedSubmodels(OdmManifest manifest, @Nullable String fromStage,
+      Optional<JobStatus> folderStatus, JobId jobId) {
+    if (!manifest.splits() || ResumeHint.rerunsSplit(fromStage) || folderStatus.isEmpty()
+        || folderStatus.get().submodels() == null) {
+      return List.of();
+    }
+    JobStatus earlier = folderStatus.get();
+    if (earlier.jobId().equals(jobId.value())) {
+      return earlier.submodels().stream().filter(s -> s.reusedFrom() != null).toList();
+    }
+    return earlier.submodels().stream().filter(s -> s.state() == JobState.SUCCEEDED)
+        .map(s -> new JobStatus.Submodel(s.folder(), s.jobId(), s.state(), s.progress(),
+            s.reusedFrom() != null ? s.reusedFrom() : earlier.jobId()))
+        .toList();
   }
 
   /** The memory a resume hint asks for ({@code resources.memory} of its odm.json), or null. */

@@ -142,9 +142,13 @@ public record JobStatus(
    * @param jobId the submodel's own job id
    * @param state its state
    * @param progress its progress in percent, when known
+   * @param reusedFrom set on a task an earlier failed run of the job finished, whose results this
+   *     resumed run keeps instead of sending it again (ODM skips a submodel whose outputs are in the
+   *     kept workspace): that run's job id; null for a task of this run
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Submodel(String folder, String jobId, JobState state, @Nullable Integer progress) {}
+  public record Submodel(
+      String folder, String jobId, JobState state, @Nullable Integer progress, @Nullable String reusedFrom) {}
 
   /** This status with {@code value} in its submodels (replacing the one of the same folder). */
   public JobStatus withSubmodel(Submodel value) {

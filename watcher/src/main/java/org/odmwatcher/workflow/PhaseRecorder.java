@@ -96,7 +96,7 @@ public final class PhaseRecorder {
       // A stopped child reports no progress: its entry keeps the last one it had.
       Integer progress = phase.progress() != null || known == null || !known.jobId().equals(childJob)
           ? phase.progress() : known.progress();
-      return current.withSubmodel(new JobStatus.Submodel(childFolder, childJob, phase.state(), progress));
+      return current.withSubmodel(new JobStatus.Submodel(childFolder, childJob, phase.state(), progress, null));
     });
   }
 

@@ -19,6 +19,37 @@ public final class ResumeHint {
 
   private ResumeHint() {}
 
+  /**
+   * ODM's {@code --rerun-from} for resuming a job that failed in {@code failedStage}: that stage,
+   * except for a job that splits into submodels when the stage is {@code split} or before it. ODM
+   * reruns a stage named by {@code --rerun-from} or after it (opendm/config.py RerunFrom keeps the
+   * stages from the named one on; opendm/types.py ODM_Stage.rerun), and a rerun split stage
+   * removes the submodels folder and sends every submodel again (stages/splitmerge.py lines 48,
+   * 76-81 and 134: LocalRemoteExecutor's {@code rerun}). Without it ODM resumes the split stage
+   * itself and skips each finished submodel: its reconstruction when the submodel's features,
+   * matches, tracks.csv and reconstruction.json are there (opendm/remote.py line 453), its
+   * toolchain when its toolchain_completed.txt is (lines 471 and 500; written once the task's
+   * results are downloaded, lines 494-498). Null: ODM skips whatever is done.
+   */
+  public static @Nullable String rerunFrom(@Nullable String failedStage, boolean splits) {
+    return splits && rerunsSplit(failedStage) ? null : failedStage;
+  }
+
+  /** Whether ODM's {@code --rerun-from stage} reruns the split stage (and so every submodel). */
+  public static boolean rerunsSplit(@Nullable String rerunFrom) {
+    return "dataset".equals(rerunFrom) || "split".equals(rerunFrom);
+  }
+
+  /** Whether an {@code odm.json} splits its job into submodels ({@code split} or {@code split-image-groups}). */
+  public static boolean splits(@Nullable byte[] manifest) {
+    try {
+      JsonNode options = manifest == null ? null : JSON.readTree(manifest).path("options");
+      return options != null && (options.has("split") || options.has("split-image-groups"));
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   /** Whether Argo's failure message says the kernel killed the step for memory. */
   public static boolean outOfMemory(@Nullable String message) {
     return message != null && (message.contains("OOMKilled") || message.contains("exit code 137"));
@@ -26,7 +57,7 @@ public final class ResumeHint {
 
   /**
    * @param manifest the failed job's {@code odm.json} bytes (null or unreadable: an empty one)
-   * @param failedStage the ODM stage it failed in, or null (ODM then skips what is done)
+   * @param failedStage ODM's {@code rerun-from} for it ({@link #rerunFrom}), or null (ODM then skips what is done)
    * @param memory the memory to ask for ({@code 32Gi}) when the job ran out of memory; else null
    */
   public static String manifest(@Nullable byte[] manifest, @Nullable String failedStage, @Nullable String memory) {

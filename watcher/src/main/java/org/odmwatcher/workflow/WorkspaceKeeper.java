@@ -100,8 +100,11 @@ public final class WorkspaceKeeper {
           ? ResourceOverride.lower(ResumeHint.steppedUp(parameters.get(WorkflowParameters.MEMORY), resources.oomStepUp()),
               resources.maxMemory())
           : null;
-      resumeWith = ResumeHint.manifest(manifest, stage, more);
-      note += "; to resume" + (stage == null ? "" : " from " + stage) + (oom ? " with more memory" : "")
+      String rerunFrom = ResumeHint.rerunFrom(stage, ResumeHint.splits(manifest));
+      resumeWith = ResumeHint.manifest(manifest, rerunFrom, more);
+      note += "; to resume" + (rerunFrom == null ? "" : " from " + rerunFrom)
+          + (rerunFrom == null && "split".equals(stage) ? " (ODM keeps the submodels that finished)" : "")
+          + (oom ? " with more memory" : "")
           + ", upload this " + manifestName + ": " + resumeWith;
     }
     String project = parameters.getOrDefault(WorkflowParameters.PROJECT, jobId);

@@ -82,6 +82,7 @@ class SplitMergeReplayTest implements TestPropertyProvider {
     p.put("watcher.split-merge.cluster-url", "http://odm-watcher.sm.svc:8080");
     p.put("watcher.split-merge.token-secret", SECRET);
     p.put("watcher.split-merge.max-children-per-job", "2");
+    p.put("watcher.workspace.keep-failed", "72h"); // a failed parent's workspace is kept, to resume it
     return p;
   }
 
@@ -300,6 +301,186 @@ class SplitMergeReplayTest implements TestPropertyProvider {
     }
   }
 
+  /**
+   * Issue 25 item 6. The parent fails in its split stage after submodel_0000 finished and
+   * submodel_0001's toolchain task failed (remote.py handle_result: a TaskFailedError is not
+   * retried, so ODM stops). Its workspace is kept; the odm.json that status.json gives resumes it
+   * there, and ODM's own rules (replayed below from the files in the kept workspace and the
+   * arguments the watcher gives the resumed ODM) send only submodel_0001's toolchain again: one new
+   * child Workflow. status.json lists the three finished tasks as reused from the failed run.
+   */
+  @Test
+  void aResumedParentKeepsItsFinishedSubmodelsAndSendsOnlyTheUnfinishedOneAgain() throws Exception {
+    String parentFolder = "farm/resumed/";
+    String manifest = "{\"options\": {\"split\": 3, \"split-overlap\": 50, \"sm-no-align\": true}}";
+    world.uploadImages(parentFolder, 6);
+    world.putManifest(parentFolder, manifest);
+    List<Submodel> submodels = List.of(new Submodel("submodel_0000", 3), new Submodel("submodel_0001", 3));
+    Map<String, Object> options = new LinkedHashMap<>();
+    for (String option : List.of("sm-no-align", "orthophoto-cutline", "dem-euclidean-map", "skip-3dmodel", "skip-report")) {
+      options.put(option, true);
+    }
+    try (TestArgo argo = world.startArgo()) {
+      argo.service("odm-watcher.sm.svc:8080", server.getURI()); // the parent's ODM checks the node at start (config.py)
+      // ---- the first run: submodel_0000 finishes, submodel_0001's toolchain fails, so does ODM ----
+      argo.hold(parentFolder, "process");
+      argo.failOdmNext(parentFolder, 1, "split"); // the parent's ODM, once released, fails in its split stage
+      pipeline.handleFolder(world.bucket, parentFolder);
+      String failedJob = world.status(parentFolder).orElseThrow().path("jobId").asText();
+      GenericKubernetesResource failedParent = world.workflowsFor(failedJob).get(0);
+      argo.awaitStatus(failedParent.getMetadata().getName(), s -> "Running".equals(s.get("phase")));
+      NodeOdmClient odm = new NodeOdmClient(server.getURI(), tokenSecret(failedParent));
+      Path project = argo.workspace(failedParent.getMetadata().getName()).resolve(parameter(failedParent, "project"));
+      List<String> firstRun = runSplitStage(argo, odm, project, odmArgs(failedParent), submodels, options, "submodel_0001");
+      assertThat(firstRun).containsExactly("reconstruction submodel_0000", "reconstruction submodel_0001",
+          "toolchain submodel_0000", "toolchain submodel_0001");
+      argo.release(parentFolder, "process");
+      JsonNode failed = world.awaitState(parentFolder, "failed");
+      assertThat(failed.path("jobId").asText()).isEqualTo(failedJob);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(world.status(parentFolder).orElseThrow()
+          .path("workspace").path("keptUntil").isTextual()).as(() -> world.status(parentFolder).orElseThrow() + " "
+          + world.kubernetes.persistentVolumeClaims().inNamespace(world.namespace).list().getItems().stream()
+              .map(c -> c.getMetadata().getName() + c.getMetadata().getLabels()).toList()).isTrue());
+      JsonNode kept = world.status(parentFolder).orElseThrow().path("workspace");
+      assertThat(kept.path("failedStage").asText()).isEqualTo("split");
+      // ODM resumes a split stage by itself, keeping what is done; "rerun-from": "split" would
+      // remove every submodel (stages/splitmerge.py lines 48 and 76-79).
+      List<String> failedChildren = childWorkflows(failedJob).stream().map(w -> w.getMetadata().getName()).toList();
+      assertThat(failedChildren).hasSize(4);
+
+      // ---- resumed with the odm.json status.json gave ----
+      argo.hold(parentFolder, "process");
+      world.putManifest(parentFolder, kept.path("resumeWith").asText());
+      pipeline.handleFolder(world.bucket, parentFolder);
+      String resumedJob = world.status(parentFolder).orElseThrow().path("jobId").asText();
+      assertThat(resumedJob).isNotEqualTo(failedJob);
+      GenericKubernetesResource resumedParent = world.workflowsFor(resumedJob).get(0);
+      assertThat(parameter(resumedParent, "workspace")).isEqualTo(parameter(failedParent, "workspace"));
+      assertThat(parameter(resumedParent, "project")).isEqualTo(failedJob);
+      argo.awaitStatus(resumedParent.getMetadata().getName(), s -> "Running".equals(s.get("phase")));
+      NodeOdmClient resumedOdm = new NodeOdmClient(server.getURI(), tokenSecret(resumedParent));
+      Path keptProject = argo.workspace(resumedParent.getMetadata().getName()).resolve(failedJob);
+      assertThat(keptProject).isEqualTo(project);
+      List<String> secondRun = runSplitStage(argo, resumedOdm, keptProject, odmArgs(resumedParent), submodels, options, null);
+      assertThat(secondRun).as(odmArgs(resumedParent).toString()).containsExactly("toolchain submodel_0001");
+      JsonNode resumeWith = json.readTree(kept.path("resumeWith").asText());
+      assertThat(resumeWith.path("resume").asBoolean()).isTrue();
+      assertThat(resumeWith.has("rerun-from")).as(resumeWith.toString()).isFalse();
+      List<GenericKubernetesResource> newChildren = childWorkflows(resumedJob);
+      assertThat(newChildren).hasSize(1);
+      assertThat(childWorkflows(failedJob)).extracting(w -> w.getMetadata().getName()).containsExactlyElementsOf(failedChildren);
+      argo.release(parentFolder, "process");
+
+      JsonNode done = world.awaitState(parentFolder, "succeeded");
+      assertThat(done.path("jobId").asText()).isEqualTo(resumedJob);
+      assertThat(done.path("workspace").path("resumedFrom").asText()).isEqualTo(failedJob);
+      // status.json: the three tasks of the failed run ODM did not send again, reused; the new one
+      // in its own final state; the failed run's failed task is not listed (it was sent again).
+      String newChildJob = newChildren.get(0).getMetadata().getLabels().get(WorkflowLabels.JOB_ID);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        JsonNode listed = world.status(parentFolder).orElseThrow().path("submodels");
+        List<String> entries = new ArrayList<>();
+        listed.forEach(s -> entries.add(s.path("jobId").asText() + " " + s.path("state").asText()
+            + (s.has("reusedFrom") ? " reused from " + s.path("reusedFrom").asText() : "")));
+        List<String> expected = new ArrayList<>();
+        for (GenericKubernetesResource child : childWorkflows(failedJob)) {
+          if ("Succeeded".equals(argo.workflow(child.getMetadata().getName()).getAdditionalProperties().get("status") instanceof Map<?, ?> st ? st.get("phase") : null)) {
+            expected.add(child.getMetadata().getLabels().get(WorkflowLabels.JOB_ID) + " succeeded reused from " + failedJob);
+          }
+        }
+        expected.add(newChildJob + " succeeded");
+        assertThat(entries).as(listed.toString()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(expected).hasSize(4);
+      });
+    }
+  }
+
+  /** ODM_Stage.rerun of the split stage (opendm/types.py) with config.py's RerunFrom (stages from the named one on). */
+  private static boolean splitReruns(List<String> odmArgs) {
+    int from = odmArgs.indexOf("--rerun-from");
+    int one = odmArgs.indexOf("--rerun");
+    return odmArgs.contains("--rerun-all")
+        || from >= 0 && List.of("dataset", "split").contains(odmArgs.get(from + 1))
+        || one >= 0 && "split".equals(odmArgs.get(one + 1));
+  }
+
+  /**
+   * The split stage of the parent's ODM with {@code --sm-cluster} (stages/splitmerge.py
+   * ODMSplitStage.process, ODM 3.6.0), as it treats the project it finds: the submodels folder is
+   * made again only when absent or when the stage reruns (lines 76-81, removing the old one);
+   * LocalRemoteExecutor gets {@code rerun} = the stage's rerun (line 134) and sends a submodel's
+   * reconstruction unless its features and matches folders, tracks.csv and reconstruction.json
+   * are there (remote.py line 453; opendm/osfm.py is_feature_matching_done,
+   * is_reconstruction_done), its toolchain unless toolchain_completed.txt is there (remote.py
+   * lines 471 and 500), which it writes once the task's assets are downloaded (lines 494-498). A
+   * task is extracted into the submodel's folder (pyodm Task.download_assets) and removed
+   * (handle_result's cleanup_remote). {@code failing}: the submodel whose toolchain task fails (its
+   * child's ODM exits 1), which ends the stage (a TaskFailedError is not retried, line 130).
+   *
+   * @return the tasks sent, "<kind> <submodel>"
+   */
+  private List<String> runSplitStage(TestArgo argo, NodeOdmClient odm, Path project, List<String> odmArgs,
+      List<Submodel> submodels, Map<String, Object> options, String failing) throws Exception {
+    boolean rerun = splitReruns(odmArgs);
+    Path all = project.resolve("submodels");
+    if (!java.nio.file.Files.isDirectory(all) || rerun) {
+      if (java.nio.file.Files.isDirectory(all)) {
+        try (var tree = java.nio.file.Files.walk(all)) { // shutil.rmtree
+          for (Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            java.nio.file.Files.delete(p);
+          }
+        }
+      }
+      for (Submodel submodel : submodels) {
+        java.nio.file.Files.createDirectories(all.resolve(submodel.name()).resolve("opensfm"));
+        java.nio.file.Files.createDirectories(all.resolve(submodel.name()).resolve("images"));
+      }
+    }
+    List<String> sent = new ArrayList<>();
+    for (Submodel submodel : submodels) {
+      Path opensfm = all.resolve(submodel.name()).resolve("opensfm");
+      boolean done = java.nio.file.Files.isDirectory(opensfm.resolve("features")) && java.nio.file.Files.isDirectory(opensfm.resolve("matches"))
+          && java.nio.file.Files.isRegularFile(opensfm.resolve("tracks.csv")) && java.nio.file.Files.isRegularFile(opensfm.resolve("reconstruction.json"));
+      if (!done || rerun) {
+        sent.add("reconstruction " + submodel.name());
+        String uuid = createTask(odm, submodel, options, reconstructionSeed(), RECONSTRUCTION_OUTPUTS, u -> {});
+        extract(completeAndDownload(odm, uuid), all.resolve(submodel.name()));
+        assertThat(odm.postForm("/task/remove", Map.of("uuid", uuid)).path("success").asBoolean()).isTrue();
+      }
+    }
+    for (Submodel submodel : submodels) {
+      Path completed = all.resolve(submodel.name()).resolve("toolchain_completed.txt");
+      if (!java.nio.file.Files.exists(completed) || rerun) {
+        sent.add("toolchain " + submodel.name());
+        boolean fails = submodel.name().equals(failing);
+        String uuid = createTask(odm, submodel, options, toolchainSeed(), TOOLCHAIN_OUTPUTS,
+            u -> { if (fails) argo.failOdmNext("api-tasks/" + u + "/", 1, "odm_orthophoto"); });
+        if (fails) {
+          await().atMost(Duration.ofSeconds(60)).until(() -> code(odm, uuid) == 30); // FAILED
+          assertThat(odm.postForm("/task/remove", Map.of("uuid", uuid)).path("success").asBoolean()).isTrue();
+          return sent; // remote.py: nonloc.error ends the run; ODM raises it
+        }
+        extract(completeAndDownload(odm, uuid), all.resolve(submodel.name()));
+        java.nio.file.Files.writeString(completed, "Done!\n");
+        assertThat(odm.postForm("/task/remove", Map.of("uuid", uuid)).path("success").asBoolean()).isTrue();
+      }
+    }
+    return sent;
+  }
+
+  private static void extract(Map<String, byte[]> entries, Path into) throws IOException {
+    for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+      Path file = into.resolve(e.getKey()).normalize();
+      assertThat(file.startsWith(into)).as(e.getKey()).isTrue();
+      if (e.getKey().endsWith("/")) {
+        java.nio.file.Files.createDirectories(file);
+      } else {
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Files.write(file, e.getValue());
+      }
+    }
+  }
+
   @Test
   void aManifestThatSetsSmClusterItselfIsInvalidWithTheReason() throws Exception {
     String folder = "farm/own-cluster/";
@@ -318,6 +499,12 @@ class SplitMergeReplayTest implements TestPropertyProvider {
    */
   private String createTask(NodeOdmClient odm, Submodel submodel, Map<String, Object> options, byte[] seed,
       List<String> outputs) throws IOException, InterruptedException {
+    return createTask(odm, submodel, options, seed, outputs, uuid -> {});
+  }
+
+  /** As above; {@code afterInit} is told the uuid before the commit submits the task's Workflow. */
+  private String createTask(NodeOdmClient odm, Submodel submodel, Map<String, Object> options, byte[] seed,
+      List<String> outputs, java.util.function.Consumer<String> afterInit) throws IOException, InterruptedException {
     List<Map<String, Object>> list = new ArrayList<>();
     options.forEach((name, value) -> list.add(Map.of("name", name, "value", value)));
     Map<String, String> fields = new LinkedHashMap<>();
@@ -327,6 +514,7 @@ class SplitMergeReplayTest implements TestPropertyProvider {
     JsonNode init = odm.postMultipart("/task/new/init", Map.of(), fields, List.of());
     String uuid = init.path("uuid").asText();
     assertThat(uuid).as(init.toString()).isNotEmpty();
+    afterInit.accept(uuid);
     for (int i = 1; i <= submodel.images(); i++) {
       upload(odm, uuid, String.format("DJI_%04d.JPG", i), jpeg(64 + i));
     }

@@ -27,6 +27,25 @@ class ResumeHintTest {
   }
 
   @Test
+  void aSplitJobThatFailedInItsSplitStageResumesWithoutRerunningItSoOdmKeepsTheFinishedSubmodels() {
+    byte[] split = "{\"options\": {\"split\": 400}}".getBytes(StandardCharsets.UTF_8);
+    byte[] groups = "{\"options\": {\"split-image-groups\": \"groups.txt\"}}".getBytes(StandardCharsets.UTF_8);
+    byte[] whole = "{\"options\": {\"dsm\": true}}".getBytes(StandardCharsets.UTF_8);
+    assertThat(ResumeHint.splits(split)).isTrue();
+    assertThat(ResumeHint.splits(groups)).isTrue();
+    assertThat(ResumeHint.splits(whole)).isFalse();
+    assertThat(ResumeHint.splits("not json".getBytes(StandardCharsets.UTF_8))).isFalse();
+    // --rerun-from split (or dataset) would rerun the split stage: every submodel again.
+    assertThat(ResumeHint.rerunFrom("split", true)).isNull();
+    assertThat(ResumeHint.rerunFrom("dataset", true)).isNull();
+    assertThat(ResumeHint.rerunFrom("merge", true)).isEqualTo("merge");
+    assertThat(ResumeHint.rerunFrom("split", false)).isEqualTo("split");
+    assertThat(ResumeHint.rerunsSplit("dataset")).isTrue();
+    assertThat(ResumeHint.rerunsSplit("merge")).isFalse();
+    assertThat(ResumeHint.rerunsSplit(null)).isFalse();
+  }
+
+  @Test
   void withoutAStageOrAnOutOfMemoryKillTheHintOnlyResumes() throws Exception {
     JsonNode hint = json.readTree(ResumeHint.manifest(null, null, null));
     assertThat(hint.toString()).isEqualTo("{\"resume\":true}");

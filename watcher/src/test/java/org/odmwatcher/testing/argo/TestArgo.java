@@ -137,6 +137,18 @@ public final class TestArgo implements AutoCloseable {
     failOdmNext(folder, exitCode);
   }
 
+  private final Map<String, String> services = new ConcurrentHashMap<>();
+
+  /**
+   * A pod that calls {@code hostPort} (a Service's in-cluster name and port, as the watcher's
+   * {@code watcher.split-merge.cluster-url} gives it) reaches {@code target}: the cluster DNS
+   * (a Service's {@code <name>.<namespace>.svc} record) and kube-proxy's forwarding to its pods,
+   * for the stand-in ODM's node check and calls (its {@code ODM_STANDIN_SERVICES}).
+   */
+  public void service(String hostPort, java.net.URI target) {
+    services.put(hostPort, target.getHost() + ":" + target.getPort());
+  }
+
   private volatile SchedulerEmulation scheduler;
 
   /**
@@ -633,6 +645,10 @@ public final class TestArgo implements AutoCloseable {
       }
       if (odmSeconds > 0) {
         standIn.put("ODM_STANDIN_SECONDS", Double.toString(odmSeconds));
+      }
+      if (!services.isEmpty()) {
+        standIn.put("ODM_STANDIN_SERVICES", services.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+            .collect(java.util.stream.Collectors.joining(",")));
       }
       if (odmExit != null && odmExitStages.containsKey(folder)) {
         standIn.put("ODM_STANDIN_EXIT_STAGE", odmExitStages.remove(folder));
