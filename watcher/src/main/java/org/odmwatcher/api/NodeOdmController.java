@@ -190,8 +190,9 @@ public class NodeOdmController {
   }
 
   @Post(value = "/task/restart", consumes = {MediaType.APPLICATION_FORM_URLENCODED, MediaType.MULTIPART_FORM_DATA, MediaType.APPLICATION_JSON})
-  public Map<String, Object> restart(@Nullable String uuid, @Nullable String options)
+  public Map<String, Object> restart(@Nullable String uuid, @Nullable String options, HttpRequest<?> request)
       throws ApiException, TransientFailureException {
+    tasks.checkScope(required(uuid), splitMergeJob(request));
     tasks.restart(required(uuid), options);
     watcher.forget(uuid);
     return Map.of("success", true);
