@@ -49,7 +49,11 @@ public final class WorkflowWatcher implements AutoCloseable {
   private static final String JOB_INDEX = "job-id";
   /** Argo labels a Workflow completed=true in the update that ends it (operator.go markWorkflowPhase). */
   static final String COMPLETED = "workflows.argoproj.io/completed";
-  private static final long RECONCILE_PAGE = 200;
+  /**
+   * Workflows per list call (the informer's list and the reconcile): a page of 200 is ~5 MB of
+   * JSON, where one answer for a namespace of thousands is hundreds of MB at once.
+   */
+  private static final long LIST_PAGE = 200;
 
   private volatile SharedIndexInformer<GenericKubernetesResource> informer;
   private volatile boolean running;
@@ -138,6 +142,7 @@ public final class WorkflowWatcher implements AutoCloseable {
             // update that writes the final phase (workflow/controller/operator.go markWorkflowPhase,
             // one Update in persistUpdates).
             .withoutLabel(COMPLETED, "true")
+            .withLimit(LIST_PAGE)
             .runnableInformer(argo.resync().toMillis());
     created.addEventHandler(
         new ResourceEventHandler<>() {
@@ -231,7 +236,7 @@ public final class WorkflowWatcher implements AutoCloseable {
         io.fabric8.kubernetes.api.model.GenericKubernetesResourceList page = workflows()
             .withLabel(WorkflowLabels.MANAGED_BY, WorkflowLabels.MANAGED_BY_VALUE)
             .withLabel(COMPLETED, "true")
-            .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(RECONCILE_PAGE).withContinue(token).build());
+            .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(LIST_PAGE).withContinue(token).build());
         for (GenericKubernetesResource wf : page.getItems()) {
           if (!running) {
             return;
