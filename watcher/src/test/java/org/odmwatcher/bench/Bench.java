@@ -502,11 +502,13 @@ public final class Bench {
   }
 
   private void startupFromImage(PipelineFixture world) throws Exception {
-    if (!Files.exists(Path.of("target", "jib-image.tar"))) {
+    // -Dbench.image.tar=PATH measures another build's image (e.g. main's, for a before/after)
+    Path tar = Path.of(System.getProperty("bench.image.tar", "target/jib-image.tar"));
+    if (!Files.exists(tar)) {
       row("start-up from the image", "not measured: target/jib-image.tar missing (run package first)", "", "");
       return;
     }
-    ImageLaunch image = ImageLaunch.unpack(Path.of("target", "jib-image.tar"), Path.of("target", "bench-image"));
+    ImageLaunch image = ImageLaunch.unpack(tar, Path.of("target", "bench-image"));
     Path imageJava = image.java();
     if (!Files.isExecutable(imageJava)) {
       row("start-up from the image", "not measured: the image carries no runtime at " + imageJava, "", "");
