@@ -38,7 +38,8 @@ import java.util.spi.ToolProvider;
  *   <li>A training run: the watcher on that runtime with the image's JVM options, started with
  *       relative class path entries from the staged {@code /app}, against closed loopback ports
  *       (it starts, creates its clients and beans, starts polling, fails its first calls), stopped
- *       with SIGTERM after its first poll; {@code -XX:ArchiveClassesAtExit} writes every class it
+ *       with SIGTERM once its start-up has completed (Micronaut's "Startup completed", which comes
+ *       after the first poll); {@code -XX:ArchiveClassesAtExit} writes every class it
  *       loaded into {@code <out>/root/app/odm-watcher.jsa}.
  * </ol>
  *
@@ -214,6 +215,16 @@ public class ImageRuntime {
         }
       }
       if (polling) {
+        // The poller starts first of the eager beans; the pipeline (S3 and Kubernetes clients,
+        // renderer, informer) and the HTTP server come after it: wait for the whole start-up, so
+        // that their classes are archived too, not only those before the first poll.
+        long started = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (System.nanoTime() < started && (line = output.readLine()) != null) {
+          log.add(line);
+          if (line.contains("Startup completed in")) {
+            break;
+          }
+        }
         // the first receive and its failure (the SDK's error path), then a clean stop
         process.waitFor(2, TimeUnit.SECONDS);
         // SIGTERM through the handle: Process.destroy() would also close the output still to read

@@ -5,7 +5,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 
 /**
  * Logback's {@code %msg} with control characters escaped ({@code \n}, {@code \r}, {@code \t},
- * {@code \x1b}, {@code \u202e} …), used as {@code %emsg} in {@code logback.xml}. Log messages carry
+ * {@code \x1b}, {@code \u202e} …), used as {@code %emsg} by {@link ConsoleLogConfigurator}. Log messages carry
  * keys, option names and file names that users chose; raw, a newline in one forges a log line and an
  * ESC sequence rewrites the operator's terminal. The CLI prints status text through {@link #escape}
  * for the same reason.

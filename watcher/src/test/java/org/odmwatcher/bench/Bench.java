@@ -480,6 +480,10 @@ public final class Bench {
     try (PipelineFixture world = new PipelineFixture("bench-startup", nextNamespace())) {
       Path archive = Path.of("target", "bench-cds.jsa").toAbsolutePath();
       Files.deleteIfExists(archive);
+      if (Boolean.getBoolean("bench.startup.imageOnly")) { // -Dbench.startup.imageOnly=true: only the image's way
+        startupFromImage(world);
+        return;
+      }
       Launch plain = launch(world, javaCommand(), watcherClasspath(), jvmFlags(), Map.of(), null);
       launch(world, javaCommand(), watcherClasspath(), plus(jvmFlags(), "-XX:ArchiveClassesAtExit=" + archive), Map.of(), null); // training
       Launch cds = Files.exists(archive)
@@ -493,50 +497,62 @@ public final class Bench {
           "goal <= 1.0 s", launched() + ", Java " + Runtime.version().feature() + ", default flags " + String.join(" ", jvmFlags()));
       row("idle RSS after start-up, plain", String.format("%.0f MB (anonymous %.0f); with AppCDS %.0f MB (anonymous %.0f)",
           plain.rssMb(), plain.anonMb(), cds.rssMb(), cds.anonMb()), "goal <= 150 MB", "");
-      if (!Files.exists(Path.of("target", "jib-image.tar"))) {
-        row("start-up from the image", "not measured: target/jib-image.tar missing (run package first)", "", "");
-        return;
-      }
-      ImageLaunch image = ImageLaunch.unpack(Path.of("target", "jib-image.tar"), Path.of("target", "bench-image"));
-      Path imageJava = image.java();
-      if (!Files.isExecutable(imageJava)) {
-        row("start-up from the image", "not measured: the image carries no runtime at " + imageJava, "", "");
-        return;
-      }
-      // In a pod the JVM sizes its heap from the container's memory limit (cgroups), not the
-      // machine's: the Deployment's limit (manifests/base/watcher-deployment.yaml, 768Mi).
-      String memory = System.getProperty("bench.image.memory", "768m");
-      List<String> java = List.of(imageJava.toString(), "-XX:MaxRAM=" + memory);
-      List<String> options = image.options();
-      List<String> withoutArchive = options.stream().filter(o -> !o.startsWith("-XX:SharedArchiveFile=")).toList();
-      int repeats = Integer.getInteger("bench.startup.repeats", "smoke".equals(size.name()) ? 1 : 3);
-      // alternated, so that the machine's weather falls on both alike
-      List<Launch> pods = new ArrayList<>();
-      List<Launch> unarchived = new ArrayList<>();
-      for (int i = 0; i < repeats; i++) {
-        pods.add(launch(world, java, List.of(), image.jvmArgs(), image.withOptions(options), image.workingDirectory()));
-        unarchived.add(launch(world, java, List.of(), image.jvmArgs(), image.withOptions(withoutArchive), image.workingDirectory()));
-      }
-      Launch pod = Launch.median(pods);
-      Launch before = Launch.median(unarchived);
-      String jvm = javaVersion(imageJava);
-      figures.put("startup.image.java", jvm);
-      figures.put("startup.image.archiveBytes", image.archiveBytes());
-      figures.put("startup.image.newPod.toFirstPollMs", round(pod.startMs()));
-      figures.put("startup.image.newPod.idleRssMb", round(pod.rssMb()));
-      figures.put("startup.image.newPod.idleAnonMb", round(pod.anonMb()));
-      figures.put("startup.image.noArchive.toFirstPollMs", round(before.startMs()));
-      figures.put("startup.image.noArchive.idleRssMb", round(before.rssMb()));
-      figures.put("startup.image.noArchive.idleAnonMb", round(before.anonMb()));
-      row("start-up: JVM start -> first poll, the image's way", String.format(
-              "new pod %.0f ms; without the image's archive %.0f ms", pod.startMs(), before.startMs()),
-          "goal <= 1.0 s", String.format("%.2fx; Java %s (the image's own runtime), memory limit %s, median of %d",
-              pod.startMs() / before.startMs(), jvm, memory, repeats));
-      row("idle RSS after start-up, the image's way", String.format("new pod %.0f MB (anonymous %.0f); without the archive %.0f MB (anonymous %.0f)",
-          pod.rssMb(), pod.anonMb(), before.rssMb(), before.anonMb()), "goal <= 150 MB", String.format("archive %,d bytes", image.archiveBytes()));
-      if (!"smoke".equals(size.name())) {
-        imageOptionsInTurn(world, java, image, repeats);
-      }
+      startupFromImage(world);
+    }
+  }
+
+  private void startupFromImage(PipelineFixture world) throws Exception {
+    // -Dbench.image.tar=PATH measures another build's image (e.g. main's, for a before/after)
+    Path tar = Path.of(System.getProperty("bench.image.tar", "target/jib-image.tar"));
+    if (!Files.exists(tar)) {
+      row("start-up from the image", "not measured: target/jib-image.tar missing (run package first)", "", "");
+      return;
+    }
+    ImageLaunch image = ImageLaunch.unpack(tar, Path.of("target", "bench-image"));
+    Path imageJava = image.java();
+    if (!Files.isExecutable(imageJava)) {
+      row("start-up from the image", "not measured: the image carries no runtime at " + imageJava, "", "");
+      return;
+    }
+    // In a pod the JVM sizes its heap from the container's memory limit (cgroups), not the
+    // machine's: the Deployment's limit (manifests/base/watcher-deployment.yaml, 768Mi).
+    String memory = System.getProperty("bench.image.memory", "768m");
+    List<String> java = List.of(imageJava.toString(), "-XX:MaxRAM=" + memory);
+    List<String> options = new ArrayList<>(image.options());
+    // -Dbench.startup.extra="-Xlog:... -XX:StartFlightRecording=..." adds options to every launch (profiling)
+    String extra = System.getProperty("bench.startup.extra", "");
+    if (!extra.isBlank()) {
+      options.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    List<String> withoutArchive = options.stream().filter(o -> !o.startsWith("-XX:SharedArchiveFile=")).toList();
+    int repeats = Integer.getInteger("bench.startup.repeats", "smoke".equals(size.name()) ? 1 : 3);
+    // alternated, so that the machine's weather falls on both alike
+    List<Launch> pods = new ArrayList<>();
+    List<Launch> unarchived = new ArrayList<>();
+    for (int i = 0; i < repeats; i++) {
+      pods.add(launch(world, java, List.of(), image.jvmArgs(), image.withOptions(options), image.workingDirectory()));
+      unarchived.add(launch(world, java, List.of(), image.jvmArgs(), image.withOptions(withoutArchive), image.workingDirectory()));
+    }
+    Launch pod = Launch.median(pods);
+    Launch before = Launch.median(unarchived);
+    String jvm = javaVersion(imageJava);
+    figures.put("startup.image.java", jvm);
+    figures.put("startup.image.archiveBytes", image.archiveBytes());
+    figures.put("startup.image.newPod.toFirstPollMs", round(pod.startMs()));
+    figures.put("startup.image.newPod.idleRssMb", round(pod.rssMb()));
+    figures.put("startup.image.newPod.idleAnonMb", round(pod.anonMb()));
+    figures.put("startup.image.noArchive.toFirstPollMs", round(before.startMs()));
+    figures.put("startup.image.noArchive.idleRssMb", round(before.rssMb()));
+    figures.put("startup.image.noArchive.idleAnonMb", round(before.anonMb()));
+    row("start-up: JVM start -> first poll, the image's way", String.format(
+            "new pod %.0f ms; without the image's archive %.0f ms", pod.startMs(), before.startMs()),
+        "goal <= 1.0 s", String.format("%.2fx; Java %s (the image's own runtime), memory limit %s, median of %d",
+            pod.startMs() / before.startMs(), jvm, memory, repeats));
+    row("idle RSS after start-up, the image's way", String.format("new pod %.0f MB (anonymous %.0f); without the archive %.0f MB (anonymous %.0f)",
+        pod.rssMb(), pod.anonMb(), before.rssMb(), before.anonMb()), "goal <= 150 MB", String.format("archive %,d bytes", image.archiveBytes()));
+    // -Dbench.startup.sweep=false: without the options in turn
+    if (!"smoke".equals(size.name()) && !"false".equals(System.getProperty("bench.startup.sweep"))) {
+      imageOptionsInTurn(world, java, image, repeats);
     }
   }
 
@@ -748,6 +764,8 @@ public final class Bench {
     }
   }
 
+  private static final java.util.concurrent.atomic.AtomicInteger LAUNCHES = new java.util.concurrent.atomic.AtomicInteger();
+
   /** The fat jar when it is built (as in production), else the test class path. */
   private static List<String> watcherClasspath() {
     Path jar = Path.of("target", "odm-watcher.jar");
@@ -794,21 +812,41 @@ public final class Bench {
           break;
         }
         last.addLast(line);
-        if (last.size() > 20) {
+        if (last.size() > (System.getProperty("bench.startup.logs", "").isBlank() ? 20 : 100_000)) {
           last.removeFirst();
         }
       }
       if (startMs < 0) {
         throw new IllegalStateException("the watcher did not start polling: " + String.join(" ", command) + "\n" + String.join("\n", last));
       }
-      // keep draining its output so it never blocks on a full pipe; ends when the process does
+      // keep draining its output so it never blocks on a full pipe; ends when the process does.
+      // -Dbench.startup.logs=DIR keeps each launch's whole output (what a profile reads), with the
+      // launch's command and its time to the first poll on top.
+      String logs = System.getProperty("bench.startup.logs", "");
+      java.io.Writer keep = logs.isBlank() ? null : Files.newBufferedWriter(
+          Files.createDirectories(Path.of(logs)).resolve("launch-" + LAUNCHES.incrementAndGet() + ".log"));
+      if (keep != null) {
+        keep.write(String.join(" ", command) + "\n" + environment.getOrDefault("JDK_JAVA_OPTIONS", "")
+            + "\nfirst poll after " + startMs + " ms\n" + String.join("\n", last) + "\n");
+      }
       Thread drain = new Thread(() -> {
         try {
-          while (out.readLine() != null) {
-            // discard
+          String rest;
+          while ((rest = out.readLine()) != null) {
+            if (keep != null) {
+              keep.write(rest + "\n");
+            }
           }
         } catch (IOException ended) {
           // the process is gone
+        } finally {
+          if (keep != null) {
+            try {
+              keep.close();
+            } catch (IOException ignored) {
+              // best effort: a profiling aid
+            }
+          }
         }
       }, "drain");
       drain.setDaemon(true);

@@ -127,7 +127,7 @@ class ReviewFindingsPipelineTest implements TestPropertyProvider {
       world.uploadImages("forge/", 2);
       String forged = "dsm\n15:00:00.000 INFO  [main] o.o.p.ManifestHandler - s3://bucket/forge/odm.json approved";
       invalidReasons("forge/", "{\"options\": {\"" + forged.replace("\n", "\\n") + "\": true}}");
-      // What the console shows: each event through the STDOUT appender's own encoder (logback.xml).
+      // What the console shows: each event through the STDOUT appender's own encoder (ConsoleLogConfigurator).
       @SuppressWarnings("unchecked")
       ch.qos.logback.core.encoder.Encoder<ch.qos.logback.classic.spi.ILoggingEvent> encoder =
           ((ch.qos.logback.core.OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent>) root.getAppender("STDOUT")).getEncoder();
