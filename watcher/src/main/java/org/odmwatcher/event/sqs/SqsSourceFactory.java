@@ -1,14 +1,11 @@
 package org.odmwatcher.event.sqs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micronaut.context.BeanProvider;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.exceptions.ConfigurationException;
-import io.micronaut.core.annotation.Order;
-import io.micronaut.core.order.Ordered;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.net.URI;
@@ -77,23 +74,14 @@ public class SqsSourceFactory {
     return new ShapeDetectingParser(json);
   }
 
-  /**
-   * The poller, first of the context's eager beans, so that a new pod polls as soon as its SQS
-   * client is made. The handler (the pipeline: S3, Kubernetes clients, the renderer...) is built
-   * right after by the other eager beans ({@code WaitingRecheck} needs it too), not before the first
-   * poll: a message received meanwhile waits in its worker for the handler, and a handler that
-   * cannot be built still stops the watcher at start-up (its messages become visible again).
-   */
   @Context
-  @Order(Ordered.HIGHEST_PRECEDENCE)
   @Bean(preDestroy = "close")
   @Requires(beans = ObjectCreatedHandler.class)
   SqsPoller sqsPoller(
-      SqsClient sqs, SqsConfig config, SqsBodyParser parser, BeanProvider<ObjectCreatedHandler> handlers, MeterRegistry metrics) {
+      SqsClient sqs, SqsConfig config, SqsBodyParser parser, ObjectCreatedHandler handler, MeterRegistry metrics) {
     SqsConfig.BackoffConfig b = config.backoff();
     BackoffCalculator backoff =
         new BackoffCalculator(new RetryPolicy(b.initial(), b.multiplier(), b.max(), b.jitter()), new Random());
-    ObjectCreatedHandler handler = object -> handlers.get().handle(object);
     SqsPoller poller = new SqsPoller(sqs, config, new SqsMessageHandler(parser, handler, backoff), metrics);
     poller.start();
     return poller;
