@@ -205,7 +205,12 @@ final class ScaleBench {
           .httpClient(ApacheHttpClient.create()).build();
       try (PipelineFixture world = new PipelineFixture("bench-scale", namespace, worldS3, endpoint, BUCKET)) {
         perFolder.run(world, new Bench.InPlace(inPlace,
-            app -> app.findBean(StatusIndex.class).map(index -> index.size() >= folders).orElse(false)),
+            app -> {
+              // what the HTTP server's start event does in the pod (ApplicationContext.run starts no server)
+              org.odmwatcher.dashboard.DashboardRuntime dashboard = app.getBean(org.odmwatcher.dashboard.DashboardRuntime.class);
+              dashboard.start();
+              return dashboard.seeded() && app.getBean(StatusIndex.class).size() >= folders;
+            }),
             newFolders, key + "perFolder.", String.format("scale: per-folder, new folders in a bucket of %,d folders and %,d Workflows", folders, workflows));
       }
 
@@ -295,6 +300,7 @@ final class ScaleBench {
             summary.set(n, new JobRow(BUCKET, folder, status.jobId(), status.name(), status.state().wireName(), status.message(),
                 status.stage(), status.progress(), status.images(), status.expectedImages(), status.engine(),
                 status.workflow().name(), status.createdAt(), status.updatedAt(), status.finishedAt(), null));
+            Files.createDirectories(bucketDir.resolve(folder)); // once per folder, not per file (two system calls fewer a key)
             keys += write(bucketDir, folder + "status.json", codec.encode(status), md5);
             // written when the job last changed, as in a bucket filled over months (the store's Last-Modified)
             Files.setLastModifiedTime(bucketDir.resolve(folder + "status.json"),
@@ -304,6 +310,7 @@ final class ScaleBench {
               keys += write(bucketDir, folder + String.format("DJI_%04d.JPG", img), new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) n, (byte) img}, md5);
             }
             if (state == JobState.SUCCEEDED) {
+              Files.createDirectories(bucketDir.resolve(folder + "results/odm_orthophoto"));
               keys += write(bucketDir, folder + "results/odm_orthophoto/odm_orthophoto.tif", new byte[] {'I', 'I', 42, 0}, md5);
               keys += write(bucketDir, folder + "results/odm.log", "done\n".getBytes(StandardCharsets.UTF_8), md5);
             }
@@ -332,8 +339,7 @@ final class ScaleBench {
   }
 
   private static int write(Path bucketDir, String key, byte[] bytes, MessageDigest md5) throws IOException {
-    Path file = bucketDir.resolve(key);
-    Files.createDirectories(file.getParent());
+    Path file = bucketDir.resolve(key); // its folder exists
     Files.write(file, bytes);
     UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class);
     xattrs.write("user.content-md5", ByteBuffer.wrap(md5.digest(bytes)));
