@@ -82,9 +82,14 @@ class WalkOnceListingStoreTest {
     assertThat(pages).isEqualTo(4);
     assertThat(paged).extracting(S3Object::key).containsExactlyElementsOf(whole.stream().map(S3Object::key).toList());
     assertThat(paged).extracting(S3Object::key).isSorted().contains("site-07-notes.txt", "site-07/odm.json");
-    assertThat(paged).extracting(S3Object::eTag).containsExactlyElementsOf(whole.stream().map(S3Object::eTag).toList());
+    // the store's ETags are quoted or not as S3Proxy keeps them; over HTTP the SDK shows them quoted
+    assertThat(paged).extracting(o -> unquote(o.eTag())).containsExactlyElementsOf(whole.stream().map(o -> unquote(o.eTag())).toList());
     assertThat(paged.get(0).eTag()).isEqualTo(s3.headObject(b -> b.bucket(BUCKET).key(paged.get(0).key())).eTag());
     assertThat(store.walks() - before).isEqualTo(1);
+  }
+
+  private static String unquote(String eTag) {
+    return eTag.replace("\"", "");
   }
 
   @Test
