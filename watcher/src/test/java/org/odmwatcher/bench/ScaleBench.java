@@ -45,7 +45,7 @@ import org.odmwatcher.testing.Clients;
 import org.odmwatcher.testing.PipelineFixture;
 import org.odmwatcher.testing.Principal;
 import org.odmwatcher.testing.RealServers;
-import org.odmwatcher.testing.WalkOnceListingStore;
+import org.odmwatcher.testing.OrderedWalkListingStore;
 import org.odmwatcher.workflow.ArgoWorkflowSubmitter;
 import org.odmwatcher.workflow.WorkflowLabels;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -85,13 +85,19 @@ final class ScaleBench {
 
   static Map<String, Object> measure(int folders, int workflows, DashboardBench.Rows rows, PerFolder perFolder, int newFolders)
       throws Exception {
+    DashboardBench.Rows table = rows;
+    // each row printed as it is measured too: a long run that stops early still leaves its figures
+    rows = (what, measured, baseline, ratio) -> {
+      System.out.println("scale row: | " + what + " | " + measured + " | " + baseline + " | " + ratio + " |");
+      table.row(what, measured, baseline, ratio);
+    };
     Map<String, Object> figures = new LinkedHashMap<>();
     String key = "scale." + folders + "." + workflows + ".";
     Path basedir = Files.createTempDirectory("scalebench-s3");
     Properties props = new Properties();
     props.setProperty("jclouds.filesystem.basedir", basedir.toString());
-    // S3Proxy's filesystem store, each listing walked once rather than once per page (see WalkOnceListingStore)
-    WalkOnceListingStore store = new WalkOnceListingStore(org.gaul.s3proxy.BlobStores.create("filesystem", props));
+    // S3Proxy's filesystem store, its listings paged in key order rather than walking the bucket per page
+    OrderedWalkListingStore store = new OrderedWalkListingStore(org.gaul.s3proxy.BlobStores.create("filesystem", props), basedir);
     S3Proxy s3proxy = S3Proxy.builder().blobStore(store)
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, Principal.WATCHER.accessKey(), Principal.WATCHER.secretKey())
         .endpoint(URI.create("http://127.0.0.1:0")).build();

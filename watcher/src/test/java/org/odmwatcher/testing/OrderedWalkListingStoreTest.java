@@ -26,12 +26,12 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-/** The scale bench's S3Proxy store: pages of one walk, each listing as S3Proxy's own store lists it. */
-class WalkOnceListingStoreTest {
+/** The scale bench's S3Proxy store: pages walked in key order, each listing as S3Proxy's own store lists it. */
+class OrderedWalkListingStoreTest {
   private static final String BUCKET = "walk";
 
   @TempDir Path dir;
-  private WalkOnceListingStore store;
+  private OrderedWalkListingStore store;
   private S3Proxy s3proxy;
   private S3Client s3;
 
@@ -39,7 +39,7 @@ class WalkOnceListingStoreTest {
   void start() throws Exception {
     Properties props = new Properties();
     props.setProperty("jclouds.filesystem.basedir", dir.toString());
-    store = new WalkOnceListingStore(BlobStores.create("filesystem", props));
+    store = new OrderedWalkListingStore(BlobStores.create("filesystem", props), dir);
     s3proxy = S3Proxy.builder().blobStore(store)
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, Principal.WATCHER.accessKey(), Principal.WATCHER.secretKey())
         .endpoint(URI.create("http://127.0.0.1:0")).build();
@@ -67,10 +67,10 @@ class WalkOnceListingStoreTest {
   }
 
   @Test
-  void aPagedListingIsTheStoresOwnListingFromOneWalk() {
+  void aPagedListingIsTheStoresOwnListingReadOnce() {
     List<S3Object> whole = store.delegate().list(software.amazon.awssdk.services.s3.model.ListObjectsV2Request.builder()
         .bucket(BUCKET).prefix("").build()).contents();
-    long before = store.walks();
+    long before = store.keysRead();
 
     List<S3Object> paged = new ArrayList<>();
     int pages = 0;
@@ -84,8 +84,12 @@ class WalkOnceListingStoreTest {
     assertThat(paged).extracting(S3Object::key).isSorted().contains("site-07-notes.txt", "site-07/odm.json");
     // the store's ETags are quoted or not as S3Proxy keeps them; over HTTP the SDK shows them quoted
     assertThat(paged).extracting(o -> unquote(o.eTag())).containsExactlyElementsOf(whole.stream().map(o -> unquote(o.eTag())).toList());
+    assertThat(paged).extracting(S3Object::size).containsExactlyElementsOf(whole.stream().map(S3Object::size).toList());
+    // the listing's XML carries whole seconds
+    assertThat(paged).extracting(o -> o.lastModified().getEpochSecond())
+        .containsExactlyElementsOf(whole.stream().map(o -> o.lastModified().getEpochSecond()).toList());
     assertThat(paged.get(0).eTag()).isEqualTo(s3.headObject(b -> b.bucket(BUCKET).key(paged.get(0).key())).eTag());
-    assertThat(store.walks() - before).isEqualTo(1);
+    assertThat(store.keysRead() - before).isEqualTo(180); // each key once, not once per page
   }
 
   private static String unquote(String eTag) {
@@ -111,11 +115,11 @@ class WalkOnceListingStoreTest {
 
   @Test
   void aFolderListingWithTheDelimiterIsTheStoresOwn() {
-    long before = store.walks();
+    long before = store.keysRead();
     ListObjectsV2Response folder = s3.listObjectsV2(b -> b.bucket(BUCKET).prefix("site-03/").delimiter("/"));
 
     assertThat(folder.contents()).extracting(S3Object::key).containsExactly("site-03/odm.json");
     assertThat(folder.commonPrefixes()).extracting(p -> p.prefix()).containsExactly("site-03/results/");
-    assertThat(store.walks()).isEqualTo(before);
+    assertThat(store.keysRead()).isEqualTo(before);
   }
 }
