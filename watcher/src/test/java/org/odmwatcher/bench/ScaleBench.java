@@ -61,16 +61,18 @@ import software.amazon.awssdk.services.s3.S3Client;
  * the rest running; each with a rendered-size spec and node status), then a separate watcher
  * process (the image's JVM options, the Deployment's 768 MiB limit as {@code MaxRAM}) is started
  * and measured: start → a complete dashboard index, {@code /jobs} latency, idle RSS, live heap and
- * the informer's share of it (the live heap of a second process with the informer off, beside it),
- * and one sweep round against the bare listing of the same bucket.
+ * the informer's share of it (the live heap of a second process with the informer off, beside it);
+ * then the overhead part's per-folder measurement for new folders in the same bucket and cluster
+ * (watcher with the bucket's dashboard, folders queued once its index is complete), and sweep
+ * rounds against bare listings of the bucket, alternated, medians compared.
  *
  * <p>The folders are written straight into the backing folder of an S3Proxy of its own with the
  * {@code filesystem} blob store (S3Proxy 4's {@code FilesystemNio2BlobStore}: one file per key
- * under {@code <basedir>/<bucket>/}, its MD5 in the extended attribute its own putBlob writes ({@code user.content-md5} through Java's user view), as
- * its own putBlob stores it), so filling 100,000 folders takes seconds instead of half a million
- * PUTs. Its listing walks the whole bucket folder for every page of 1,000 keys (listHelper), so a
- * full listing grows with the square of the bucket; the ratios against the bare listing stand,
- * the absolute listing times are S3Proxy's, not S3's.
+ * under {@code <basedir>/<bucket>/}, its MD5 in the extended attribute {@code user.content-md5},
+ * as its own putBlob stores it), so filling 100,000 folders takes minutes instead of half a
+ * million PUTs. The store's own listing walks the whole bucket for every page, so the store is
+ * wrapped in {@link OrderedWalkListingStore}, whose pages cost their keys (as S3's do); every
+ * request still goes through S3Proxy's HTTP server and every ETag is the store's MD5.
  */
 final class ScaleBench {
   private static final String BUCKET = "scalebench";
