@@ -156,9 +156,13 @@ final class ScaleBench {
         withInformer = start(watcher, port, "informer");
         HttpClient http = HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + port + "/";
-        awaitIndex(http, base, folders, withInformer, started);
+        awaitIndex(http, base, folders, withInformer, started, false);
         double indexMs = (System.nanoTime() - started) / 1e6;
         figures.put(key + "startToIndexMs", round(indexMs));
+        // complete: the seed's listing checked every status.json against the summary ("complete": true)
+        awaitIndex(http, base, folders, withInformer, started, true);
+        double completeMs = (System.nanoTime() - started) / 1e6;
+        figures.put(key + "startToCompleteIndexMs", round(completeMs));
         List<Double> latencies = jobsLatencies(http, base, 300);
         double p50 = quantile(latencies, 0.5);
         double p99 = quantile(latencies, 0.99);
@@ -172,7 +176,7 @@ final class ScaleBench {
         figures.put(key + "idleAnonMb", round(anon));
         figures.put(key + "liveHeapMb", round(heap.totalMb()));
         rows.row(String.format("scale: %,d folders (%,d keys), %,d Workflows: start -> complete dashboard index", folders, keys, workflows),
-            String.format("%.1f s", indexMs / 1000), "goal <= 30 s", "");
+            String.format("%.1f s (every row listed from the summary at %.1f s)", completeMs / 1000, indexMs / 1000), "goal <= 30 s", "");
         rows.row(String.format("scale: idle RSS, %,d folders, %,d Workflows", folders, workflows),
             String.format("%.0f MB (anonymous %.0f); live heap %.0f MB", rss, anon, heap.totalMb()), "goal <= 256 MB", "");
         rows.row(String.format("scale: /jobs, %,d jobs (page of 50, filters, sorts)", folders),
@@ -185,7 +189,7 @@ final class ScaleBench {
         started = System.nanoTime();
         port = freePort();
         without = start(noInformer, port, "no-informer");
-        awaitIndex(http, "http://127.0.0.1:" + port + "/", folders, without, started);
+        awaitIndex(http, "http://127.0.0.1:" + port + "/", folders, without, started, false);
         LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(Long.getLong("bench.scale.idle", 20)));
         Histogram heapWithout = histogram(without.pid(), "no-informer");
         double informerMb = heap.totalMb() - heapWithout.totalMb();
@@ -467,7 +471,9 @@ final class ScaleBench {
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
-  private static void awaitIndex(HttpClient http, String base, int folders, Process process, long started) throws Exception {
+  /** Until {@code /jobs} counts every folder and, when {@code complete}, says its seed is done. */
+  private static void awaitIndex(HttpClient http, String base, int folders, Process process, long started, boolean complete)
+      throws Exception {
     long deadline = started + Duration.ofMinutes(Long.getLong("bench.scale.patienceMinutes", 30)).toNanos();
     while (true) {
       if (!process.isAlive()) {
@@ -476,7 +482,7 @@ final class ScaleBench {
       try {
         String body = http.send(HttpRequest.newBuilder(URI.create(base + "jobs?size=1")).timeout(Duration.ofSeconds(10)).build(),
             HttpResponse.BodyHandlers.ofString()).body();
-        if (body.contains("\"total\":" + folders + ",")) {
+        if (body.contains("\"total\":" + folders + ",") && (!complete || body.contains("\"complete\":true"))) {
           return;
         }
       } catch (IOException notYet) {
