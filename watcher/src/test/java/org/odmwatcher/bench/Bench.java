@@ -141,9 +141,13 @@ public final class Bench {
           Integer.getInteger("bench.scale.workflows", smoke ? 50 : 10_000), this::row,
           (world, inPlace, n, key, what) -> {
             if (!smoke) {
-              perFolderOverhead(world, 100, false, false, inPlace, key, what); // warm-up, as for the overhead part
+              try (PipelineFixture warmUp = world.get()) {
+                perFolderOverhead(warmUp, 100, false, false, inPlace, key, what); // warm-up, as for the overhead part
+              }
             }
-            perFolderOverhead(world, n, true, false, inPlace, key, what);
+            try (PipelineFixture measured = world.get()) {
+              perFolderOverhead(measured, n, true, false, inPlace, key, what);
+            }
           }, size.overheadFolders()[0]));
     }
     if (only.contains("map")) {

@@ -82,7 +82,7 @@ final class ScaleBench {
 
   /** The overhead part's per-folder measurement, run in a world on the big bucket and the busy cluster. */
   interface PerFolder {
-    void run(PipelineFixture world, Bench.InPlace inPlace, int n, String key, String what) throws Exception;
+    void run(java.util.function.Supplier<PipelineFixture> world, Bench.InPlace inPlace, int n, String key, String what) throws Exception;
   }
 
   static Map<String, Object> measure(int folders, int workflows, DashboardBench.Rows rows, PerFolder perFolder, int newFolders)
@@ -211,11 +211,13 @@ final class ScaleBench {
       // once its index is complete.
       Map<String, String> inPlace = new LinkedHashMap<>();
       inPlace.put("watcher.dashboard.buckets", BUCKET);
-      S3Client worldS3 = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1).forcePathStyle(true)
-          .credentialsProvider(StaticCredentialsProvider.create(
-              AwsBasicCredentials.create(Principal.WATCHER.accessKey(), Principal.WATCHER.secretKey())))
-          .httpClient(ApacheHttpClient.create()).build();
-      try (PipelineFixture world = new PipelineFixture("bench-scale", namespace, worldS3, endpoint, BUCKET)) {
+      // a world (its own queue) per run: a warm-up's late redeliveries must not reach the next run's floor
+      java.util.function.Supplier<PipelineFixture> world = () -> new PipelineFixture("bench-scale", namespace,
+          S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1).forcePathStyle(true)
+              .credentialsProvider(StaticCredentialsProvider.create(
+                  AwsBasicCredentials.create(Principal.WATCHER.accessKey(), Principal.WATCHER.secretKey())))
+              .httpClient(ApacheHttpClient.create()).build(), endpoint, BUCKET);
+      {
         perFolder.run(world, new Bench.InPlace(inPlace,
             app -> {
               // what the HTTP server's start event does in the pod (ApplicationContext.run starts no server)
