@@ -26,9 +26,11 @@ public record SweepConfig(
         List<String> buckets,
     @Bindable(defaultValue = "") List<String> prefixes,
     @Bindable(defaultValue = "60s") @NotNull Duration interval,
-    @Bindable(defaultValue = "100000") @Min(1) long cacheSize) {
+    @Bindable(defaultValue = SweepConfig.DEFAULT_CACHE_SIZE) @Min(1) long cacheSize) {
 
   public static final String PREFIX = "watcher.sweep";
+  /** The default {@code cache-size} (the scale bench sweeps with it). */
+  public static final String DEFAULT_CACHE_SIZE = "100000";
 
   public SweepConfig {
     prefixes = prefixes == null || prefixes.isEmpty() ? List.of("") : List.copyOf(prefixes);

@@ -85,7 +85,8 @@ public final class IndexSeeder {
     Instant listedAt = Instant.now();
     List<BucketStore.Entry> statuses = new ArrayList<>();
     Set<String> present = new HashSet<>();
-    for (BucketStore.Entry entry : store.listAll(bucket, "")) {
+    // one page at a time: the bucket's other keys (images, results) are never all held at once
+    store.listEach(bucket, "", entry -> {
       String key = entry.key();
       if (key.equals(statusName) || key.endsWith("/" + statusName)) {
         present.add(key);
@@ -97,7 +98,7 @@ public final class IndexSeeder {
           statuses.add(entry);
         }
       }
-    }
+    });
     for (StatusIndex.Row row : index.rows(bucket)) {
       // gone from the bucket; a status written while the listing ran is newer than it, and stays
       if (!present.contains(row.folder() + statusName) && row.status().updatedAt().isBefore(listedAt)) {

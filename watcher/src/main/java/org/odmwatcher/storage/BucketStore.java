@@ -179,17 +179,25 @@ public final class BucketStore {
   /** Lists every key under a prefix, recursively, all pages. */
   public List<Entry> listAll(String bucket, String prefix) throws TransientFailureException {
     List<Entry> entries = new ArrayList<>();
+    listEach(bucket, prefix, entries::add);
+    return entries;
+  }
+
+  /**
+   * Hands every key under a prefix, recursively, to {@code each}, one page at a time: a walk of a
+   * whole bucket (the sweep, the dashboard's seed) holds one page of entries, not the bucket's.
+   */
+  public void listEach(String bucket, String prefix, java.util.function.Consumer<Entry> each) throws TransientFailureException {
     try {
       ListObjectsV2Request request =
           ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).encodingType(EncodingType.URL).build();
       for (ListObjectsV2Response page : s3.listObjectsV2Paginator(request)) {
         page.contents()
-            .forEach(o -> entries.add(new Entry(o.key(), o.size(), unquote(o.eTag()), seconds(o.lastModified()))));
+            .forEach(o -> each.accept(new Entry(o.key(), o.size(), unquote(o.eTag()), seconds(o.lastModified()))));
       }
     } catch (SdkException e) {
       throw transientFailure("list", bucket, prefix, e);
     }
-    return entries;
   }
 
   /** Copies an object into a file (replacing it); false when the object does not exist. */

@@ -138,7 +138,17 @@ public final class Bench {
         System.setProperty("bench.scale.idle", "2");
       }
       figures.putAll(ScaleBench.measure(Integer.getInteger("bench.scale.folders", smoke ? 200 : 100_000),
-          Integer.getInteger("bench.scale.workflows", smoke ? 50 : 10_000), this::row));
+          Integer.getInteger("bench.scale.workflows", smoke ? 50 : 10_000), this::row,
+          (world, inPlace, n, key, what) -> {
+            if (!smoke) {
+              try (PipelineFixture warmUp = world.get()) {
+                perFolderOverhead(warmUp, 100, false, false, inPlace, key, what); // warm-up, as for the overhead part
+              }
+            }
+            try (PipelineFixture measured = world.get()) {
+              perFolderOverhead(measured, n, true, false, inPlace, key, what);
+            }
+          }, size.overheadFolders()[0]));
     }
     if (only.contains("map")) {
       // full: 9000 x 9000 RGBA, ~400 MB with overviews; smoke: 1024 x 1024
@@ -194,6 +204,21 @@ public final class Bench {
    */
   private void perFolderOverhead(int n, boolean record, boolean withDefaults) throws Exception {
     try (PipelineFixture world = new PipelineFixture("bench-overhead", nextNamespace())) {
+      perFolderOverhead(world, n, record, withDefaults, null, (withDefaults ? "defaults." : "overhead.") + n + ".",
+          withDefaults ? "per-folder with defaults at 3 levels" : "per-folder");
+    }
+  }
+
+  /**
+   * The per-folder part in a world made by the caller. {@code inPlace} null: both sides start with
+   * an empty API server and the watcher finds the folders queued; otherwise (the scale bench's big
+   * bucket and busy cluster) nothing is reset, the watcher runs with {@code inPlace}'s properties
+   * added and the folders are queued once {@code inPlace.ready} holds (its dashboard index complete),
+   * so the drain is the per-folder path in that bucket and not the start.
+   */
+  void perFolderOverhead(PipelineFixture world, int n, boolean record, boolean withDefaults, InPlace inPlace, String key, String what)
+      throws Exception {
+    {
       if (withDefaults) {
         world.s3.putObject(b -> b.bucket(world.bucket).key("odm.defaults.json"),
             RequestBody.fromString("{\"options\": {\"feature-quality\": \"medium\"}}"));
@@ -202,16 +227,28 @@ public final class Bench {
         world.s3.putObject(b -> b.bucket(world.bucket).key("farm-a/field-1/odm.defaults.json"),
             RequestBody.fromString("{\"options\": {\"orthophoto-resolution\": 5}}"));
       }
-      List<String> folders = populate(world, withDefaults ? "farm-a/field-1/job" : "job", n);
-      world.servers.resetKubernetes(); // both sides start with an empty API server
+      List<String> folders = populate(world, withDefaults ? "farm-a/field-1/job" : inPlace == null ? "job" : "new-" + nextNamespace(), n);
+      if (inPlace == null) {
+        world.servers.resetKubernetes(); // both sides start with an empty API server
+      }
       phase("floor N=" + n + " starts");
       Floor floor = floor(world, folders, 10);
       phase("floor N=" + n + " ends");
-      world.servers.resetKubernetes();
-      sendAll(world, folders); // queued before the watcher starts, as after a mapping campaign
-      try (ApplicationContext app = ApplicationContext.run(watcherProperties(world, 10))) {
+      Map<String, Object> properties = watcherProperties(world, 10);
+      if (inPlace == null) {
+        world.servers.resetKubernetes();
+        sendAll(world, folders); // queued before the watcher starts, as after a mapping campaign
+      } else {
+        properties.putAll(inPlace.properties());
+      }
+      try (ApplicationContext app = ApplicationContext.run(properties)) {
         MeterRegistry metrics = app.getBean(MeterRegistry.class);
         phase("watcher N=" + n + " started");
+        if (inPlace != null) {
+          awaitTrue(() -> inPlace.ready().test(app));
+          phase("watcher N=" + n + " ready");
+          sendAll(world, folders);
+        }
         Drain drain = drain(metrics, n);
         phase("watcher N=" + n + " drained");
         if (!record) {
@@ -223,8 +260,6 @@ public final class Bench {
         double watcherRate = n / seconds;
         double p50 = percentile(handling, 0.5);
         double p99 = percentile(handling, 0.99);
-        String key = (withDefaults ? "defaults." : "overhead.") + n + ".";
-        String what = withDefaults ? "per-folder with defaults at 3 levels" : "per-folder";
         if (withDefaults) {
           long reads = app.getBean(org.odmwatcher.manifest.ManifestDefaults.class).reads();
           figures.put(key + "watcher.defaultsReads", reads);
@@ -252,7 +287,7 @@ public final class Bench {
             String.format("%.0f folders/s; handling p50 %.1f ms, p99 %.1f ms", watcherRate, p50, p99),
             String.format("floor %.0f folders/s; p50 %.1f ms, p99 %.1f ms", floor.rate(), floor.p50(), floor.p99()),
             String.format("%.2fx time, %.2fx p50 (goal <= 1.3x)", floor.rate() / watcherRate, p50 / floor.p50()));
-        row("  queued -> done, N=" + n + " queued before start",
+        row("  queued -> done, N=" + n + (inPlace == null ? " queued before start" : " queued once the watcher was ready"),
             String.format("p50 %.0f ms, p99 %.0f ms", percentile(lag, 0.5), percentile(lag, 0.99)), "(backlog drain, includes waiting in the queue)", "");
         row("  CPU per folder, N=" + n + " (whole process: servers, clients, watcher)",
             String.format("%.2f ms", drain.cpuMsPerFolder()), String.format("floor %.2f ms", floor.cpuMsPerFolder()),
@@ -353,6 +388,9 @@ public final class Bench {
     return new Floor(folders.size() / seconds, quantile(millis, 0.5), quantile(millis, 0.99), receives.get(),
         (finishedCpu.get() - cpu0) / 1e6 / folders.size());
   }
+
+  /** Watcher properties added for a per-folder run in place, and when its watcher is ready for the folders. */
+  record InPlace(Map<String, String> properties, java.util.function.Predicate<ApplicationContext> ready) {}
 
   /** Folders per second, latency of the four calls, ReceiveMessage calls, process CPU ms per folder. */
   record Floor(double rate, double p50, double p99, int receives, double cpuMsPerFolder) {}

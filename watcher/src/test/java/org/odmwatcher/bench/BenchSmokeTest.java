@@ -62,6 +62,8 @@ class BenchSmokeTest {
             "scale.200.50.informerMb",
             "scale.200.50.sweep.laterRoundMs",
             "scale.200.50.sweep.listFloorMs",
+            "scale.200.50.perFolder.ratio.time",
+            "scale.200.50.perFolder.watcher.foldersPerSecond",
             "map.cogBytes",
             "map.firstView.sharePercent",
             "map.firstView.ms",

@@ -30,10 +30,11 @@ public final class PipelineFixture implements AutoCloseable {
   public static final int MAX_RECEIVES = 3;
 
   public final RealServers servers = RealServers.get();
-  public final S3Client s3 = Clients.s3(servers);
+  public final S3Client s3;
   public final SqsClient sqs = Clients.sqs(servers);
   public final KubernetesClient kubernetes = Clients.kubernetes(servers);
   public final String bucket;
+  private final String s3Endpoint;
   public final String queueUrl;
   public final String dlqUrl;
 
@@ -46,10 +47,25 @@ public final class PipelineFixture implements AutoCloseable {
 
   /** A fixture with its own namespace (keeps informer lists small when many fixtures run). */
   public PipelineFixture(String name, String namespace) {
+    this(name, namespace, null, null, null);
+  }
+
+  /**
+   * A fixture whose bucket is one that exists already on another S3 server (the scale bench's big
+   * bucket on its own S3Proxy): {@code s3} is a client of that server (closed with the fixture),
+   * {@code s3Endpoint} its address for the watcher. The queue and the cluster are the shared ones.
+   */
+  public PipelineFixture(String name, String namespace, S3Client s3, String s3Endpoint, String bucket) {
     this.namespace = namespace;
     String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    bucket = id.toLowerCase(java.util.Locale.ROOT);
-    s3.createBucket(b -> b.bucket(bucket));
+    this.s3 = s3 == null ? Clients.s3(servers) : s3;
+    this.s3Endpoint = s3Endpoint == null ? servers.s3Endpoint() : s3Endpoint;
+    if (bucket == null) {
+      this.bucket = id.toLowerCase(java.util.Locale.ROOT);
+      this.s3.createBucket(b -> b.bucket(this.bucket));
+    } else {
+      this.bucket = bucket;
+    }
     dlqUrl = sqs.createQueue(b -> b.queueName(id + "-dlq")).queueUrl();
     String dlqArn =
         sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
@@ -79,7 +95,7 @@ public final class PipelineFixture implements AutoCloseable {
     p.put("watcher.sqs.backoff.initial", "1s");
     p.put("watcher.sqs.backoff.max", "2s");
     p.put("watcher.sqs.backoff.jitter", "0");
-    p.put("watcher.s3.endpoint", servers.s3Endpoint());
+    p.put("watcher.s3.endpoint", s3Endpoint);
     p.put("watcher.s3.path-style", "true");
     p.put("watcher.s3.access-key", Principal.WATCHER.accessKey());
     p.put("watcher.s3.secret-key", Principal.WATCHER.secretKey());

@@ -80,9 +80,10 @@ public final class BucketSweep {
         Map<String, BucketStore.Entry> manifestByFolder = new LinkedHashMap<>();
         Set<String> withStatus = new HashSet<>();
         try {
-          for (BucketStore.Entry entry : store.listAll(bucket, prefix)) {
+          // one page at a time: a round holds the folders' manifests, not the bucket's every key
+          store.listEach(bucket, prefix, entry -> {
             if (entry.key().isBlank()) {
-              continue; // no folder's file (ObjectCreated refuses it): one such key must not stop the round
+              return; // no folder's file (ObjectCreated refuses it): one such key must not stop the round
             }
             ObjectCreated object = ObjectCreated.of(bucket, entry.key());
             if (object.fileName().equals(statusName)) {
@@ -90,7 +91,7 @@ public final class BucketSweep {
             } else if (object.fileName().equals(manifestName) && ownWrites.accept(object)) {
               manifestByFolder.put(object.folder(), entry);
             }
-          }
+          });
         } catch (TransientFailureException | RuntimeException e) {
           // the other buckets and prefixes still go ahead this round
           LOG.warn("sweep of s3://{}/{} failed ({}); next round tries again", bucket, prefix, e.getMessage());
