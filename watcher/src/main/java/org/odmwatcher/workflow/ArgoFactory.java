@@ -91,20 +91,7 @@ public class ArgoFactory {
   @Bean(preDestroy = "shutdownNow")
   @Requires(property = ArgoConfig.PREFIX + ".watch", notEquals = "false")
   java.util.concurrent.ScheduledExecutorService workspaceSweeps(WorkspaceSweep sweep, WorkspaceConfig workspaces) {
-    java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "workspace-sweep");
-      t.setDaemon(true);
-      return t;
-    });
-    long every = workspaces.sweepInterval().toMillis();
-    timer.scheduleWithFixedDelay(() -> {
-      try {
-        sweep.sweep();
-      } catch (org.odmwatcher.retry.TransientFailureException | RuntimeException e) {
-        org.slf4j.LoggerFactory.getLogger(WorkspaceSweep.class).info("workspace sweep not done ({}); next round", e.getMessage());
-      }
-    }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
-    return timer;
+    return sweep.every(workspaces.sweepInterval(), "workspace-sweep");
   }
 
   @Singleton

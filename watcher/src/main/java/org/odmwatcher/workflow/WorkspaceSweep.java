@@ -1,10 +1,14 @@
 package org.odmwatcher.workflow;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
@@ -40,6 +44,29 @@ public final class WorkspaceSweep {
     this.statusWriter = statusWriter;
     this.manifestName = manifestName;
     this.clock = clock;
+  }
+
+  /**
+   * Runs the sweep every {@code interval} on a daemon thread of its own (the cluster's watcher and
+   * local mode alike); a round that fails is logged and the next one tries again.
+   *
+   * @return the timer, for the caller to shut down
+   */
+  public ScheduledExecutorService every(Duration interval, String threadName) {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, threadName);
+      t.setDaemon(true);
+      return t;
+    });
+    long every = interval.toMillis();
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        sweep();
+      } catch (TransientFailureException | RuntimeException e) {
+        LOG.info("{} not done ({}); next round", threadName, e.getMessage());
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+    return timer;
   }
 
   public List<Removed> sweep() throws TransientFailureException {

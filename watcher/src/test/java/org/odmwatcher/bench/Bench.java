@@ -234,11 +234,13 @@ public final class Bench {
       phase("floor N=" + n + " starts");
       Floor floor = floor(world, folders, 10);
       phase("floor N=" + n + " ends");
-      Map<String, Object> properties = watcherProperties(world, 10);
       if (inPlace == null) {
         world.servers.resetKubernetes();
         sendAll(world, folders); // queued before the watcher starts, as after a mapping campaign
-      } else {
+      }
+      // after the reset: a reset API server listens on a new port, which the properties name
+      Map<String, Object> properties = watcherProperties(world, 10);
+      if (inPlace != null) {
         properties.putAll(inPlace.properties());
       }
       try (ApplicationContext app = ApplicationContext.run(properties)) {

@@ -6,12 +6,8 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.time.Clock;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.workflow.WorkspaceSweep;
-import org.slf4j.LoggerFactory;
 import org.odmwatcher.config.LocalConfig;
 import org.odmwatcher.config.ManifestConfig;
 import org.odmwatcher.config.WorkspaceConfig;
@@ -43,20 +39,7 @@ public class LocalFactory {
   @Bean(preDestroy = "shutdownNow")
   ScheduledExecutorService localWorkspaceSweeps(LocalJobSubmitter submitter, BucketStore store, StatusWriter statusWriter,
       ManifestConfig manifest, Clock clock, WorkspaceConfig workspaces) {
-    WorkspaceSweep sweep = new WorkspaceSweep(submitter.keptFolders(), store, statusWriter, manifest.name(), clock);
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "local-workspace-sweep");
-      t.setDaemon(true);
-      return t;
-    });
-    long every = workspaces.sweepInterval().toMillis();
-    timer.scheduleWithFixedDelay(() -> {
-      try {
-        sweep.sweep();
-      } catch (TransientFailureException | RuntimeException e) {
-        LoggerFactory.getLogger(WorkspaceSweep.class).info("work folder sweep not done ({}); next round", e.getMessage());
-      }
-    }, every, every, TimeUnit.MILLISECONDS);
-    return timer;
+    return new WorkspaceSweep(submitter.keptFolders(), store, statusWriter, manifest.name(), clock)
+        .every(workspaces.sweepInterval(), "local-workspace-sweep");
   }
 }
