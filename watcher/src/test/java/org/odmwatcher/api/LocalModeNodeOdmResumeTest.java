@@ -32,9 +32,9 @@ class LocalModeNodeOdmResumeTest {
   void restartWithRerunFromResumesTheFailedTaskInItsKeptWorkFolder(@TempDir Path data) throws Exception {
     Map<String, String> props = Map.of("watcher.local.status-interval", "100ms", "watcher.local.manifest-check", "300ms",
         "watcher.local.test-pace", "20ms", "watcher.workspace.keep-failed", "72h", "watcher.api.poll-interval", "300ms");
-    try (LocalMode mode = LocalMode.start(new LocalMode.Settings(data, "127.0.0.1", 0, "api-key", "api-secret", "odm",
+    try (LocalMode mode = LocalMode.start(new LocalMode.Settings(data, "127.0.0.1", 0, "local-test", "local-test-secret", "odm",
         "test", "500ms", props));
-        S3Client s3 = LocalMode.client(mode.endpoint(), "api-key", "api-secret")) {
+        S3Client s3 = LocalMode.client(mode.endpoint(), "local-test", "local-test-secret")) {
       NodeOdmClient node = new NodeOdmClient(URI.create(mode.httpUrl()), "");
       String uuid = UUID.randomUUID().toString();
       String folder = "api-tasks/" + uuid + "/";

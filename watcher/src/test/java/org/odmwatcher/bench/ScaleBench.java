@@ -103,6 +103,10 @@ final class ScaleBench {
     S3Proxy s3proxy = S3Proxy.builder().blobStore(store)
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, Principal.WATCHER.accessKey(), Principal.WATCHER.secretKey())
         .endpoint(URI.create("http://127.0.0.1:0")).build();
+    // a key pair per principal, as RealServers: the harness fills and queues as PILOT, the watcher
+    // signs as WATCHER, so the IAM contract over the recorded calls checks the watcher's own
+    s3proxy.setBlobStoreLocator((identity, container, blob) -> Principal.byAccessKey(identity)
+        .map(p -> new org.gaul.s3proxy.AccessGrant(p.secretKey(), store)).orElse(null));
     s3proxy.start();
     while (!"STARTED".equals(s3proxy.getState())) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
@@ -110,7 +114,7 @@ final class ScaleBench {
     String endpoint = "http://127.0.0.1:" + s3proxy.getPort();
     S3Client s3 = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1).forcePathStyle(true)
         .credentialsProvider(StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(Principal.WATCHER.accessKey(), Principal.WATCHER.secretKey())))
+            AwsBasicCredentials.create(Principal.PILOT.accessKey(), Principal.PILOT.secretKey())))
         .httpClient(ApacheHttpClient.create()).build();
     try {
       // The bucket is the filesystem store's folder (the operator makes it, not the watcher).
@@ -215,7 +219,7 @@ final class ScaleBench {
       java.util.function.Supplier<PipelineFixture> world = () -> new PipelineFixture("bench-scale", namespace,
           S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1).forcePathStyle(true)
               .credentialsProvider(StaticCredentialsProvider.create(
-                  AwsBasicCredentials.create(Principal.WATCHER.accessKey(), Principal.WATCHER.secretKey())))
+                  AwsBasicCredentials.create(Principal.PILOT.accessKey(), Principal.PILOT.secretKey())))
               .httpClient(ApacheHttpClient.create()).build(), endpoint, BUCKET);
       {
         perFolder.run(world, new Bench.InPlace(inPlace,

@@ -41,14 +41,14 @@ class OrderedWalkListingStoreTest {
     props.setProperty("jclouds.filesystem.basedir", dir.toString());
     store = new OrderedWalkListingStore(BlobStores.create("filesystem", props), dir);
     s3proxy = S3Proxy.builder().blobStore(store)
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, Principal.WATCHER.accessKey(), Principal.WATCHER.secretKey())
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, Principal.PILOT.accessKey(), Principal.PILOT.secretKey())
         .endpoint(URI.create("http://127.0.0.1:0")).build();
     s3proxy.start();
     Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> "STARTED".equals(s3proxy.getState()));
     s3 = S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + s3proxy.getPort())).region(Region.US_EAST_1)
         .forcePathStyle(true)
         .credentialsProvider(StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(Principal.WATCHER.accessKey(), Principal.WATCHER.secretKey())))
+            AwsBasicCredentials.create(Principal.PILOT.accessKey(), Principal.PILOT.secretKey())))
         .httpClient(ApacheHttpClient.create()).build();
     Files.createDirectories(dir.resolve(BUCKET));
     // folders and names that sort around '/' ("a-b" < "a/..." < "a0"), as S3 orders keys
