@@ -230,8 +230,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
       boolean takenOver = recorded.isPresent() && kept.isPresent() && kept.get().keptUntil() == null;
       if (kept.isPresent() && (takenOver || submitter.keeps(kept.get().volume(), clock.instant()))) {
         JobStatus.Workspace w = kept.get();
-        String from = manifest.resume().fromStage() != null ? manifest.resume().fromStage()
-            : ResumeHint.rerunFrom(w.failedStage(), manifest.splits());
+        String from = resumeFrom(manifest, w.failedStage());
         String fromJob = folderStatus.map(JobStatus::jobId).filter(j -> !j.equals(jobId.value())).orElse(w.resumedFrom());
         spec = spec.resuming(new JobSpec.Resumption(w.volume(), w.project() == null ? fromJob : w.project(), fromJob, from,
             hintedMemory(w.resumeWith())));
@@ -324,8 +323,7 @@ public final class ManifestHandler implements ObjectCreatedHandler {
             .withDefaults(inherited);
     if (carried != null) {
       // ... and the submodels it will keep, so that they are still known once the images are there
-      String from = manifest.resume().fromStage() != null ? manifest.resume().fromStage()
-          : ResumeHint.rerunFrom(carried.failedStage(), manifest.splits());
+      String from = resumeFrom(manifest, carried.failedStage());
       for (JobStatus.Submodel submodel : reusedSubmodels(manifest, from, folderStatus, jobId)) {
         waitingStatus = waitingStatus.withSubmodel(submodel);
       }
@@ -403,6 +401,15 @@ public final class ManifestHandler implements ObjectCreatedHandler {
         .map(s -> new JobStatus.Submodel(s.folder(), s.jobId(), s.state(), s.progress(),
             s.reusedFrom() != null ? s.reusedFrom() : earlier.jobId()))
         .toList();
+  }
+
+  /**
+   * The stage a resume reruns from: the manifest's {@code rerun-from}, else the failed stage as
+   * {@link ResumeHint#rerunFrom} reads it (none for a split job that failed while splitting).
+   */
+  private static @Nullable String resumeFrom(OdmManifest manifest, @Nullable String failedStage) {
+    return manifest.resume().fromStage() != null ? manifest.resume().fromStage()
+        : ResumeHint.rerunFrom(failedStage, manifest.splits());
   }
 
   /** The memory a resume hint asks for ({@code resources.memory} of its odm.json), or null. */
