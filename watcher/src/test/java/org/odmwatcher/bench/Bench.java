@@ -336,7 +336,11 @@ public final class Bench {
     // Its status.json goes to a bucket of its own, same keys: the watcher's folders stay as they were
     // (S3Proxy's listings cost more with every key in the bucket).
     String statusBucket = world.bucket + "-floor";
-    world.s3.createBucket(b -> b.bucket(statusBucket));
+    try {
+      world.s3.createBucket(b -> b.bucket(statusBucket));
+    } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException again) {
+      // the scale part's worlds share one bucket (its 100,000 folders), so a second round finds it made
+    }
     sendAll(world, folders);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     KubernetesClient kubernetes = Clients.kubernetes(world.servers); // the current (fresh) API server
