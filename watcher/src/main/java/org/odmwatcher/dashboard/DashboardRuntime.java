@@ -42,7 +42,6 @@ public class DashboardRuntime {
   private final DashboardConfig config;
   private final Environment environment;
   private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean seeded = new AtomicBoolean();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "dashboard");
@@ -110,7 +109,12 @@ public class DashboardRuntime {
 
   /** Whether the first seed finished (until then the list may be incomplete). */
   public boolean seeded() {
-    return seeded.get();
+    return seeder.progress().checked();
+  }
+
+  /** How far the list is (see {@link IndexSeeder.Progress}). */
+  public IndexSeeder.Progress progress() {
+    return seeder.progress();
   }
 
   /**
@@ -134,18 +138,18 @@ public class DashboardRuntime {
   }
 
   private void seedAll() {
-    for (String bucket : buckets()) {
-      try {
-        long start = System.nanoTime();
-        int read = seeder.seed(bucket);
+    seeder.seedAll(buckets(), new IndexSeeder.Seeded() {
+      @Override
+      public void seeded(String bucket, int read, long millis) {
         summaries.touch(bucket);
-        LOG.info("dashboard index: s3://{} listed, {} statuses read in {} ms", bucket, read,
-            (System.nanoTime() - start) / 1_000_000);
-      } catch (TransientFailureException | RuntimeException e) {
+        LOG.info("dashboard index: s3://{} listed, {} statuses read in {} ms", bucket, read, millis);
+      }
+
+      @Override
+      public void failed(String bucket, Exception e) {
         LOG.warn("dashboard index: cannot list s3://{} ({}); trying again in {}", bucket, e.getMessage(), config.resync());
       }
-    }
-    seeded.set(true);
+    });
   }
 
   private void publishSummaries() {
