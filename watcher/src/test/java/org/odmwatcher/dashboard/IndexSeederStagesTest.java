@@ -103,6 +103,38 @@ class IndexSeederStagesTest {
     assertThat(index.rows(world.bucket)).extracting(StatusIndex.Row::folder).containsExactly("a/");
   }
 
+  @Test
+  void theCheckListsRangesOfTheBucketAtOnceAndMissesNoFolder() throws Exception {
+    List<JobRow> rows = new java.util.ArrayList<>();
+    List<String> folders = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      String folder = String.format("site-%02d/", i);
+      JobStatus s = status("s" + i, JobState.SUCCEEDED, Instant.now().minusSeconds(3600));
+      put(folder, s);
+      world.s3.putObject(b -> b.bucket(world.bucket).key(folder + "images/1.jpg"), RequestBody.fromString("jpeg"));
+      rows.add(row(folder, s));
+      folders.add(folder);
+    }
+    Instant written = Instant.now();
+    await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(written.plusSeconds(2)));
+    putSummary(Instant.now(), rows);
+    put("site-05/", status("s5", JobState.FAILED, Instant.now()));
+    put("site-10/", status("s10", JobState.RUNNING, Instant.now()));
+    folders.add("site-10/");
+
+    StatusIndex index = new StatusIndex(new OutputKeyValidator("results/"));
+    IndexSeeder seeder = new IndexSeeder(new BucketStore(watcherS3), codec, index, "status.json", "index.json", Duration.ZERO, 3);
+    seeding.submit(() -> seeder.seedAll(List.of(world.bucket), quiet()));
+
+    await().atMost(Duration.ofSeconds(20)).until(watcherS3::asked, n -> n == 3);
+    assertThat(seeder.progress().complete()).isTrue();
+    watcherS3.open();
+    await().atMost(Duration.ofSeconds(20)).until(() -> seeder.progress().checked());
+    assertThat(index.rows(world.bucket)).extracting(StatusIndex.Row::folder).containsExactlyElementsOf(folders);
+    assertThat(index.get(world.bucket, "site-05/").orElseThrow().status().state()).isEqualTo(JobState.FAILED);
+    assertThat(watcherS3.asked()).as("one page per range: the bucket is small").isEqualTo(3);
+  }
+
   private IndexSeeder seeder(StatusIndex index) {
     return new IndexSeeder(new BucketStore(watcherS3), codec, index, "status.json", "index.json", Duration.ZERO);
   }
