@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts the dashboard's work when the HTTP server starts (so commands without a server, such as
  * the Workflow's {@code job-finished}, never list a bucket): hooks the index to every status
- * write, seeds it from one listing per bucket, then writes summaries every {@code
- * summary-interval} and repeats the seed every {@code resync}.
+ * write, seeds it from each bucket's summary object (the list is complete then) and from one
+ * listing per bucket (which checks it), then writes summaries every {@code summary-interval} and
+ * repeats the listing every {@code resync}. The seed runs on the timer's thread, so no summary is
+ * written while the first check runs: a summary written then would vouch for rows not yet checked.
  */
 @Singleton
 @Requires(property = DashboardConfig.PREFIX + ".enabled", notEquals = "false")
@@ -107,7 +109,7 @@ public class DashboardRuntime {
     return index.isPartial(bucket, folder) ? seeder.refresh(bucket, folder) : index.get(bucket, folder);
   }
 
-  /** Whether the first seed finished (until then the list may be incomplete). */
+  /** Whether a listing of every bucket has checked the list (see {@link IndexSeeder.Progress}). */
   public boolean seeded() {
     return seeder.progress().checked();
   }
