@@ -192,6 +192,18 @@ function duration(ms) {
   return `${sec} s`;
 }
 
+// How far the watcher's list is: still being read; complete from the summary of a given time and
+// being checked against the bucket; or checked (a static copy's summary says neither: nothing to add).
+function stageText(data) {
+  if (!data.complete) return ' (still reading the bucket)';
+  if (data.checked === false) {
+    return data.asOf
+      ? ` (as of the summary of ${when(data.asOf, true)}; being checked against the bucket)`
+      : ' (being checked against the bucket)';
+  }
+  return '';
+}
+
 function imagesText(j) {
   if (j.images == null && j.expectedImages == null) return '—';
   if (j.expectedImages != null) return `${j.images ?? 0} of ${j.expectedImages}`;
@@ -298,7 +310,7 @@ function renderRows(data) {
   const to = Math.min(data.total, (data.page + 1) * data.size);
   const running = data.counts?.running ?? 0;
   $('summary').textContent = data.total
-    ? `Jobs ${from}–${to} of ${data.total.toLocaleString()}${data.complete ? '' : ' (still reading the bucket)'}; ${running} running.`
+    ? `Jobs ${from}–${to} of ${data.total.toLocaleString()}${stageText(data)}; ${running} running.`
     : (view.states.size || view.q ? 'No job matches the filter.' : 'No jobs yet. Upload images and an odm.json to a folder.');
   const pages = Math.ceil(data.total / data.size);
   $('page-info').textContent = data.total ? `Page ${data.page + 1} of ${pages}` : '';

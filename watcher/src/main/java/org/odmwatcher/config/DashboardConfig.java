@@ -43,6 +43,9 @@ import java.util.List;
  *     (a background pool; the event handling never waits for it)
  * @param positionsHeaderBytes the first ranged read of each image for its GPS tags (EXIF sits at
  *     the file's start; a larger read follows when the tags run past it)
+ * @param listParallelism how many listings of one bucket the seed runs at once, each over a range
+ *     of its keys split at folders the index already holds (S3 answers 1,000 keys a request, one
+ *     request after another within a listing)
  */
 @ConfigurationProperties(DashboardConfig.PREFIX)
 public record DashboardConfig(
@@ -73,7 +76,8 @@ public record DashboardConfig(
         String baseMapUrl,
     @Nullable String baseMapAttribution,
     @Bindable(defaultValue = "2") @jakarta.validation.constraints.Min(1) int positionsThreads,
-    @Bindable(defaultValue = "65536") @jakarta.validation.constraints.Min(1024) int positionsHeaderBytes) {
+    @Bindable(defaultValue = "65536") @jakarta.validation.constraints.Min(1024) int positionsHeaderBytes,
+    @Bindable(defaultValue = "4") @jakarta.validation.constraints.Min(1) int listParallelism) {
 
   public static final String PREFIX = "watcher.dashboard";
 

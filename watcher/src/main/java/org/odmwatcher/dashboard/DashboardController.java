@@ -216,7 +216,8 @@ public class DashboardController {
       }
     }
     int pageSize = size == null ? 50 : Math.max(1, Math.min(MAX_PAGE_SIZE, size));
-    String eTag = "\"" + index.version() + "-" + runtime.seeded() + "-"
+    IndexSeeder.Progress progress = runtime.progress();
+    String eTag = "\"" + index.version() + "-" + progress.complete() + "-" + progress.checked() + "-"
         + Integer.toHexString(String.join("|", String.valueOf(state), String.valueOf(q), String.valueOf(sort),
             String.valueOf(order), String.valueOf(page), String.valueOf(pageSize)).hashCode()) + "\"";
     if (eTag.equals(request.getHeaders().get(HttpHeaders.IF_NONE_MATCH))) {
@@ -228,7 +229,13 @@ public class DashboardController {
     body.put("total", result.total());
     body.put("page", page == null ? 0 : page);
     body.put("size", pageSize);
-    body.put("complete", runtime.seeded());
+    // complete: every folder known is listed (from the summary objects at first); checked: a listing
+    // of each bucket has confirmed it; asOf: until then, the time of the summary the rows came from
+    body.put("complete", progress.complete());
+    body.put("checked", progress.checked());
+    if (progress.asOf() != null) {
+      body.put("asOf", progress.asOf());
+    }
     Map<String, Integer> counts = new LinkedHashMap<>();
     for (JobState s : JobState.values()) {
       counts.put(s.wireName(), result.counts().getOrDefault(s, 0));

@@ -31,7 +31,8 @@ public class DashboardFactory {
 
   @Singleton
   IndexSeeder indexSeeder(BucketStore store, StatusIndex index, ManifestConfig manifest, DashboardConfig config) {
-    return new IndexSeeder(store, new StatusCodec(), index, manifest.statusName(), config.summaryKey());
+    return new IndexSeeder(store, new StatusCodec(), index, manifest.statusName(), config.summaryKey(),
+        config.listParallelism());
   }
 
   @Singleton

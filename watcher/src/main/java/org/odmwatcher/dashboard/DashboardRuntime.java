@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts the dashboard's work when the HTTP server starts (so commands without a server, such as
  * the Workflow's {@code job-finished}, never list a bucket): hooks the index to every status
- * write, seeds it from one listing per bucket, then writes summaries every {@code
- * summary-interval} and repeats the seed every {@code resync}.
+ * write, seeds it from each bucket's summary object (the list is complete then) and from one
+ * listing per bucket (which checks it), then writes summaries every {@code summary-interval} and
+ * repeats the listing every {@code resync}. The seed runs on the timer's thread, so no summary is
+ * written while the first check runs: a summary written then would vouch for rows not yet checked.
  */
 @Singleton
 @Requires(property = DashboardConfig.PREFIX + ".enabled", notEquals = "false")
@@ -42,7 +44,6 @@ public class DashboardRuntime {
   private final DashboardConfig config;
   private final Environment environment;
   private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean seeded = new AtomicBoolean();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "dashboard");
@@ -108,9 +109,14 @@ public class DashboardRuntime {
     return index.isPartial(bucket, folder) ? seeder.refresh(bucket, folder) : index.get(bucket, folder);
   }
 
-  /** Whether the first seed finished (until then the list may be incomplete). */
+  /** Whether a listing of every bucket has checked the list (see {@link IndexSeeder.Progress}). */
   public boolean seeded() {
-    return seeded.get();
+    return seeder.progress().checked();
+  }
+
+  /** How far the list is (see {@link IndexSeeder.Progress}). */
+  public IndexSeeder.Progress progress() {
+    return seeder.progress();
   }
 
   /**
@@ -134,18 +140,18 @@ public class DashboardRuntime {
   }
 
   private void seedAll() {
-    for (String bucket : buckets()) {
-      try {
-        long start = System.nanoTime();
-        int read = seeder.seed(bucket);
+    seeder.seedAll(buckets(), new IndexSeeder.Seeded() {
+      @Override
+      public void seeded(String bucket, int read, long millis) {
         summaries.touch(bucket);
-        LOG.info("dashboard index: s3://{} listed, {} statuses read in {} ms", bucket, read,
-            (System.nanoTime() - start) / 1_000_000);
-      } catch (TransientFailureException | RuntimeException e) {
+        LOG.info("dashboard index: s3://{} listed, {} statuses read in {} ms", bucket, read, millis);
+      }
+
+      @Override
+      public void failed(String bucket, Exception e) {
         LOG.warn("dashboard index: cannot list s3://{} ({}); trying again in {}", bucket, e.getMessage(), config.resync());
       }
-    }
-    seeded.set(true);
+    });
   }
 
   private void publishSummaries() {

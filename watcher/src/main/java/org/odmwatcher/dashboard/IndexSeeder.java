@@ -4,19 +4,23 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.micronaut.core.annotation.Nullable;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
@@ -27,9 +31,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fills the index from the bucket: one listing per bucket, then a read of each {@code status.json}
- * whose ETag changed since the last round (all of them the first time). Runs at start and then
- * every {@code watcher.dashboard.resync}, never per request.
+ * Fills the index from the bucket: at start from each bucket's summary object when it has a usable
+ * one (the list is then complete at once), and from one listing per bucket, which checks every
+ * folder against the summary and reads each {@code status.json} whose ETag changed since the last
+ * round (at the first, those written after the summary or missing from it; all of them without a
+ * summary). Runs at start and then every {@code watcher.dashboard.resync}, never per request.
  */
 public final class IndexSeeder {
   private static final Logger LOG = LoggerFactory.getLogger(IndexSeeder.class);
@@ -49,7 +55,11 @@ public final class IndexSeeder {
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private final String summaryKey;
   private final Duration summaryBuild;
+  private final int listParallelism;
   private final Set<String> summarized = ConcurrentHashMap.newKeySet();
+  /** Per bucket whose summary is in the index and not yet checked: before when a listed status is in it. */
+  private final Map<String, Instant> trustedBefore = new ConcurrentHashMap<>();
+  private volatile Progress progress = new Progress(false, false, null);
 
   public IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName) {
     this(store, codec, index, statusName, "");
@@ -60,18 +70,113 @@ public final class IndexSeeder {
    *     watcher.dashboard.summary-key}); blank: every seed reads each {@code status.json}
    */
   public IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName, String summaryKey) {
-    this(store, codec, index, statusName, summaryKey, SUMMARY_BUILD);
+    this(store, codec, index, statusName, summaryKey, SUMMARY_BUILD, 1);
+  }
+
+  /**
+   * @param listParallelism how many ranges of a bucket are listed at once ({@code
+   *     watcher.dashboard.list-parallelism})
+   */
+  public IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName, String summaryKey,
+      int listParallelism) {
+    this(store, codec, index, statusName, summaryKey, SUMMARY_BUILD, listParallelism);
   }
 
   /** @param summaryBuild how long before the summary object's PUT its rows may have been taken */
   IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName, String summaryKey,
       Duration summaryBuild) {
+    this(store, codec, index, statusName, summaryKey, summaryBuild, 1);
+  }
+
+  IndexSeeder(BucketStore store, StatusCodec codec, StatusIndex index, String statusName, String summaryKey,
+      Duration summaryBuild, int listParallelism) {
+    if (listParallelism < 1) {
+      throw new IllegalArgumentException("watcher.dashboard.list-parallelism must be at least 1");
+    }
     this.summaryBuild = summaryBuild;
     this.store = store;
     this.codec = codec;
     this.index = index;
     this.statusName = statusName;
     this.summaryKey = summaryKey;
+    this.listParallelism = listParallelism;
+  }
+
+  /**
+   * How far the list is. {@code complete}: every folder the watcher knows of is listed, from a
+   * listing of each bucket or from each bucket's summary object; {@code checked}: a listing of each
+   * bucket has confirmed the list (until then it may hold folders deleted since the summary, and
+   * an older state of the folders whose status was written after it). {@code asOf}: while complete
+   * but not checked, the time of the oldest summary the rows came from.
+   */
+  public record Progress(boolean complete, boolean checked, @Nullable Instant asOf) {}
+
+  /** What {@link #seedAll} reached. */
+  public Progress progress() {
+    return progress;
+  }
+
+  /** Hears of each bucket {@link #seedAll} seeded. */
+  public interface Seeded {
+    void seeded(String bucket, int read, long millis);
+
+    void failed(String bucket, Exception e);
+  }
+
+  /**
+   * One round over {@code buckets}. The first time, every bucket's summary object is read first:
+   * when each has a usable one the list is complete at once (as of the oldest), and the listings
+   * that check it follow. Then each bucket is {@link #seed seeded}.
+   */
+  public void seedAll(Collection<String> buckets, Seeded each) {
+    List<String> all = List.copyOf(buckets);
+    if (!progress.complete()) {
+      Instant asOf = null;
+      boolean everyBucket = !all.isEmpty();
+      for (String bucket : all) {
+        Optional<Instant> at = summarize(bucket);
+        if (at.isEmpty()) {
+          everyBucket = false;
+        } else if (asOf == null || at.get().isBefore(asOf)) {
+          asOf = at.get();
+        }
+      }
+      if (everyBucket) {
+        progress = new Progress(true, false, asOf);
+        LOG.info("dashboard index: complete from the summary objects of {}; checking it against the bucket listing", asOf);
+      }
+    }
+    boolean allListed = true;
+    for (String bucket : all) {
+      try {
+        long start = System.nanoTime();
+        int read = seed(bucket);
+        each.seeded(bucket, read, (System.nanoTime() - start) / 1_000_000);
+      } catch (TransientFailureException | RuntimeException e) {
+        allListed = false;
+        each.failed(bucket, e);
+      }
+    }
+    Progress before = progress;
+    // a round that could not list a bucket leaves the list unchecked until one can (the next resync)
+    boolean checked = before.checked() || allListed;
+    progress = new Progress(true, checked, checked ? null : before.asOf());
+  }
+
+  /**
+   * Fills the index from {@code bucket}'s summary object, once per bucket; returns the summary's
+   * time, or empty when there is none usable (or it was read before).
+   */
+  Optional<Instant> summarize(String bucket) {
+    if (summaryKey.isBlank() || !summarized.add(bucket)) {
+      return Optional.empty();
+    }
+    Loaded loaded = fromSummary(bucket);
+    if (loaded == null) {
+      return Optional.empty();
+    }
+    trustedBefore.put(bucket, loaded.trustedBefore());
+    return Optional.of(loaded.generatedAt());
   }
 
   /**
@@ -81,12 +186,13 @@ public final class IndexSeeder {
    * reads every status whose ETag changed. Returns how many were read.
    */
   public int seed(String bucket) throws TransientFailureException {
-    Instant summarizedAt = summaryKey.isBlank() || !summarized.add(bucket) ? null : fromSummary(bucket);
+    summarize(bucket);
+    Instant summarizedAt = trustedBefore.get(bucket);
     Instant listedAt = Instant.now();
-    List<BucketStore.Entry> statuses = new ArrayList<>();
-    Set<String> present = new HashSet<>();
+    Queue<BucketStore.Entry> statuses = new ConcurrentLinkedQueue<>();
+    Set<String> present = ConcurrentHashMap.newKeySet();
     // one page at a time: the bucket's other keys (images, results) are never all held at once
-    store.listEach(bucket, "", entry -> {
+    listInRanges(bucket, entry -> {
       String key = entry.key();
       if (key.equals(statusName) || key.endsWith("/" + statusName)) {
         present.add(key);
@@ -118,28 +224,99 @@ public final class IndexSeeder {
           return null;
         }));
       }
-      for (Future<?> read : reads) {
-        read.get();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof TransientFailureException t) {
-        throw t;
-      }
-      throw new IllegalStateException(e.getCause());
+      await(reads);
     } finally {
       readers.shutdownNow();
     }
+    trustedBefore.remove(bucket); // checked: later rounds go by ETag
     return statuses.size();
   }
 
   /**
-   * Fills the index from the bucket's summary object ({@link SummaryPublisher}'s {@link JobRow}s);
-   * returns the time before which a listed status.json is trusted to be in it, or null when there is none or it cannot be read (then every
-   * status is read, as without one).
+   * Lists the whole bucket as {@code listParallelism} ranges at once, split at folders the index
+   * holds (from the summary or the last round), so that each range holds about as many folders. A
+   * bucket the index knows too few folders of is listed in one go.
    */
-  private Instant fromSummary(String bucket) {
+  private void listInRanges(String bucket, Consumer<BucketStore.Entry> each) throws TransientFailureException {
+    List<String> bounds = bounds(bucket);
+    if (bounds.isEmpty()) {
+      store.listEach(bucket, "", each);
+      return;
+    }
+    ExecutorService listers = Executors.newFixedThreadPool(bounds.size() + 1, r -> {
+      Thread t = new Thread(r, "dashboard-list");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<?>> ranges = new ArrayList<>();
+      for (int i = 0; i <= bounds.size(); i++) {
+        String startAfter = i == 0 ? null : bounds.get(i - 1);
+        String upTo = i == bounds.size() ? null : bounds.get(i);
+        ranges.add(listers.submit(() -> {
+          store.listEach(bucket, "", startAfter, upTo, each);
+          return null;
+        }));
+      }
+      await(ranges);
+    } finally {
+      listers.shutdownNow();
+    }
+  }
+
+  private static void await(List<Future<?>> tasks) throws TransientFailureException {
+    try {
+      for (Future<?> task : tasks) {
+        task.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TransientFailureException("the dashboard's seed was interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof TransientFailureException t) {
+        throw t;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /**
+   * Where the ranges meet: {@code listParallelism - 1} folders of the index, evenly spread, in
+   * S3's order.
+   */
+  private List<String> bounds(String bucket) {
+    if (listParallelism < 2) {
+      return List.of();
+    }
+    List<String> folders = new ArrayList<>();
+    for (StatusIndex.Row row : index.rows(bucket)) {
+      folders.add(row.folder());
+    }
+    if (folders.size() < listParallelism * 2) {
+      return List.of();
+    }
+    folders.sort(BucketStore.KEY_ORDER);
+    List<String> bounds = new ArrayList<>();
+    for (int i = 1; i < listParallelism; i++) {
+      String bound = folders.get(i * folders.size() / listParallelism);
+      if (bounds.isEmpty() || BucketStore.KEY_ORDER.compare(bounds.get(bounds.size() - 1), bound) < 0) {
+        bounds.add(bound);
+      }
+    }
+    return bounds;
+  }
+
+  /** A summary taken into the index: its own time, and the time before which a listed status is in it. */
+  private record Loaded(Instant generatedAt, Instant trustedBefore) {}
+
+  /**
+   * Fills the index from the bucket's summary object ({@link SummaryPublisher}'s {@link JobRow}s);
+   * null when there is none or it cannot be read (then every status is read, as without one).
+   */
+  private @Nullable Loaded fromSummary(String bucket) {
     try {
       Optional<BucketStore.Blob> blob = store.get(bucket, summaryKey, MAX_SUMMARY_BYTES);
       if (blob.isEmpty()) {
@@ -148,6 +325,8 @@ public final class IndexSeeder {
       Summary summary = SUMMARY_JSON.readValue(blob.get().bytes(), Summary.class);
       if (summary.schemaVersion() != 1 || summary.generatedAt() == null || summary.jobs() == null
           || !statusName.equals(summary.statusName())) {
+        LOG.info("dashboard index: the summary object of s3://{} not used (another schema or status name);"
+            + " reading every status", bucket);
         return null;
       }
       int rows = 0;
@@ -160,8 +339,9 @@ public final class IndexSeeder {
       LOG.info("dashboard index: {} jobs of s3://{} from its summary object of {}", rows, bucket, summary.generatedAt());
       // The store's own clock where it says (the listing's Last-Modified is on it too): the summary's
       // rows were taken shortly before its PUT; else the watcher's clock, with room for skew.
-      return blob.get().lastModified() != null
+      Instant trusted = blob.get().lastModified() != null
           ? blob.get().lastModified().minus(summaryBuild) : summary.generatedAt().minus(SUMMARY_SKEW);
+      return new Loaded(summary.generatedAt(), trusted);
     } catch (TransientFailureException | IOException | RuntimeException e) {
       LOG.info("dashboard index: the summary object of s3://{} not used ({}); reading every status", bucket, e.getMessage());
       return null;

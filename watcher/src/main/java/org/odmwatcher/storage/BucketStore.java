@@ -188,15 +188,42 @@ public final class BucketStore {
    * whole bucket (the sweep, the dashboard's seed) holds one page of entries, not the bucket's.
    */
   public void listEach(String bucket, String prefix, java.util.function.Consumer<Entry> each) throws TransientFailureException {
+    listEach(bucket, prefix, null, null, each);
+  }
+
+  /**
+   * S3's listing order: keys by their UTF-8 bytes ("List results are always returned in UTF-8
+   * binary order", the S3 API Reference, ListObjectsV2), which is not {@link String}'s order for
+   * characters past U+FFFF.
+   */
+  public static final java.util.Comparator<String> KEY_ORDER = (a, b) -> java.util.Arrays.compareUnsigned(
+      a.getBytes(java.nio.charset.StandardCharsets.UTF_8), b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+  /**
+   * {@link #listEach(String, String, java.util.function.Consumer)} over one range of the keys: those
+   * after {@code startAfter} (S3's own {@code StartAfter}; null: from the first) up to and including
+   * {@code upTo} (null: to the last), in {@link #KEY_ORDER}. Ranges that meet at their bounds
+   * ({@code (null, k1]}, {@code (k1, k2]}, …, {@code (kn, null)}) list every key once, and can be
+   * listed at the same time: S3 serves one listing a page after another.
+   */
+  public void listEach(String bucket, String prefix, @Nullable String startAfter, @Nullable String upTo,
+      java.util.function.Consumer<Entry> each) throws TransientFailureException {
     try {
-      ListObjectsV2Request request =
-          ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).encodingType(EncodingType.URL).build();
-      for (ListObjectsV2Response page : s3.listObjectsV2Paginator(request)) {
-        page.contents()
-            .forEach(o -> each.accept(new Entry(o.key(), o.size(), unquote(o.eTag()), seconds(o.lastModified()))));
+      ListObjectsV2Request.Builder request =
+          ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).encodingType(EncodingType.URL);
+      if (startAfter != null) {
+        request.startAfter(startAfter);
+      }
+      for (ListObjectsV2Response page : s3.listObjectsV2Paginator(request.build())) {
+        for (software.amazon.awssdk.services.s3.model.S3Object o : page.contents()) {
+          if (upTo != null && KEY_ORDER.compare(o.key(), upTo) > 0) {
+            return; // the next range's; no further page is asked for
+          }
+          each.accept(new Entry(o.key(), o.size(), unquote(o.eTag()), seconds(o.lastModified())));
+        }
       }
     } catch (SdkException e) {
-      throw transientFailure("list", bucket, prefix, e);
+      throw transientFailure("list", bucket, startAfter == null ? prefix : startAfter, e);
     }
   }
 

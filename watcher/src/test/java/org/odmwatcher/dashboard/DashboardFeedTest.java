@@ -56,6 +56,8 @@ class DashboardFeedTest {
         JsonNode first = await().atMost(Duration.ofSeconds(20))
             .until(() -> getJson(base + "jobs?sort=folder&order=asc"), j -> j.path("complete").asBoolean());
         assertThat(first.path("total").asInt()).isEqualTo(2);
+        assertThat(first.path("checked").asBoolean()).as("no summary object yet: complete only once listed").isTrue();
+        assertThat(first.has("asOf")).isFalse();
         assertThat(first.path("jobs").get(0).path("stage").asText()).isEqualTo("opensfm");
         assertThat(first.path("counts").path("succeeded").asInt()).isEqualTo(1);
 

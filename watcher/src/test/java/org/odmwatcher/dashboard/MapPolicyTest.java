@@ -16,7 +16,7 @@ class MapPolicyTest {
 
   private static DashboardConfig dashboard(String baseMapUrl) {
     return new DashboardConfig(true, List.of(), "index.json", Duration.ofSeconds(5), Duration.ofMinutes(10), "redirect",
-        Duration.ofMinutes(15), null, false, "dashboard/", Duration.ofHours(12), "auto", List.of(), baseMapUrl, null, 2, 65536);
+        Duration.ofMinutes(15), null, false, "dashboard/", Duration.ofHours(12), "auto", List.of(), baseMapUrl, null, 2, 65536, 4);
   }
 
   @Test
