@@ -145,7 +145,12 @@ public class DashboardRuntime {
         LOG.warn("dashboard index: cannot list s3://{} ({}); trying again in {}", bucket, e.getMessage(), config.resync());
       }
     }
-    seeded.set(true);
+    if (!seeded.getAndSet(true)) {
+      // The first seed is the heap's peak (the summary object, every row read once). Serial GC
+      // returns heap to the system only at a full collection (by -XX:MaxHeapFreeRatio, the image's
+      // options), and an idle watcher may never have another: one now gives the peak back.
+      System.gc();
+    }
   }
 
   private void publishSummaries() {

@@ -266,7 +266,10 @@ public final class StatusIndex implements StatusListener {
     return view;
   }
 
-  /** {@code view} with the changes since it was made merged in: one pass over its rows. */
+  /**
+   * {@code view} with the changes since it was made merged in: each changed row found by binary
+   * search, the rows between copied as blocks.
+   */
   private View patched(View view, Comparator<Row> order) {
     Set<Row> out = Collections.newSetFromMap(new IdentityHashMap<>());
     List<Row> in = new ArrayList<>();
@@ -283,22 +286,42 @@ public final class StatusIndex implements StatusListener {
     in.removeIf(out::contains); // put in and taken out again since the view
     in.sort(order);
     Row[] old = view.rows();
-    Row[] merged = new Row[old.length - out.size() + in.size() + out.size()];
+    // positions of the rows taken out that the view holds (a total order: bucket and folder last)
+    int[] gone = out.stream().mapToInt(r -> {
+      int at = Arrays.binarySearch(old, r, order);
+      return at >= 0 && old[at] == r ? at : -1;
+    }).filter(at -> at >= 0).sorted().toArray();
+    Row[] merged = new Row[old.length - gone.length + in.size()];
     int n = 0;
-    int next = 0;
-    for (Row row : old) {
-      if (out.contains(row)) {
-        continue;
+    int from = 0; // next row of old to copy
+    int g = 0;
+    for (Row row : in) {
+      int at = Arrays.binarySearch(old, row, order);
+      int until = at >= 0 ? at : -at - 1; // rows of old before it
+      n = copy(old, from, until, gone, g, merged, n);
+      while (g < gone.length && gone[g] < until) {
+        g++;
       }
-      while (next < in.size() && order.compare(in.get(next), row) < 0) {
-        merged[n++] = in.get(next++);
-      }
+      from = Math.max(from, until);
       merged[n++] = row;
     }
-    while (next < in.size()) {
-      merged[n++] = in.get(next++);
-    }
+    n = copy(old, from, old.length, gone, g, merged, n);
     return new View(version, n == merged.length ? merged : Arrays.copyOf(merged, n));
+  }
+
+  /** Copies old[from, until) without the positions in gone (sorted, from gone[g] on) to merged at n. */
+  private static int copy(Row[] old, int from, int until, int[] gone, int g, Row[] merged, int n) {
+    int at = from;
+    while (at < until) {
+      while (g < gone.length && gone[g] < at) {
+        g++;
+      }
+      int stop = g < gone.length && gone[g] < until ? gone[g] : until;
+      System.arraycopy(old, at, merged, n, stop - at);
+      n += stop - at;
+      at = stop + (stop < until ? 1 : 0);
+    }
+    return n;
   }
 
   private static boolean matches(Row r, String text) {
@@ -306,13 +329,16 @@ public final class StatusIndex implements StatusListener {
         || contains(r.bucket(), text) || contains(r.status().jobId(), text);
   }
 
-  /** Case-insensitive {@code contains} that allocates nothing (a request walks every row). */
+  /** Case-insensitive {@code contains} that allocates nothing (a filtered request walks every row). */
   private static boolean contains(String value, String needle) {
     if (value == null) {
       return false;
     }
+    char lower = Character.toLowerCase(needle.charAt(0));
+    char upper = Character.toUpperCase(needle.charAt(0));
     for (int i = 0, last = value.length() - needle.length(); i <= last; i++) {
-      if (value.regionMatches(true, i, needle, 0, needle.length())) {
+      char c = value.charAt(i);
+      if ((c == lower || c == upper) && value.regionMatches(true, i, needle, 0, needle.length())) {
         return true;
       }
     }
