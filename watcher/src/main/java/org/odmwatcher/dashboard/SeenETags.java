@@ -6,8 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The ETag of each {@code status.json} the seed last read or trusted, by bucket and folder, held
  * small for 100,000 folders: the folder string is the caller's (the index row's own, so not held
- * twice), and an ETag that is a quoted MD5 (a single-part PUT's, S3's and MinIO's alike) is kept
- * as its 16 bytes rather than a 34-character string. Any other ETag (multipart: {@code "…-N"}) is
+ * twice), and an ETag that is an MD5 (a single-part PUT's, S3's and MinIO's alike; quoted or, as
+ * {@link org.odmwatcher.storage.BucketStore} hands it, not) is kept as its 16 bytes rather than a
+ * 32-character string. Any other ETag (multipart: {@code "…-N"}) is
  * kept as it came.
  */
 final class SeenETags {
@@ -32,9 +33,11 @@ final class SeenETags {
   }
 
   static Object compact(String eTag) {
-    if (eTag.length() == 34 && eTag.charAt(0) == '"' && eTag.charAt(33) == '"') {
+    // BucketStore hands ETags without their quotes; a quoted one is taken too
+    int from = eTag.length() == 34 && eTag.charAt(0) == '"' && eTag.charAt(33) == '"' ? 1 : 0;
+    if (eTag.length() - 2 * from == 32) {
       try {
-        return new Md5(Long.parseUnsignedLong(eTag, 1, 17, 16), Long.parseUnsignedLong(eTag, 17, 33, 16));
+        return new Md5(Long.parseUnsignedLong(eTag, from, from + 16, 16), Long.parseUnsignedLong(eTag, from + 16, from + 32, 16));
       } catch (NumberFormatException e) {
         return eTag; // not hex: kept as it came
       }

@@ -14,6 +14,12 @@ class SeenETagsTest {
     assertThat(seen.same("b", "x/", "\"0123456789abcdef0123456789abcdef\"")).isFalse();
     assertThat(seen.same("other", "a/", "\"0123456789abcdef0123456789abcdef\"")).isFalse();
     assertThat(SeenETags.compact("\"ffffffffffffffffffffffffffffffff\"")).isNotInstanceOf(String.class);
+    // as BucketStore hands it: without the quotes
+    seen.put("b", "u/", "0123456789abcdef0123456789abcdef");
+    assertThat(seen.same("b", "u/", "0123456789abcdef0123456789abcdef")).isTrue();
+    assertThat(seen.same("b", "u/", "0123456789abcdef0123456789abcde0")).isFalse();
+    assertThat(SeenETags.compact("0123456789abcdef0123456789abcdef")).isNotInstanceOf(String.class)
+        .isEqualTo(SeenETags.compact("\"0123456789abcdef0123456789abcdef\""));
   }
 
   @Test
