@@ -391,13 +391,18 @@ public final class StatusIndex implements StatusListener {
     return held == null ? value : held;
   }
 
-  /** {@code status} with its shared strings held once. */
+  /**
+   * {@code status} with its shared strings held once, and one {@link Instant} for its equal times
+   * (a finished job's last update is its end; read from JSON they are two objects).
+   */
   private JobStatus canonical(JobStatus s) {
     JobStatus.WorkflowRef workflow = s.workflow() == null ? null
         : new JobStatus.WorkflowRef(canonical(s.workflow().namespace()), s.workflow().name());
+    Instant updated = s.updatedAt() != null && s.updatedAt().equals(s.createdAt()) ? s.createdAt() : s.updatedAt();
+    Instant finished = s.finishedAt() != null && s.finishedAt().equals(updated) ? updated : s.finishedAt();
     return new JobStatus(s.schemaVersion(), s.jobId(), s.manifestETag(), s.name(), s.state(), canonical(s.message()),
         s.errors(), s.images(), s.expectedImages(), workflow, canonical(s.stage()), s.progress(),
-        canonical(s.engine()), s.createdAt(), s.updatedAt(), s.finishedAt(), s.outputs(), s.logTail(),
+        canonical(s.engine()), s.createdAt(), updated, finished, s.outputs(), s.logTail(),
         s.submodels(), s.defaults(), s.notifications(), s.workspace());
   }
 }

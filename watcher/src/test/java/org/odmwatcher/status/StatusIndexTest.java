@@ -146,5 +146,13 @@ class StatusIndexTest {
     assertThat(a.bucket()).isSameAs(b.bucket());
     assertThat(a.status().stage()).isSameAs(b.status().stage()).isEqualTo("opensfm");
     assertThat(a.status().message()).isSameAs(b.status().message());
+    // equal times, as JSON gives them (two objects): one held
+    Instant end = Instant.parse("2026-11-27T11:00:00Z");
+    index.put("bucket", "c/", new JobStatus(JobStatus.SCHEMA_VERSION, "c", null, "c", JobState.SUCCEEDED, "done", null,
+        null, null, null, null, null, null, T0, Instant.parse(end.toString()), Instant.parse(end.toString()),
+        null, null, null, null, null, null));
+    JobStatus c = index.get("bucket", "c/").orElseThrow().status();
+    assertThat(c.finishedAt()).isEqualTo(end).isSameAs(c.updatedAt());
+    assertThat(c.createdAt()).isEqualTo(T0);
   }
 }
