@@ -44,6 +44,7 @@ public class DashboardRuntime {
   private final DashboardConfig config;
   private final Environment environment;
   private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean firstSeedDone = new AtomicBoolean();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "dashboard");
@@ -152,6 +153,12 @@ public class DashboardRuntime {
         LOG.warn("dashboard index: cannot list s3://{} ({}); trying again in {}", bucket, e.getMessage(), config.resync());
       }
     });
+    if (!firstSeedDone.getAndSet(true)) {
+      // The first seed is the heap's peak (the summary object, every row read once). Serial GC
+      // returns heap to the system only at a full collection (by -XX:MaxHeapFreeRatio, the image's
+      // options), and an idle watcher may never have another: one now gives the peak back.
+      System.gc();
+    }
   }
 
   private void publishSummaries() {

@@ -45,7 +45,7 @@ public final class IndexSeeder {
   private final StatusCodec codec;
   private final StatusIndex index;
   private final String statusName;
-  private final Map<String, String> seenETags = new ConcurrentHashMap<>();
+  private final SeenETags seenETags = new SeenETags();
   /** A status.json written this long before the summary's time is trusted to be in it (clocks differ). */
   private static final Duration SUMMARY_SKEW = Duration.ofMinutes(5);
   /** A status.json written this long before the summary object's PUT is trusted to be in it. */
@@ -199,8 +199,8 @@ public final class IndexSeeder {
         String folder = key.substring(0, key.length() - statusName.length());
         if (summarizedAt != null && entry.lastModified() != null
             && entry.lastModified().isBefore(summarizedAt) && index.isPartial(bucket, folder)) {
-          seenETags.put(bucket + "/" + key, entry.eTag()); // unchanged since the summary said so
-        } else if (!entry.eTag().equals(seenETags.get(bucket + "/" + key))) {
+          seenETags.put(bucket, heldFolder(bucket, folder), entry.eTag()); // unchanged since the summary said so
+        } else if (!seenETags.same(bucket, folder, entry.eTag())) {
           statuses.add(entry);
         }
       }
@@ -377,10 +377,15 @@ public final class IndexSeeder {
     Optional<JobStatus> status = blob.flatMap(b -> codec.decode(b.bytes()));
     if (status.isPresent()) {
       index.put(bucket, folder, status.get());
-      seenETags.put(bucket + "/" + entry.key(), blob.get().eTag());
+      seenETags.put(bucket, heldFolder(bucket, folder), blob.get().eTag());
     } else if (blob.isPresent()) {
       LOG.debug("s3://{}/{} is not a status this watcher understands; not listed", bucket, entry.key());
-      seenETags.put(bucket + "/" + entry.key(), blob.get().eTag());
+      seenETags.put(bucket, folder, blob.get().eTag());
     }
+  }
+
+  /** The folder string the index's row holds, if it has one: the ETag's key is not held twice. */
+  private String heldFolder(String bucket, String folder) {
+    return index.get(bucket, folder).map(StatusIndex.Row::folder).orElse(folder);
   }
 }

@@ -99,7 +99,7 @@ public final class Bench {
     Instant started = Instant.now();
     // -Dbench.only=overhead,startup runs just those parts (e.g. under a profiler)
     String parts = System.getProperty("bench.only", "");
-    List<String> only = List.of((parts.isBlank() ? "parse,overhead,defaults,latency,startup,scaling,dashboard,map,scale,api,resume" : parts).split(","));
+    List<String> only = List.of((parts.isBlank() ? "parse,overhead,defaults,latency,startup,scaling,dashboard,indexquery,map,scale,api,resume" : parts).split(","));
     if (only.contains("parse")) {
       parseThroughput();
     }
@@ -130,6 +130,10 @@ public final class Bench {
     if (only.contains("dashboard")) {
       boolean smoke = "smoke".equals(size.name());
       figures.putAll(DashboardBench.measure(smoke ? 100 : 10_000, smoke ? 20 : 500, smoke ? 1 : 5, this::row));
+    }
+    if (only.contains("indexquery")) {
+      boolean smoke = "smoke".equals(size.name());
+      figures.putAll(IndexQueryBench.measure(smoke ? 1_000 : 100_000, smoke ? 30 : 600, this::row));
     }
     if (only.contains("scale")) {
       // -Dbench.scale.folders / -Dbench.scale.workflows: the size knob (issue 27's run: 100,000 / 10,000)

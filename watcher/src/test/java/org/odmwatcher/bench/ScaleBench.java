@@ -466,13 +466,32 @@ final class ScaleBench {
 
   // ---- the watcher process ----
 
+  /**
+   * The image's JVM options, read from {@code <image.jvm.options>} in watcher/pom.xml (the bench
+   * runs in watcher/), so the bench starts the watcher as the image does and cannot drift from it;
+   * {@code -Dbench.scale.jvmOptions=...} replaces them (an A/B of an option).
+   */
+  static List<String> imageJvmOptions() throws IOException {
+    String given = System.getProperty("bench.scale.jvmOptions");
+    String options = given;
+    if (options == null) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("<image\\.jvm\\.options>([^<]*)</image\\.jvm\\.options>")
+          .matcher(Files.readString(Path.of("pom.xml")));
+      if (!m.find()) {
+        throw new IllegalStateException("no <image.jvm.options> in " + Path.of("pom.xml").toAbsolutePath());
+      }
+      options = m.group(1);
+    }
+    return List.of(options.trim().split("\\s+"));
+  }
+
   private static Process start(Map<String, String> properties, int port, String label) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // The pod's JVM: the Deployment's memory limit and the image's options (watcher/pom.xml)
     command.add("-XX:MaxRAM=768m");
     command.add("-XX:MaxRAMPercentage=75");
-    command.addAll(List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:InitialRAMPercentage=10", "-XX:TieredStopAtLevel=1"));
+    command.addAll(imageJvmOptions());
     Path jar = Path.of("target", "odm-watcher.jar");
     command.add("-cp");
     command.add(Files.exists(jar) && !Boolean.getBoolean("bench.scale.classpath") ? jar.toAbsolutePath().toString() : System.getProperty("java.class.path"));
