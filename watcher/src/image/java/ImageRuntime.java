@@ -156,7 +156,8 @@ public class ImageRuntime {
       if (aot && Runtime.version().feature() < 25) {
         throw new IllegalArgumentException(option + " needs a JDK 25 or later for the image's runtime (its AOTCacheOutput, JEP 514), and "
             + System.getProperty("java.home") + " is " + Runtime.version()
-            + ": give one with -Dimage.jdk=/path/to/jdk-25, or -Dimage.jdk=${java.home} for this JDK with a class-data archive");
+            + ": build with -Pimage-jdk25 or -Dimage.jdk=/path/to/jdk-25, or with -XX:SharedArchiveFile=/app/odm-watcher.jsa"
+            + " (image.archive.options) for a class-data archive on this JDK");
       }
       return new Archive(option.substring(option.indexOf("=/app/") + "=/app/".length()), aot,
           options.stream().filter(o -> !o.equals(option)).toList());
