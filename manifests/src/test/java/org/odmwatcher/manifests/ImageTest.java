@@ -37,9 +37,12 @@ class ImageTest {
   private static final String RECORD_STATUS = "record-status";
   /** Where Jib puts the application (its default appRoot). */
   private static final String APP_ROOT = "/app";
-  /** The image's own Java runtime and the class-data archive its build made (watcher/pom.xml, ImageRuntime). */
+  /** The image's own Java runtime and the archive its build made (watcher/pom.xml, ImageRuntime). */
   private static final String RUNTIME = APP_ROOT + "/jre";
-  private static final String ARCHIVE = APP_ROOT + "/odm-watcher.jsa";
+  /** The archive's option, by the image's JDK: a class-data archive (JDK 17) or an ahead-of-time cache (JDK 25). */
+  private static final Map<String, String> ARCHIVES = Map.of(
+      "-XX:SharedArchiveFile=", APP_ROOT + "/odm-watcher.jsa",
+      "-XX:AOTCache=", APP_ROOT + "/odm-watcher.aot");
 
   private static ImageTar image;
 
@@ -233,13 +236,15 @@ class ImageTest {
   }
 
   /**
-   * Start-up from the image: it runs on its own Java runtime (/app/jre, made by the build from the
-   * build's JDK with jlink, first on the image's PATH, so the entrypoint's and the record-status
-   * step's {@code java} is it), and its JVM options are the start-up tuning the bench measured
-   * (Serial GC, small stacks, 5% initial heap, C1 only) plus the class-data archive a training run
-   * on that same runtime wrote during the build (/app/odm-watcher.jsa; valid only for the JVM build
-   * that wrote it, which is why the runtime ships in the image). Nothing records an archive at run
-   * time: on a new pod that made the first poll come later (docs/performance.md).
+   * Start-up from the image: it runs on its own Java runtime (/app/jre, made by the build with jlink
+   * from the image's JDK, the build's own or a JDK 25, first on the image's PATH, so the
+   * entrypoint's and the record-status step's {@code java} is it), and its JVM options are the
+   * start-up tuning the bench measured (Serial GC, small stacks, 5% initial heap, C1 only) plus the
+   * archive a training run on that same runtime wrote during the build: a class-data archive
+   * (/app/odm-watcher.jsa, over the runtime's own) or, on a JDK 25, an ahead-of-time cache
+   * (/app/odm-watcher.aot); either is valid only for the JVM build that wrote it, which is why the
+   * runtime ships in the image. Nothing records an archive at run time: on a new pod that made the
+   * first poll come later (docs/performance.md).
    */
   @ParameterizedTest
   @ValueSource(strings = {"aws", "minio"})
@@ -247,8 +252,14 @@ class ImageTest {
     Map<String, String> env = imageEnvironment();
     List<String> options = Arrays.asList(env.getOrDefault("JDK_JAVA_OPTIONS", "").trim().split("\\s+"));
     assertThat(options).as("JDK_JAVA_OPTIONS")
-        .contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:InitialRAMPercentage=5", "-XX:SharedArchiveFile=" + ARCHIVE)
-        .noneMatch(o -> o.contains("AutoCreateSharedArchive") || o.startsWith("-XX:ArchiveClassesAtExit"));
+        .contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:InitialRAMPercentage=5")
+        .noneMatch(o -> o.contains("AutoCreateSharedArchive") || o.startsWith("-XX:ArchiveClassesAtExit") || o.startsWith("-XX:AOTCacheOutput")
+            || o.startsWith("-XX:AOTMode"));
+    List<String> archiveOptions = options.stream().filter(o -> ARCHIVES.keySet().stream().anyMatch(o::startsWith)).toList();
+    assertThat(archiveOptions).as("the archive's option in JDK_JAVA_OPTIONS").hasSize(1);
+    String archiveOption = archiveOptions.get(0);
+    String archive = archiveOption.substring(archiveOption.indexOf('=') + 1);
+    assertThat(archive).as(archiveOption).isEqualTo(ARCHIVES.get(archiveOption.substring(0, archiveOption.indexOf('=') + 1)));
     // the Deployment's container sets no JDK_JAVA_OPTIONS of its own, which would replace the image's
     assertThat(watcherContainer(Manifests.rendered(overlay)).path("env").findValuesAsText("name"))
         .as("env of the watcher in overlays/" + overlay).doesNotContain("JDK_JAVA_OPTIONS", "PATH");
@@ -258,8 +269,13 @@ class ImageTest {
     assertThat(env.getOrDefault("LANG", "")).as("LANG").endsWith(".UTF-8");
     assertThat(image.file(RUNTIME + "/bin/java")).as(RUNTIME + "/bin/java")
         .hasValueSatisfying(f -> assertThat(f.mode() & 0111).as("executable by the image's user").isEqualTo(0111));
-    assertThat(image.file(RUNTIME + "/lib/server/classes.jsa")).as("the runtime's own class-data archive (jlink --generate-cds-archive)").isPresent();
-    assertThat(image.file(ARCHIVE)).as("the archive of the training run (see the build's [WARNING] image runtime line if missing)").isPresent();
+    if (archiveOption.startsWith("-XX:SharedArchiveFile=")) {
+      // a dynamic archive is laid over the runtime's own; an AOT cache holds the JDK's classes itself
+      assertThat(image.file(RUNTIME + "/lib/server/classes.jsa")).as("the runtime's own class-data archive (jlink --generate-cds-archive)").isPresent();
+    }
+    assertThat(image.file(archive)).as("the archive of the training run (see the build's [WARNING] image runtime line if missing)").isPresent();
+    assertThat(ARCHIVES.values().stream().filter(a -> !a.equals(archive)).filter(a -> image.file(a).isPresent()))
+        .as("the other kind's archive, from an earlier build").isEmpty();
 
     List<String> classpath = Arrays.asList(image.file(APP_ROOT + "/jib-classpath-file").orElseThrow().text().strip().split(":"));
     assertThat(classpath).as("class path: jars only (an archive holds classes from jars only)").allSatisfy(e -> assertThat(e).matches(".*(\\.jar|/\\*)$"));
@@ -320,8 +336,10 @@ class ImageTest {
     Map<String, String> env = new LinkedHashMap<>();
     imageEnvironment().forEach((name, value) -> {
       if (name.equals("JDK_JAVA_OPTIONS")) {
-        // -Xshare:on: a class-data archive that does not fit its JVM or class path is an error, not a slow start
-        env.put(name, value.replace("=" + APP_ROOT + "/", "=" + root.resolve(APP_ROOT.substring(1)) + "/") + " -Xshare:on");
+        // -Xshare:on (for an AOT cache, which takes no -Xshare: -XX:AOTMode=on): an archive that does
+        // not fit its JVM or class path is an error, not a slow start
+        env.put(name, value.replace("=" + APP_ROOT + "/", "=" + root.resolve(APP_ROOT.substring(1)) + "/")
+            + (value.contains("-XX:AOTCache=") ? " -XX:AOTMode=on" : " -Xshare:on"));
       }
     });
     for (JsonNode var : step.path("env")) {
@@ -346,7 +364,8 @@ class ImageTest {
         .contains("job-finished: ")
         .contains("s3://drone-uploads/")
         .contains("127.0.0.1:" + closedPort)
-        .doesNotContain("ClassNotFoundException", "NoClassDefFoundError", "shared archive", "[cds]");
+        // nor a JVM warning (an archive's, JDK 24+'s native access or sun.misc.Unsafe) on the image's runtime
+        .doesNotContain("ClassNotFoundException", "NoClassDefFoundError", "shared archive", "[cds]", "[aot]", "WARNING:");
   }
 
   /** {@code java} is the image's own (first on its PATH); an {@code @argfile} or absolute path of the image lives under root. */

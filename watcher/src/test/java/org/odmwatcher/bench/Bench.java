@@ -572,7 +572,7 @@ public final class Bench {
     if (!extra.isBlank()) {
       options.addAll(List.of(extra.trim().split("\\s+")));
     }
-    List<String> withoutArchive = options.stream().filter(o -> !o.startsWith("-XX:SharedArchiveFile=")).toList();
+    List<String> withoutArchive = options.stream().filter(o -> !ImageLaunch.isArchiveOption(o)).toList();
     int repeats = Integer.getInteger("bench.startup.repeats", "smoke".equals(size.name()) ? 1 : 3);
     // alternated, so that the machine's weather falls on both alike
     List<Launch> pods = new ArrayList<>();
@@ -598,6 +598,12 @@ public final class Bench {
             pod.startMs() / before.startMs(), jvm, memory, repeats));
     row("idle RSS after start-up, the image's way", String.format("new pod %.0f MB (anonymous %.0f); without the archive %.0f MB (anonymous %.0f)",
         pod.rssMb(), pod.anonMb(), before.rssMb(), before.anonMb()), "goal <= 150 MB", String.format("archive %,d bytes", image.archiveBytes()));
+    // -Dbench.image.compare=PATH[,PATH...]: other builds' images (e.g. the same code's image on
+    // another JDK: -Dimage.jdk=...), new pods of each in the same rounds as this one's
+    String compare = System.getProperty("bench.image.compare", "");
+    if (!compare.isBlank()) {
+      imagesSideBySide(world, memory, repeats, image, compare);
+    }
     // -Dbench.startup.sweep=false: without the options in turn
     if (!"smoke".equals(size.name()) && !"false".equals(System.getProperty("bench.startup.sweep"))) {
       imageOptionsInTurn(world, java, image, repeats);
@@ -642,6 +648,59 @@ public final class Bench {
     });
     row("start-up of a new pod, the image's options in turn", figuresText.toString(),
         "which options to keep", "median of " + repeats + " new pods each, JDK_JAVA_OPTIONS varied, same run");
+  }
+
+  /**
+   * New pods of several images of the same code, built differently (another JDK's runtime and
+   * archive, other image options), each started as its image starts it, in rounds over all images
+   * (a slow spell of the shared machine hits each alike), each figure the median of {@code repeats}
+   * launches and a ratio against the first image, this build's.
+   */
+  private void imagesSideBySide(PipelineFixture world, String memory, int repeats, ImageLaunch own, String others) throws Exception {
+    Map<String, ImageLaunch> images = new LinkedHashMap<>();
+    images.put(describe(own), own);
+    int n = 0;
+    for (String tar : others.split(",")) {
+      ImageLaunch other = ImageLaunch.unpack(Path.of(tar.trim()), Path.of("target", "bench-image-" + ++n));
+      if (other == null || !Files.isExecutable(other.java())) {
+        throw new IllegalArgumentException("-Dbench.image.compare: " + tar + " is no image with its own runtime");
+      }
+      images.put(describe(other) + " (" + Path.of(tar.trim()).getFileName() + ")", other);
+    }
+    Map<String, List<Launch>> launches = new LinkedHashMap<>();
+    for (int i = 0; i < repeats; i++) {
+      for (Map.Entry<String, ImageLaunch> image : images.entrySet()) {
+        ImageLaunch launch = image.getValue();
+        launches.computeIfAbsent(image.getKey(), k -> new ArrayList<>()).add(launch(world,
+            List.of(launch.java().toString(), "-XX:MaxRAM=" + memory), List.of(), launch.jvmArgs(),
+            launch.withOptions(launch.options()), launch.workingDirectory()));
+      }
+    }
+    Launch first = Launch.median(launches.values().iterator().next());
+    StringBuilder text = new StringBuilder();
+    int i = 0;
+    for (Map.Entry<String, List<Launch>> image : launches.entrySet()) {
+      Launch m = Launch.median(image.getValue());
+      String key = "startup.image.compare." + i++;
+      figures.put(key + ".image", image.getKey());
+      figures.put(key + ".toFirstPollMs", round(m.startMs()));
+      figures.put(key + ".idleRssMb", round(m.rssMb()));
+      figures.put(key + ".idleAnonMb", round(m.anonMb()));
+      text.append(text.length() == 0 ? "" : "; ").append(String.format("%s: %.0f ms (%.2fx), %.0f MB (anonymous %.0f)",
+          image.getKey(), m.startMs(), m.startMs() / first.startMs(), m.rssMb(), m.anonMb()));
+    }
+    row("start-up of a new pod, image against image", text.toString(), "goal <= 1.0 s, <= 150 MB",
+        "median of " + repeats + " new pods each, images alternated, same run, memory limit " + memory);
+  }
+
+  /** An image's Java version, archive kind and size, and the options beyond the archive's. */
+  private static String describe(ImageLaunch image) throws IOException {
+    String kind = image.options().stream().anyMatch(o -> o.startsWith("-XX:AOTCache=")) ? "AOT cache"
+        : image.options().stream().anyMatch(o -> o.startsWith("-XX:SharedArchiveFile=")) ? "CDS archive" : "no archive";
+    List<String> extra = image.options().stream()
+        .filter(o -> !ImageLaunch.isArchiveOption(o) && (o.contains("CompactObjectHeaders") || o.startsWith("--"))).toList();
+    return String.format("Java %s + %s %.0f MB%s", javaVersion(image.java()), kind, image.archiveBytes() / 1e6,
+        extra.isEmpty() ? "" : " " + String.join(" ", extra));
   }
 
   /** JVM options tried on top of the image's set (start-up and idle RSS), kept out unless they win. */
@@ -709,9 +768,14 @@ public final class Bench {
       return env;
     }
 
+    /** The option naming the image's class-data archive (JDK 17) or ahead-of-time cache (JDK 25). */
+    static boolean isArchiveOption(String option) {
+      return option.startsWith("-XX:SharedArchiveFile=") || option.startsWith("-XX:AOTCache=");
+    }
+
     long archiveBytes() throws IOException {
       for (String option : options()) {
-        if (option.startsWith("-XX:SharedArchiveFile=")) {
+        if (isArchiveOption(option)) {
           Path archive = Path.of(option.substring(option.indexOf('=') + 1));
           return Files.exists(archive) ? Files.size(archive) : 0;
         }
