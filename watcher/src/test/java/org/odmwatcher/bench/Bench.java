@@ -622,7 +622,12 @@ public final class Bench {
     Map<String, List<String>> variants = new LinkedHashMap<>();
     variants.put("the image's", options);
     for (String option : options) {
-      variants.put("without " + shortName(option), options.stream().filter(o -> !o.equals(option)).toList());
+      if (isHeapFreeRatio(option)) {
+        // a pair: without one, the JVM refuses the other against its default (Min 40 > Max 30)
+        variants.put("without the heap free ratios", options.stream().filter(o -> !isHeapFreeRatio(o)).toList());
+      } else {
+        variants.put("without " + shortName(option), options.stream().filter(o -> !o.equals(option)).toList());
+      }
     }
     variants.put("no options", List.of());
     String candidates = System.getProperty("bench.startup.candidates", "");
@@ -706,6 +711,10 @@ public final class Bench {
   /** JVM options tried on top of the image's set (start-up and idle RSS), kept out unless they win. */
   static final List<String> CANDIDATE_OPTIONS = List.of(
       "-XX:ReservedCodeCacheSize=32m", "-XX:-UsePerfData", "-XX:InitialRAMPercentage=10", "-XX:CICompilerCount=1", "-Xss256k");
+
+  private static boolean isHeapFreeRatio(String option) {
+    return option.startsWith("-XX:MinHeapFreeRatio=") || option.startsWith("-XX:MaxHeapFreeRatio=");
+  }
 
   private static String shortName(String option) {
     int at = option.indexOf("=/");
