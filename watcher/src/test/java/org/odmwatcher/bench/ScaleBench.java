@@ -179,17 +179,29 @@ final class ScaleBench {
         LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(Long.getLong("bench.scale.idle", 20))); // settle: informer writes, summary
         double rss = rssKb(withInformer.pid(), "VmRSS:") / 1024.0;
         double anon = rssKb(withInformer.pid(), "RssAnon:") / 1024.0;
+        HeapInfo idleHeap = heapInfo(withInformer.pid());
         Histogram heap = histogram(withInformer.pid(), "informer");
+        // the histogram's full collection gives back what the heap holds above MaxHeapFreeRatio:
+        // what is left is the live data's own share, the rest was heap committed and free
+        double rssAfterGc = rssKb(withInformer.pid(), "VmRSS:") / 1024.0;
+        HeapInfo gcHeap = heapInfo(withInformer.pid());
         figures.put(key + "idleRssMb", round(rss));
         figures.put(key + "idleAnonMb", round(anon));
         figures.put(key + "liveHeapMb", round(heap.totalMb()));
+        figures.put(key + "idleHeapCommittedMb", round(idleHeap.heapMb()));
+        figures.put(key + "idleYoungCommittedMb", round(idleHeap.youngMb()));
+        figures.put(key + "idleMetaspaceCommittedMb", round(idleHeap.metaspaceMb()));
+        figures.put(key + "afterFullGcRssMb", round(rssAfterGc));
+        figures.put(key + "afterFullGcHeapCommittedMb", round(gcHeap.heapMb()));
         rows.row(String.format("scale: %,d folders (%,d keys), %,d Workflows: start -> complete dashboard index", folders, keys, workflows),
             String.format("%.1f s (every row listed from the summary at %.1f s)", completeMs / 1000, indexMs / 1000), "goal <= 30 s", "");
         rows.row(String.format("scale: %,d folders (%,d keys): start -> dashboard index checked against the bucket", folders, keys),
             String.format("%.1f s (the listing behind the complete list, %d ranges at once)", checkedMs / 1000,
                 Integer.parseInt(watcher.getOrDefault("watcher.dashboard.list-parallelism", "4"))), "", "");
         rows.row(String.format("scale: idle RSS, %,d folders, %,d Workflows", folders, workflows),
-            String.format("%.0f MB (anonymous %.0f); live heap %.0f MB", rss, anon, heap.totalMb()), "goal <= 256 MB", "");
+            String.format("%.0f MB (anonymous %.0f); live heap %.0f MB", rss, anon, heap.totalMb()), "goal <= 256 MB",
+            String.format("heap committed %.0f MB (young %.0f), metaspace %.0f MB; after one full collection RSS %.0f MB, heap %.0f MB",
+                idleHeap.heapMb(), idleHeap.youngMb(), idleHeap.metaspaceMb(), rssAfterGc, gcHeap.heapMb()));
         rows.row(String.format("scale: /jobs, %,d jobs (page of 50, filters, sorts)", folders),
             String.format("p50 %.1f ms, p99 %.1f ms", p50, p99), "", "");
         withInformer.destroy();
@@ -492,6 +504,8 @@ final class ScaleBench {
     command.add("-XX:MaxRAM=768m");
     command.add("-XX:MaxRAMPercentage=75");
     command.addAll(imageJvmOptions());
+    // the heap's size over the run, for the profile (kept in target/ beside the histograms)
+    command.add("-Xlog:gc:file=" + Path.of("target", "scalebench-gc-" + label + ".log").toAbsolutePath());
     Path jar = Path.of("target", "odm-watcher.jar");
     command.add("-cp");
     command.add(Files.exists(jar) && !Boolean.getBoolean("bench.scale.classpath") ? jar.toAbsolutePath().toString() : System.getProperty("java.class.path"));
@@ -549,6 +563,25 @@ final class ScaleBench {
   }
 
   record Histogram(double totalMb, List<String> top) {}
+
+  /** What {@code jcmd GC.heap_info} says is committed (Serial GC: def new + tenured; Metaspace). */
+  record HeapInfo(double youngMb, double heapMb, double metaspaceMb) {}
+
+  private static HeapInfo heapInfo(long pid) throws Exception {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(60, TimeUnit.SECONDS);
+    double young = kb(out, "def new generation\\s+total (\\d+)K");
+    double old = kb(out, "tenured generation\\s+total (\\d+)K");
+    double metaspace = kb(out, "Metaspace\\s+used \\d+K, committed (\\d+)K");
+    return new HeapInfo(young / 1024, (young + old) / 1024, metaspace / 1024);
+  }
+
+  private static double kb(String text, String regex) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
 
   /** {@code jcmd <pid> GC.class_histogram} (a full GC first: live objects only); top lines kept in target/. */
   private static Histogram histogram(long pid, String label) throws Exception {
