@@ -3,6 +3,7 @@ package org.odmwatcher.workflow;
 import io.micronaut.core.annotation.Nullable;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import org.odmwatcher.retry.TransientFailureException;
 import org.odmwatcher.status.JobState;
 import org.odmwatcher.status.JobStatus;
@@ -55,8 +56,18 @@ public final class PhaseRecorder {
       String bucket, String folder, String jobId, WorkflowPhase phase, String resultsPrefix, @Nullable List<String> logTail)
       throws TransientFailureException {
     if (phase.state() == JobState.SUCCEEDED) {
+      Optional<JobStatus> current = statusWriter.read(bucket, folder);
+      if (logTail == null && current.filter(c -> jobId.equals(c.jobId()) && c.state() == JobState.SUCCEEDED).isPresent()) {
+        // Recorded before (the exit handler, an earlier watcher, a resync): its Item and outputs
+        // were written with it. Only the listeners hear of it again. The reconcile of completed
+        // Workflows at each start passes here for every one within Argo's TTL: without this, each
+        // cost two listings, a read of the orthophoto's header and a PUT of its Item again (9,000
+        // at the scale bench's size, the writer threads busy for minutes after every start).
+        statusWriter.reconcile(bucket, folder, current.get());
+        return;
+      }
       // before the listing, so that the status's outputs link the Item (issue 23)
-      stacItems.writeForSucceededJob(bucket, folder, resultsPrefix, jobId, statusWriter.read(bucket, folder), clock.instant());
+      stacItems.writeForSucceededJob(bucket, folder, resultsPrefix, jobId, current, clock.instant());
     }
     List<String> outputs = phase.state() == JobState.SUCCEEDED ? resultKeys(bucket, folder, resultsPrefix) : null;
     statusWriter.advance(
