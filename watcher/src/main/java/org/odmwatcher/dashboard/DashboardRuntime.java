@@ -150,6 +150,9 @@ public class DashboardRuntime {
 
       @Override
       public void failed(String bucket, Exception e) {
+        if (timer.isShutdown()) {
+          return; // the watcher is stopping and interrupted the listing: nothing to try again
+        }
         LOG.warn("dashboard index: cannot list s3://{} ({}); trying again in {}", bucket, e.getMessage(), config.resync());
       }
     });
